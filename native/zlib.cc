@@ -1,0 +1,157 @@
+// gzip members via the system zlib: deflate (level 1-9) and inflate.
+// GNU gzip's own deflate differs from zlib's, so exact gzip bytes come from
+// the gzip-cli backend (TS side); this is the in-process backend.
+#include <zlib.h>
+
+#include "kzcodec.h"
+
+namespace kz {
+namespace {
+
+const char* ZMsg(int rc, const z_stream& s) {
+  if (s.msg) return s.msg;
+  switch (rc) {
+    case Z_DATA_ERROR: return "corrupt data";
+    case Z_MEM_ERROR: return "out of memory";
+    case Z_BUF_ERROR: return "truncated input";
+    case Z_STREAM_ERROR: return "stream error";
+    default: return "zlib error";
+  }
+}
+
+// zlibCompress(input, level, windowBits, memLevel, strategy) -> Buffer
+Napi::Value Compress(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Bytes in = InBytes(info, 0);
+  int level = (int)IntArg(info, 1, 0, 9);
+  int wbits = (int)IntArg(info, 2, -15, 31);
+  int memLevel = (int)IntArg(info, 3, 1, 9);
+  int strategy = (int)IntArg(info, 4, 0, 4);
+  z_stream s;
+  std::memset(&s, 0, sizeof s);
+  int rc = deflateInit2(&s, level, Z_DEFLATED, wbits, memLevel, strategy);
+  if (rc != Z_OK) throw CodecErr(env, std::string("deflateInit2: ") + ZMsg(rc, s));
+  size_t bound = deflateBound(&s, (uLong)in.size) + 64;
+  GrowBuf out(bound, bound * 2 + (1u << 20));
+  if (!out.ok()) { deflateEnd(&s); throw CodecErr(env, "out of memory"); }
+  s.next_in = const_cast<Bytef*>(in.data);
+  size_t inLeft = in.size;
+  for (;;) {
+    uInt chunkIn = inLeft > (1u << 30) ? (1u << 30) : (uInt)inLeft;
+    s.avail_in = chunkIn;
+    if (out.len == out.cap() && !out.grow()) { deflateEnd(&s); throw CodecErr(env, "deflate output over bound"); }
+    size_t room = out.cap() - out.len;
+    s.next_out = out.data() + out.len;
+    s.avail_out = room > (1u << 30) ? (1u << 30) : (uInt)room;
+    uInt availOutBefore = s.avail_out;
+    int flush = (inLeft == chunkIn) ? Z_FINISH : Z_NO_FLUSH;
+    rc = deflate(&s, flush);
+    out.len += availOutBefore - s.avail_out;
+    inLeft -= chunkIn - s.avail_in;
+    if (rc == Z_STREAM_END) break;
+    if (rc != Z_OK && rc != Z_BUF_ERROR) { deflateEnd(&s); throw CodecErr(env, std::string("deflate: ") + ZMsg(rc, s)); }
+  }
+  deflateEnd(&s);
+  return out.release(env);
+}
+
+// Shared inflate loop. Writes into `fixed` (if given) or a GrowBuf.
+// Returns consumed input bytes; sets produced.
+size_t InflateOne(Napi::Env env, Bytes in, int wbits, uint8_t* fixed, size_t fixedSize, GrowBuf* gb,
+                  size_t* produced) {
+  z_stream s;
+  std::memset(&s, 0, sizeof s);
+  int rc = inflateInit2(&s, wbits);
+  if (rc != Z_OK) throw CodecErr(env, std::string("inflateInit2: ") + ZMsg(rc, s));
+  s.next_in = const_cast<Bytef*>(in.data);
+  size_t inLeft = in.size;
+  size_t outLen = 0;
+  for (;;) {
+    uInt chunkIn = inLeft > (1u << 30) ? (1u << 30) : (uInt)inLeft;
+    s.avail_in = chunkIn;
+    uint8_t* dst;
+    size_t room;
+    if (fixed) {
+      dst = fixed + outLen;
+      room = fixedSize - outLen;
+    } else {
+      if (gb->len == gb->cap()) gb->grow();
+      dst = gb->data() + gb->len;
+      room = gb->cap() - gb->len;
+    }
+    if (room == 0) {
+      // Output full: only fine if the stream ends right here.
+      uint8_t probe;
+      s.next_out = &probe;
+      s.avail_out = 1;
+      rc = inflate(&s, Z_NO_FLUSH);
+      if (rc == Z_STREAM_END && s.avail_out == 1) break;
+      inflateEnd(&s);
+      if (rc == Z_STREAM_END || rc == Z_OK || rc == Z_BUF_ERROR)
+        throw CodecErr(env, "gzip: output larger than " + std::to_string(fixed ? fixedSize : gb->cap()) + " bytes");
+      throw CodecErr(env, std::string("gzip: ") + ZMsg(rc, s));
+    }
+    s.next_out = dst;
+    s.avail_out = room > (1u << 30) ? (1u << 30) : (uInt)room;
+    uInt before = s.avail_out;
+    rc = inflate(&s, Z_NO_FLUSH);
+    size_t got = before - s.avail_out;
+    outLen += got;
+    if (gb) gb->len += got;
+    inLeft -= chunkIn - s.avail_in;
+    if (rc == Z_STREAM_END) break;
+    if (rc == Z_OK) continue;
+    if (rc == Z_BUF_ERROR && s.avail_in == 0 && inLeft == 0) {
+      inflateEnd(&s);
+      throw CodecErr(env, "gzip: truncated stream");
+    }
+    if (rc == Z_BUF_ERROR) continue;
+    if (rc == Z_NEED_DICT) rc = Z_DATA_ERROR;
+    std::string m = std::string("gzip: ") + ZMsg(rc, s);
+    inflateEnd(&s);
+    throw CodecErr(env, m);
+  }
+  size_t consumed = in.size - inLeft;
+  inflateEnd(&s);
+  *produced = outLen;
+  return consumed;
+}
+
+// zlibDecompressInto(input, out, windowBits) -> [written, consumed]
+Napi::Value DecompressInto(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Bytes in = InBytes(info, 0);
+  MutBytes out = OutBytes(info, 1);
+  int wbits = (int)IntArg(info, 2, -15, 47);
+  size_t produced = 0;
+  size_t consumed = InflateOne(env, in, wbits, out.data, out.size, nullptr, &produced);
+  Napi::Array a = Napi::Array::New(env, 2);
+  a.Set(uint32_t(0), Napi::Number::New(env, (double)produced));
+  a.Set(uint32_t(1), Napi::Number::New(env, (double)consumed));
+  return a;
+}
+
+// zlibDecodeStream(input, maxOutput, windowBits) -> [Buffer, consumed]
+Napi::Value DecodeStream(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Bytes in = InBytes(info, 0);
+  size_t maxOut = (size_t)IntArg(info, 1, 0, (int64_t)1 << 46);
+  int wbits = (int)IntArg(info, 2, -15, 47);
+  size_t guess = in.size * 4;
+  GrowBuf gb(guess < (1u << 20) ? guess : (1u << 20), maxOut);
+  if (!gb.ok()) throw CodecErr(env, "out of memory");
+  size_t produced = 0;
+  size_t consumed = InflateOne(env, in, wbits, nullptr, 0, &gb, &produced);
+  return DecodeResult(env, gb.release(env), consumed);
+}
+
+}  // namespace
+
+void InitZlib(Napi::Env env, Napi::Object exports) {
+  exports.Set("zlibCompress", Napi::Function::New(env, Compress));
+  exports.Set("zlibDecompressInto", Napi::Function::New(env, DecompressInto));
+  exports.Set("zlibDecodeStream", Napi::Function::New(env, DecodeStream));
+  exports.Set("zlibVersion", Napi::String::New(env, zlibVersion()));
+}
+
+}  // namespace kz

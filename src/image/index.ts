@@ -1,0 +1,333 @@
+// The image reader's API: open a kernel file of any supported format and
+// get one KernelImage: what it is, its payload, the decompressed kernel, its
+// sections and its symbols.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Algorithm } from '../codecs/types.js';
+import { isArm64Image, isRiscvImage, parseArm64Header, parseRiscvHeader, type Arm64Header, type RiscvHeader } from './arm64.js';
+import { latin1 } from './bytes.js';
+import { isBzImage, parseBzImage, type SetupHeader } from './bzimage.js';
+import { parseConfig, srcArch, type KernelConfig } from './config.js';
+import { elfArch, elfLoadImage, elfSymbols, isElf, parseElf, type Elf } from './elf.js';
+import { fail, ImageError } from './errors.js';
+import { readKallsyms, KallsymsError } from './kallsyms.js';
+import { algorithmAt, decodePayloadAt, type Payload } from './payload.js';
+import { peSignature, type PeSignature } from './pe.js';
+import { elfSections, markerSections, type Section } from './sections.js';
+import { functionExtents, type KernelFunction, type KernelSymbol, type SymbolSource } from './symbols.js';
+import { parseSystemMap } from './systemmap.js';
+import { parseZImage, zImageEndianness } from './zimage.js';
+
+export { ImageError } from './errors.js';
+export type { Section, SectionKind } from './sections.js';
+export type { KernelFunction, KernelSymbol, SymbolSource } from './symbols.js';
+export type { Payload } from './payload.js';
+export type { KernelConfig } from './config.js';
+
+export type ImageFormat = 'elf' | 'bzimage' | 'zimage' | 'arm64-image' | 'riscv-image' | 'compressed-image' | 'raw-image';
+
+export interface KernelImage {
+  path: string;
+  format: ImageFormat;
+  /** Linux arch name: x86_64, x86, arm, arm64, riscv64, ... */
+  arch: string;
+  bits: 32 | 64;
+  littleEndian: boolean;
+  fileBytes: number;
+  /** The compressed kernel inside the file, or null for an uncompressed image. */
+  payload: Omit<Payload, 'data'> | null;
+  /** Everything in the file that is neither payload nor signature (setup, decompressor, headers, padding). */
+  stubBytes: number;
+  signatureBytes: number;
+  /** The decompressed kernel: an ELF vmlinux (+ relocations on x86) or a raw Image. */
+  kernel: Uint8Array;
+  /** Bytes of `kernel` after the ELF (x86 relocations), 0 otherwise. */
+  trailingBytes: number;
+  kernelFormat: 'elf' | 'raw';
+  /** Kernel release from the "Linux version" banner ("6.1.0-56-amd64"), or null. */
+  release: string | null;
+  /** major.minor.patch parsed from the release, or null. */
+  version: string | null;
+  sections: Section[];
+  symbols: { source: SymbolSource; list: KernelSymbol[]; detail: string };
+  functions: KernelFunction[];
+  config: KernelConfig | null;
+  configPath: string | null;
+  systemMapPath: string | null;
+  /** Format-specific header fields, as read. */
+  header: Record<string, unknown>;
+  /** Things a user should know that are not errors (stub System.map, ignored files). */
+  notes: string[];
+}
+
+export interface OpenOptions {
+  configPath?: string;
+  systemMapPath?: string;
+  /** Look for config-* and System.map-* beside the image (default true). */
+  findBeside?: boolean;
+}
+
+const MAX_FILE = 2 ** 31 - 1;
+
+function readFile(path: string, what: string): Buffer {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) fail(`${what} is not a regular file`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof ImageError) throw e;
+    fail(`cannot read ${what}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (size > MAX_FILE) fail(`${what} is ${size} bytes, more than any kernel image (limit ${MAX_FILE})`);
+  return readFileSync(path);
+}
+
+/** The banner init/version.c prints: "Linux version RELEASE (...". */
+export function findRelease(kernel: Uint8Array): string | null {
+  const buf = Buffer.from(kernel.buffer, kernel.byteOffset, kernel.byteLength);
+  let at = buf.indexOf('Linux version ');
+  while (at !== -1) {
+    const end = buf.indexOf(0x20, at + 14);
+    if (end > at + 14 && end - at < 80) {
+      const release = latin1(kernel.subarray(at + 14, end));
+      if (/^\d+\.\d+/.test(release)) return release;
+    }
+    at = buf.indexOf('Linux version ', at + 1);
+  }
+  return null;
+}
+
+export function releaseVersion(release: string | null): string | null {
+  const m = release ? /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release) : null;
+  return m ? `${m[1]}.${m[2]}.${m[3] ?? '0'}` : null;
+}
+
+interface Unwrapped {
+  format: ImageFormat;
+  payload: Payload | null;
+  signature: PeSignature | null;
+  kernel: Uint8Array;
+  header: Record<string, unknown>;
+  archHint: string | null;
+  bits: 32 | 64 | null;
+  littleEndian: boolean | null;
+}
+
+function headerFields(h: SetupHeader | Arm64Header | RiscvHeader | Record<string, unknown>): Record<string, unknown> {
+  return { ...h };
+}
+
+/** Peel the container: find what kind of file this is and get the kernel inside. */
+function unwrap(bytes: Uint8Array, depth = 0): Unwrapped {
+  if (isElf(bytes)) return { format: 'elf', payload: null, signature: null, kernel: bytes, header: {}, archHint: null, bits: null, littleEndian: null };
+  if (isBzImage(bytes)) {
+    const bz = parseBzImage(bytes);
+    return {
+      format: 'bzimage',
+      payload: bz.payload,
+      signature: bz.signature,
+      kernel: bz.payload.data,
+      header: { ...headerFields(bz.header), setup_bytes: bz.setupBytes },
+      archHint: (bz.header.xloadflags & 1) === 1 ? 'x86_64' : 'x86',
+      bits: null,
+      littleEndian: true,
+    };
+  }
+  const zle = zImageEndianness(bytes);
+  if (zle !== null) {
+    const z = parseZImage(bytes);
+    return {
+      format: 'zimage',
+      payload: z.payload,
+      signature: null,
+      kernel: z.payload.data,
+      header: { start: z.start, end: z.end, extent: z.extent, trailing_bytes: z.trailingBytes },
+      archHint: 'arm',
+      bits: 32,
+      littleEndian: z.littleEndian,
+    };
+  }
+  if (isArm64Image(bytes)) {
+    const h = parseArm64Header(bytes);
+    const signature = h.efi ? peSignature(bytes) : null;
+    const kernel = signature ? bytes.subarray(0, signature.offset) : bytes;
+    if (h.image_size !== 0 && h.image_size < kernel.length) {
+      fail(`arm64 header image_size ${h.image_size} is smaller than the ${kernel.length} bytes of the Image`);
+    }
+    return { format: 'arm64-image', payload: null, signature, kernel, header: headerFields(h), archHint: 'arm64', bits: 64, littleEndian: !h.bigEndian };
+  }
+  if (isRiscvImage(bytes)) {
+    const h = parseRiscvHeader(bytes);
+    const signature = peSignature(bytes);
+    const kernel = signature ? bytes.subarray(0, signature.offset) : bytes;
+    return { format: 'riscv-image', payload: null, signature, kernel, header: headerFields(h), archHint: 'riscv64', bits: 64, littleEndian: true };
+  }
+  const algorithm: Algorithm | undefined = algorithmAt(bytes, 0);
+  if (algorithm && depth === 0) {
+    const payload = decodePayloadAt(bytes, 0, algorithm);
+    const trailing = bytes.length - payload.storedBytes;
+    if (trailing !== 0) fail(`${trailing} bytes follow the ${algorithm} stream (${payload.compressedBytes} bytes): not a compressed kernel image`);
+    const inner = unwrap(payload.data, depth + 1);
+    if (inner.format === 'compressed-image') fail(`the ${algorithm} stream holds another compressed stream`);
+    return { ...inner, format: 'compressed-image', payload, header: { ...inner.header, inner_format: inner.format } };
+  }
+  return { format: 'raw-image', payload: null, signature: null, kernel: bytes, header: {}, archHint: null, bits: null, littleEndian: null };
+}
+
+/** config-REL / System.map-REL beside vmlinuz-REL (the /boot layout), or .config/System.map at a build tree's top. */
+function besideFile(imagePath: string, kind: 'config' | 'System.map'): string | null {
+  const dir = dirname(imagePath);
+  const base = basename(imagePath);
+  const m = /^(?:vmlinuz|vmlinux|zImage|Image|bzImage)-(.+?)(?:\.(?:gz|bz2|lzma|lzo|lz4|zst|xz))?$/.exec(base);
+  const candidates: string[] = [];
+  if (m) candidates.push(join(dir, `${kind}-${m[1]}`));
+  const top = /\/arch\/[^/]+\/boot$/.test(dir) ? join(dir, '..', '..', '..') : dir;
+  candidates.push(join(top, kind === 'config' ? '.config' : 'System.map'));
+  return candidates.find((c) => existsSync(c)) ?? null;
+}
+
+export function openKernelImage(path: string, options: OpenOptions = {}): KernelImage {
+  return readKernelImage(readFile(path, 'the image'), path, options);
+}
+
+/** The same, for bytes already in memory; `path` names them in messages and locates side files. */
+export function readKernelImage(bytes: Uint8Array, path: string, options: OpenOptions = {}): KernelImage {
+  if (bytes.length < 64) fail(`only ${bytes.length} bytes: too small to be a kernel image`);
+  const notes: string[] = [];
+  const u = unwrap(bytes);
+  const findBeside = options.findBeside ?? true;
+
+  // The decompressed kernel: ELF (vmlinux, maybe followed by relocations) or raw Image.
+  let elf: Elf | null = null;
+  let trailingBytes = 0;
+  if (isElf(u.kernel)) {
+    elf = parseElf(u.kernel);
+    trailingBytes = u.kernel.length - elf.extent;
+  }
+  const kernelFormat: 'elf' | 'raw' = elf ? 'elf' : 'raw';
+  let arch = elf ? elfArch(elf) : (u.archHint ?? 'unknown');
+  let bits: 32 | 64 = elf ? elf.bits : (u.bits ?? 64);
+  let littleEndian = elf ? elf.littleEndian : (u.littleEndian ?? true);
+  const release = findRelease(u.kernel);
+  const version = releaseVersion(release);
+
+  // .config: given, or beside the image.
+  const configPath = options.configPath ?? (findBeside ? besideFile(path, 'config') : null);
+  let config: KernelConfig | null = null;
+  if (configPath) {
+    config = withFile(configPath, () => parseConfig(readFile(configPath, 'the .config').toString('latin1')));
+    if (config.arch && arch !== 'unknown' && config.arch !== srcArch(arch)) {
+      fail(`${configPath} is a .config for ${config.arch}, but the image is ${arch}`);
+    }
+    const cv = releaseVersion(config.version);
+    if (cv && version && cv.split('.').slice(0, 2).join('.') !== version.split('.').slice(0, 2).join('.')) {
+      fail(`${configPath} is a .config for Linux ${config.version}, but the image is ${release}`);
+    }
+    if (arch === 'unknown' && config.arch) {
+      arch = config.arch === 'x86' ? (config.is64bit ? 'x86_64' : 'x86') : config.arch === 'riscv' ? (config.is64bit ? 'riscv64' : 'riscv32') : config.arch;
+      bits = config.is64bit || config.arch === 'arm64' ? 64 : 32;
+      littleEndian = !config.bigEndian;
+    }
+  }
+
+  // Symbols: .symtab, else a real System.map, else kallsyms.
+  const systemMapPath = options.systemMapPath ?? (findBeside ? besideFile(path, 'System.map') : null);
+  let symbols: KernelImage['symbols'] = { source: 'none', list: [], detail: 'no symbol table, System.map or kallsyms found' };
+  const symtab = elf ? elfSymbols(u.kernel, elf) : [];
+  if (symtab.length > 0) {
+    symbols = {
+      source: 'symtab',
+      list: symtab.filter((s) => s.kind !== 'section' && s.kind !== 'file' && s.name !== '').map((s) => ({ name: s.name, type: nmType(s, elf!), address: s.address, size: s.size })),
+      detail: '.symtab',
+    };
+  }
+  if (symbols.source === 'none' && systemMapPath) {
+    const map = withFile(systemMapPath, () => parseSystemMap(readFile(systemMapPath, 'the System.map').toString('latin1')));
+    if (map.stub !== null) notes.push(`${systemMapPath} is a stub ("${map.stub}"); symbols come from elsewhere`);
+    else {
+      symbols = { source: 'system.map', list: map.symbols.map((s) => ({ ...s, size: null })), detail: systemMapPath };
+      if (!options.systemMapPath) notes.push(`using ${systemMapPath} found beside the image`);
+    }
+  }
+  if (symbols.source === 'none') {
+    try {
+      const k = readKallsyms(u.kernel, { wordSize: bits === 64 ? 8 : 4, littleEndian });
+      if (k) symbols = { source: 'kallsyms', list: k.symbols.map((s) => ({ ...s, size: null })), detail: k.layout };
+    } catch (e) {
+      if (e instanceof KallsymsError) fail(`kallsyms tables: ${e.message}`);
+      throw e;
+    }
+  }
+  if (symbols.source === 'none' && u.format === 'raw-image' && !systemMapPath) {
+    fail('not a kernel image: no ELF, bzImage, zImage, arm64 or RISC-V Image header, no compressor magic, and no symbols (give --system-map for a raw Image)');
+  }
+
+  // Sections: the ELF's, or recovered from marker symbols for a raw Image.
+  let sections: Section[];
+  if (elf) sections = elfSections(elf);
+  else {
+    const byName = new Map<string, bigint>();
+    for (const s of symbols.list) if (!byName.has(s.name)) byName.set(s.name, s.address);
+    const base = byName.get('_text') ?? byName.get('_stext') ?? byName.get('stext');
+    sections = base === undefined ? [] : markerSections((n) => byName.get(n), base, u.kernel.length);
+    if (base === undefined && symbols.source !== 'none') notes.push('no _text symbol: cannot place sections in the raw Image');
+  }
+  if (symbols.source === 'system.map' && elf) checkMapAgainstElf(symbols.list, sections, systemMapPath!);
+
+  const functions = functionExtents(symbols.list, sections);
+  const payload = u.payload ? (({ data: _d, ...rest }) => rest)(u.payload) : null;
+  const signatureBytes = u.signature?.bytes ?? 0;
+  const stubBytes = u.payload ? bytes.length - u.payload.storedBytes - signatureBytes : 0;
+  return {
+    path,
+    format: u.format,
+    arch,
+    bits,
+    littleEndian,
+    fileBytes: bytes.length,
+    payload,
+    stubBytes,
+    signatureBytes,
+    kernel: u.kernel,
+    trailingBytes,
+    kernelFormat,
+    release,
+    version,
+    sections,
+    symbols,
+    functions,
+    config,
+    configPath,
+    systemMapPath: symbols.source === 'system.map' ? systemMapPath : null,
+    header: u.header,
+    notes,
+  };
+}
+
+/** Prefix errors from a side file with its name, so the message names the right file. */
+function withFile<T>(path: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ImageError && !e.message.startsWith(path)) throw new ImageError(`${path}: ${e.message}`);
+    throw e;
+  }
+}
+
+function nmType(s: { kind: string; binding: string; sectionIndex: number }, elf: Elf): string {
+  const sec = elf.sections[s.sectionIndex];
+  let c = 'a';
+  if (s.binding === 'weak') c = s.kind === 'object' ? 'v' : 'w';
+  else if (sec) c = sec.nobits ? 'b' : sec.exec ? 't' : sec.write ? 'd' : sec.alloc ? 'r' : 'n';
+  return s.binding === 'local' ? c : c.toUpperCase();
+}
+
+/** A System.map for another build: its _text must be where the ELF's text starts. */
+function checkMapAgainstElf(list: KernelSymbol[], sections: Section[], path: string): void {
+  const text = list.find((s) => s.name === '_text' || s.name === '_stext');
+  const sec = sections.find((s) => s.name === '.text');
+  if (text && sec && text.address !== sec.address && !(text.name === '_stext' && text.address > sec.address)) {
+    fail(`${path}: ${text.name} is at 0x${text.address.toString(16)} but the image's .text starts at 0x${sec.address.toString(16)}: a System.map for another kernel`);
+  }
+}

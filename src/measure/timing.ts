@@ -1,0 +1,84 @@
+// The timing loop: run a function repeatedly until both a minimum count and
+// a minimum time are reached (lzbench's rule), bounded by a time cap and a
+// run cap. The clock is injectable so the stopping rule is testable.
+
+export interface TimingOptions {
+  /** Keep going until at least this many timed runs (default 5). */
+  minRuns: number;
+  /** ...and until at least this much wall time, in ms, has passed (default 1000). */
+  minTimeMs: number;
+  /**
+   * Stop once this much wall time (ms) has passed even if minRuns is not
+   * reached (default 20000). At least one run is always timed, so the real
+   * bound is max(maxTimeMs, one run). `runs` in the result says how many.
+   */
+  maxTimeMs: number;
+  /** Never more than this many runs, whatever the time (default 100000). */
+  maxRuns: number;
+}
+
+export const DEFAULT_TIMING: Readonly<TimingOptions> = Object.freeze({
+  minRuns: 5,
+  minTimeMs: 1000,
+  maxTimeMs: 20_000,
+  maxRuns: 100_000,
+});
+
+/** A monotonic clock in nanoseconds. */
+export type Clock = () => bigint;
+
+export const hrClock: Clock = () => process.hrtime.bigint();
+
+/** Fill in defaults and refuse nonsense with a readable message. */
+export function resolveTiming(partial: Partial<TimingOptions> = {}): TimingOptions {
+  const t: TimingOptions = { ...DEFAULT_TIMING, ...stripUndefined(partial) };
+  const bad = (what: string) => {
+    throw new RangeError(`timing: ${what} (got minRuns=${t.minRuns}, minTimeMs=${t.minTimeMs}, maxTimeMs=${t.maxTimeMs}, maxRuns=${t.maxRuns})`);
+  };
+  if (!Number.isInteger(t.minRuns) || t.minRuns < 1) bad('minRuns must be an integer >= 1');
+  if (!Number.isInteger(t.maxRuns) || t.maxRuns < t.minRuns) bad('maxRuns must be an integer >= minRuns');
+  if (!(t.minTimeMs >= 0)) bad('minTimeMs must be >= 0');
+  if (!(t.maxTimeMs >= t.minTimeMs)) bad('maxTimeMs must be >= minTimeMs');
+  return t;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * The stopping rule, after `runs` timed runs and `elapsedMs` of wall time:
+ * stop when (runs >= minRuns and elapsed >= minTimeMs), or the time cap or
+ * the run cap is hit; never before the first run.
+ */
+export function shouldStop(runs: number, elapsedMs: number, t: TimingOptions): boolean {
+  if (runs < 1) return false;
+  if (runs >= t.maxRuns) return true;
+  if (elapsedMs >= t.maxTimeMs) return true;
+  return runs >= t.minRuns && elapsedMs >= t.minTimeMs;
+}
+
+export interface TimedRuns {
+  /** Duration of each run in ms, in run order. */
+  samplesMs: number[];
+  /** Wall time of the whole loop in ms. */
+  elapsedMs: number;
+}
+
+/**
+ * Time `fn` repeatedly under the stopping rule. Each sample is the clock
+ * difference around one call; nothing else happens between the two reads.
+ */
+export function timeRepeated(fn: () => void, timing: TimingOptions, clock: Clock = hrClock): TimedRuns {
+  const samplesMs: number[] = [];
+  const start = clock();
+  let elapsedMs = 0;
+  while (!shouldStop(samplesMs.length, elapsedMs, timing)) {
+    const t0 = clock();
+    fn();
+    const t1 = clock();
+    samplesMs.push(Number(t1 - t0) / 1e6);
+    elapsedMs = Number(t1 - start) / 1e6;
+  }
+  return { samplesMs, elapsedMs };
+}

@@ -1,0 +1,45 @@
+// A fixed-size piscina pool of cell workers. piscina replaces a worker that
+// exits or is terminated, and rejects only the task that worker was running:
+// that is what lets a dead worker fail only its cell.
+
+import { Piscina } from 'piscina';
+import type { CellMeasurement, CellTask } from './task.js';
+
+export const WORKER_FILE: string = new URL('./worker.js', import.meta.url).href;
+
+export interface CellPoolOptions {
+  workers: number;
+  /** Module URL with the codec API; default the real src/codecs. */
+  codecModule?: string;
+}
+
+export class CellPool {
+  readonly #piscina: Piscina<CellTask, CellMeasurement>;
+
+  constructor(options: CellPoolOptions) {
+    if (!Number.isInteger(options.workers) || options.workers < 1) {
+      throw new RangeError(`workers must be an integer >= 1, got ${options.workers}`);
+    }
+    this.#piscina = new Piscina<CellTask, CellMeasurement>({
+      filename: WORKER_FILE,
+      minThreads: options.workers,
+      maxThreads: options.workers,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: 60_000,
+      workerData: { codecModule: options.codecModule },
+    });
+  }
+
+  get workers(): number {
+    return this.#piscina.maxThreads;
+  }
+
+  run(task: CellTask, signal?: AbortSignal): Promise<CellMeasurement> {
+    return this.#piscina.run(task, signal ? { signal } : {});
+  }
+
+  /** Terminate every worker (running tasks are rejected). */
+  async destroy(): Promise<void> {
+    await this.#piscina.destroy();
+  }
+}
