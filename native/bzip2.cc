@@ -20,6 +20,7 @@ const char* BzMsg(int rc) {
 }
 
 const unsigned kChunk = 1u << 30;
+const unsigned kOutWindow = 1u << 20;
 
 // bzip2Compress(input, blockSize100k, workFactor) -> Buffer
 Napi::Value Compress(const Napi::CallbackInfo& info) {
@@ -80,13 +81,17 @@ size_t DecodeOne(Napi::Env env, Bytes in, uint8_t* fixed, size_t fixedSize, Grow
     char probe;
     bool probing = room == 0;
     s.next_out = probing ? &probe : (char*)dst;
-    s.avail_out = probing ? 1 : (room > kChunk ? kChunk : (unsigned)room);
+    s.avail_out = probing ? 1 : (room > kOutWindow ? kOutWindow : (unsigned)room);
     unsigned before = s.avail_out;
     rc = BZ2_bzDecompress(&s);
     size_t got = before - s.avail_out;
     inPos += chunk - s.avail_in;
     if (probing) {
       if (rc == BZ_STREAM_END && got == 0) break;
+      if (rc == BZ_OK && got == 0) {
+        if (inPos == in.size) { BZ2_bzDecompressEnd(&s); throw CodecErr(env, "bzip2: truncated stream"); }
+        continue;
+      }
       BZ2_bzDecompressEnd(&s);
       if (rc == BZ_OK || rc == BZ_STREAM_END)
         throw CodecErr(env, "bzip2: output larger than " + std::to_string(fixed ? fixedSize : gb->cap()) + " bytes");

@@ -23,6 +23,8 @@ const char* LzmaMsg(lzma_ret rc) {
   }
 }
 
+const size_t kOutWindow = 16u * 1024u;
+
 struct StreamGuard {
   lzma_stream s = LZMA_STREAM_INIT;
   ~StreamGuard() { lzma_end(&s); }
@@ -124,7 +126,9 @@ size_t DecodeOne(Napi::Env env, Bytes in, int format, uint64_t memlimit, uint8_t
     uint8_t probe;
     bool probing = room == 0;
     g.s.next_out = probing ? &probe : dst;
-    g.s.avail_out = probing ? 1 : room;
+    // Small output windows keep the BCJ pass over data still in cache (as
+    // the xz tool's 8 KiB buffers do); one 65 MB window is ~20% slower.
+    g.s.avail_out = probing ? 1 : (room < kOutWindow ? room : kOutWindow);
     size_t before = g.s.avail_out;
     rc = lzma_code(&g.s, LZMA_FINISH);
     size_t got = before - g.s.avail_out;

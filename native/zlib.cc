@@ -85,7 +85,16 @@ size_t InflateOne(Napi::Env env, Bytes in, int wbits, uint8_t* fixed, size_t fix
       s.next_out = &probe;
       s.avail_out = 1;
       rc = inflate(&s, Z_NO_FLUSH);
+      inLeft -= chunkIn - s.avail_in;
       if (rc == Z_STREAM_END && s.avail_out == 1) break;
+      if ((rc == Z_OK || rc == Z_BUF_ERROR) && s.avail_out == 1) {
+        // no output yet (header, empty stored block): keep going unless stuck
+        if (inLeft == 0 && s.avail_in == 0 && rc == Z_BUF_ERROR) {
+          inflateEnd(&s);
+          throw CodecErr(env, "gzip: truncated stream");
+        }
+        if (rc == Z_OK) continue;
+      }
       inflateEnd(&s);
       if (rc == Z_STREAM_END || rc == Z_OK || rc == Z_BUF_ERROR)
         throw CodecErr(env, "gzip: output larger than " + std::to_string(fixed ? fixedSize : gb->cap()) + " bytes");

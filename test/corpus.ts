@@ -22,3 +22,45 @@ export function corpusFile(pattern: RegExp): string | undefined {
   }
   return undefined;
 }
+
+import { readFileSync } from 'node:fs';
+import { openKernelImage, type KernelImage } from '../src/image/index.js';
+
+/** The real Debian kernels the tests know, by short name. */
+export const REAL_KERNELS = {
+  amd64: /\/boot\/vmlinuz-[\d.]+-\d+-amd64$/,
+  'cloud-amd64': /\/boot\/vmlinuz-[\d.]+-\d+-cloud-amd64$/,
+  armhf: /\/boot\/vmlinuz-[\d.]+-\d+-armmp$/,
+  arm64: /\/boot\/vmlinuz-[\d.]+-\d+-arm64$/,
+} as const;
+export type RealKernelName = keyof typeof REAL_KERNELS;
+
+export interface RealKernel {
+  path: string;
+  image: KernelImage;
+  /** The stored payload as the distribution shipped it (stream + size trailer), or null. */
+  shippedPayload: Uint8Array | null;
+}
+
+const opened = new Map<string, RealKernel>();
+
+/** A real kernel from the cache, opened once per test process; undefined when absent. */
+export function realKernel(name: RealKernelName): RealKernel | undefined {
+  const path = corpusFile(REAL_KERNELS[name]);
+  if (!path) return undefined;
+  let k = opened.get(path);
+  if (!k) {
+    const image = openKernelImage(path);
+    const file = readFileSync(path);
+    const p = image.payload;
+    k = { path, image, shippedPayload: p ? file.subarray(p.offset, p.offset + p.storedBytes) : null };
+    opened.set(path, k);
+  }
+  return k;
+}
+
+/** The real System.map of a kernel from its -dbg package, when cached. */
+export function realSystemMap(name: RealKernelName): string | undefined {
+  const release = { amd64: '-amd64', 'cloud-amd64': '-cloud-amd64', armhf: '-armmp', arm64: '-arm64' }[name];
+  return corpusFile(new RegExp(`/usr/lib/debug/boot/System\\.map-[\\d.]+-\\d+${release}$`));
+}

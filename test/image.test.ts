@@ -332,6 +332,7 @@ describe('raw Image with System.map and .config', () => {
         ['.head.text', 'text', 0, 0x100, 0x100],
         ['.text', 'text', 0x100, 0xf00, 0xf00],
         ['.rodata', 'rodata', 0x1000, 0x800, 0x800],
+        ['.unknown@0xc0009800', 'unknown', 0x1800, 0x800, 0x800],
         ['.data', 'data', 0x2000, 0x1000, 0x1000],
         ['.bss', 'bss', null, 0x1000, 0],
       ],

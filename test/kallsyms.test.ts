@@ -1,11 +1,11 @@
 // kallsyms recovery: fixtures built in code for every table layout, fuzzing,
 // and the real Debian kernels in the cache when present.
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { KallsymsError, readKallsyms, type KallsymsResult, type KallsymsSymbol } from '../src/image/kallsyms.js';
-import { cacheDir } from './corpus.js';
+import { realKernel, realSystemMap, type RealKernelName } from './corpus.js';
 import {
   buildKallsyms, prng, sampleSymbols,
   type FixtureAddressing, type FixtureEra, type FixtureOptions,
@@ -201,51 +201,40 @@ describe('kallsyms fixtures', () => {
 // ---------------------------------------------------------------------------
 // Real kernels (cached by the lead; skipped with a reason when absent)
 
-const work = `${cacheDir()}/work`;
-const kernels = `${cacheDir()}/kernels`;
-const real: { name: string; path: string; hints: { wordSize: 4 | 8; littleEndian: boolean }; count: number }[] = [
-  { name: 'cloud-amd64 6.1.192', path: `${work}/cloud.vmlinux.bin`, hints: { wordSize: 8, littleEndian: true }, count: 87347 },
-  { name: 'amd64 6.1.192', path: `${work}/amd64.vmlinux.bin`, hints: { wordSize: 8, littleEndian: true }, count: 94266 },
-  { name: 'armhf armmp 6.1.176', path: `${work}/armhf.Image`, hints: { wordSize: 4, littleEndian: true }, count: 45665 },
-  {
-    name: 'arm64 6.1.176',
-    path: `${kernels}/linux-image-6.1.0-50-arm64_6.1.176-1_arm64/boot/vmlinuz-6.1.0-50-arm64`,
-    hints: { wordSize: 8, littleEndian: true }, count: 50218,
-  },
+const real: { name: RealKernelName; hints: { wordSize: 4 | 8; littleEndian: boolean } }[] = [
+  { name: 'cloud-amd64', hints: { wordSize: 8, littleEndian: true } },
+  { name: 'amd64', hints: { wordSize: 8, littleEndian: true } },
+  { name: 'armhf', hints: { wordSize: 4, littleEndian: true } },
+  { name: 'arm64', hints: { wordSize: 8, littleEndian: true } },
 ];
-
-function present(path: string): boolean {
-  try { return statSync(path).size > 0; } catch { return false; }
-}
 
 describe('kallsyms in real Debian kernels', () => {
   for (const k of real) {
-    const ok = present(k.path);
-    it(k.name, { skip: ok ? false : `${k.path} is absent or empty` }, () => {
-      const img = readFileSync(k.path);
+    const kernel = realKernel(k.name);
+    it(k.name, { skip: kernel ? false : 'not in the cache: run scripts/fetch-test-kernels' }, () => {
+      const img = kernel!.image.kernel;
       const t0 = performance.now();
       const r = readKallsyms(img, k.hints);
       const ms = performance.now() - t0;
       assert.ok(r);
-      console.log(`# ${k.name}: ${r.symbols.length} symbols, ${r.layout}, tables at ${r.tablesOffset.toString(16)}, ${ms.toFixed(0)} ms`);
-      assert.equal(r.symbols.length, k.count);
+      console.log(`# ${k.name} ${kernel!.image.release}: ${r.symbols.length} symbols, ${r.layout}, tables at ${r.tablesOffset.toString(16)}, ${ms.toFixed(0)} ms`);
+      assert.ok(r.symbols.length > 40000);
       // Debian's 6.1.y carries kallsyms_seqs_of_names (between markers and token_table).
       assert.match(r.layout, /^6\.2-6\.3 relative.*seqs_of_names$/);
       assert.ok(ms < 2000, `${ms} ms`);
       let down = 0;
       for (let i = 1; i < r.symbols.length; i++) if (r.symbols[i].address < r.symbols[i - 1].address) down++;
       assert.equal(down, 0);
-      if (k.name.startsWith('arm64')) assert.equal(r.symbols.find((s) => s.name === '_stext')?.address, 0xffff800008010000n);
-      if (k.name.startsWith('armhf')) assert.equal(r.symbols.find((s) => s.name === '_stext')?.address, 0xc0300000n);
+      for (const name of ['_stext', '_etext', 'start_kernel']) assert.ok(r.symbols.some((s) => s.name === name), name);
     });
   }
 
-  const mapPath = `${kernels}/dbg-cloud/usr/lib/debug/boot/System.map-6.1.0-56-cloud-amd64`;
-  const imgPath = `${work}/cloud.vmlinux.bin`;
-  const have = present(mapPath) && present(imgPath);
-  it('cloud-amd64: every text symbol equals the real System.map', { skip: have ? false : 'System.map from -dbg or cloud.vmlinux.bin absent' }, () => {
-    const r = readKallsyms(readFileSync(imgPath), { wordSize: 8, littleEndian: true })!;
-    const map = readFileSync(mapPath, 'utf8').split('\n').filter(Boolean).map((l) => {
+  const cloud = realKernel('cloud-amd64');
+  const mapPath = realSystemMap('cloud-amd64');
+  const have = cloud && mapPath && mapPath.includes(cloud.image.release!);
+  it('cloud-amd64: every text symbol equals the real System.map', { skip: have ? false : 'the kernel or the System.map of its -dbg package is not in the cache' }, () => {
+    const r = readKallsyms(cloud!.image.kernel, { wordSize: 8, littleEndian: true })!;
+    const map = readFileSync(mapPath!, 'utf8').split('\n').filter(Boolean).map((l) => {
       const [a, type, name] = l.split(' ');
       return { address: BigInt('0x' + a), type, name };
     });
@@ -261,7 +250,7 @@ describe('kallsyms in real Debian kernels', () => {
       const got = bag(r.symbols.filter((s) => types.includes(s.type)));
       assert.deepEqual(got, want, `types ${types}`);
     }
-    assert.equal(map.filter((s) => 'tT'.includes(s.type)).length, 46471);
+    console.log(`# ${cloud!.image.release}: ${map.filter((s) => 'tT'.includes(s.type)).length} t/T symbols in System.map, all equal in kallsyms`);
     // Everything else: kallsyms lacks only the absolute symbols (dropped by
     // scripts/kallsyms) and its own tables (not yet present when it runs).
     const kall = bag(r.symbols);
@@ -278,6 +267,5 @@ describe('kallsyms in real Debian kernels', () => {
     const typeOf = new Map(map.map((s) => [key(s), s.type]));
     const retyped = r.symbols.filter((s) => typeOf.get(key(s)) !== s.type);
     assert.ok(retyped.every((s) => s.type === 'A' && s.address < 0x100000n));
-    assert.equal(retyped.length, 359);
   });
 });

@@ -230,3 +230,24 @@ test('abort: no more cells handed out, only complete rows, run.json interrupted'
   assert.equal(none.interrupted, true);
   assert.equal(none.rows.length, 0);
 });
+
+test('a throwing progress callback stops the run and is rethrown; the files stay consistent', async () => {
+  const out = join(dir, 'cb');
+  const boom = new Error('progress display broke');
+  await assert.rejects(
+    runCells(cellsFor(['gzip', 'lz4']), { workers: 2, timing: quick, codecModule, outDir: out, onProgress: (p) => { if (p.finished) throw boom; } }),
+    (e) => e === boom,
+  );
+  const back = readResults(join(out, 'results.csv'));
+  assert.equal(back.droppedPartialLine, false);
+  assert.ok(back.rows.length >= 1 && back.rows.every((x) => x.verified));
+  assert.equal(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).interrupted, true);
+});
+
+test('bad options are refused before any file is written', async () => {
+  const out = join(dir, 'badopts');
+  await assert.rejects(runCells(cellsFor(['gzip']), { codecModule, outDir: out, workers: 0 }), /workers must be/);
+  await assert.rejects(runCells(cellsFor(['gzip']), { codecModule, outDir: out, memoryBudgetBytes: 0 }), /memoryBudgetBytes/);
+  await assert.rejects(runCells(cellsFor(['gzip']), { codecModule, outDir: out, timing: { minRuns: 0 } }), /minRuns/);
+  assert.equal(existsSync(join(out, 'results.csv')), false);
+});

@@ -117,3 +117,13 @@ test('shareUnits copies each source buffer once and keeps views', () => {
   assert.equal(m.get(units[3]!)!.buffer, sabSource.buffer, 'shared bytes are used in place');
   assert.equal(m.get(units[3]!)!.offset, 4);
 });
+
+test('cost ordering weights: slow settings weigh more, and bigger units more', async () => {
+  const { estimateCellCost } = await import('../src/pool/cost.js');
+  const c = (algorithm: string, params: Record<string, unknown>, n = 64 * MiB) => estimateCellCost({ algorithm, params }, n);
+  assert.ok(c('xz', { preset: 6 }) > c('gzip', { level: 9 }));
+  assert.ok(c('zstd', { level: 22 }) > c('zstd', { level: 3 }));
+  assert.ok(c('lzo', { level: 9 }) > c('lzo', { level: 1 }));
+  assert.ok(c('lz4', { level: 9 }) > c('lz4', { level: 1 }));
+  assert.ok(c('gzip', {}, 64 * MiB) > c('gzip', {}, 1 * MiB));
+});

@@ -30,7 +30,7 @@ export function renderInspect(s: InspectSummary): string {
   } else kv('payload', 'none (uncompressed)');
   if (s.signature_bytes) kv('signature', bytesText(s.signature_bytes));
   kv('kernel', bytesText(s.kernel_bytes) + (s.trailing_bytes ? `, of which ${bytesText(s.trailing_bytes)} after the ELF (relocations)` : ''));
-  if (s.config) kv('config', `${s.config.path} (${s.config.arch ?? '?'} ${s.config.version ?? ''}, KERNEL_${(s.config.compression ?? '?').toUpperCase()}${s.config.thumb2 ? ', THUMB2' : ''}${s.config.xip ? ', XIP' : ''})`);
+  if (s.config) kv('config', `${s.config.path} (${s.config.arch ?? '?'} ${s.config.version ?? ''}, ${s.config.compression ? 'KERNEL_' + s.config.compression.toUpperCase() : 'no KERNEL_* choice'}${s.config.thumb2 ? ', THUMB2' : ''}${s.config.xip ? ', XIP' : ''})`);
   kv('symbols', `${s.symbols.source} (${s.symbols.detail}): ${s.symbols.count} symbols, ${s.symbols.text_count} text symbols covering ${bytesText(s.symbols.text_bytes)}`);
   for (const n of s.notes) kv('note', n);
   if (s.sections.length) {

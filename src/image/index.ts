@@ -10,6 +10,7 @@ import { isBzImage, parseBzImage, type SetupHeader } from './bzimage.js';
 import { parseConfig, srcArch, type KernelConfig } from './config.js';
 import { elfArch, elfLoadImage, elfSymbols, isElf, parseElf, type Elf } from './elf.js';
 import { fail, ImageError } from './errors.js';
+import { findImageBase } from './imagebase.js';
 import { readKallsyms, KallsymsError } from './kallsyms.js';
 import { algorithmAt, decodePayloadAt, type Payload } from './payload.js';
 import { peSignature, type PeSignature } from './pe.js';
@@ -269,9 +270,18 @@ export function readKernelImage(bytes: Uint8Array, path: string, options: OpenOp
   else {
     const byName = new Map<string, bigint>();
     for (const s of symbols.list) if (!byName.has(s.name)) byName.set(s.name, s.address);
-    const base = byName.get('_text') ?? byName.get('_stext') ?? byName.get('stext');
+    // The Image starts at _text; without it (kallsyms lacks it unless KALLSYMS_ALL) the
+    // exported-symbol table ties addresses to file offsets exactly.
+    let base = byName.get('_text');
+    if (base === undefined && symbols.list.length > 0) {
+      const found = findImageBase(u.kernel, symbols.list, { wordSize: bits === 64 ? 8 : 4, littleEndian });
+      if (found) {
+        base = found.base;
+        u.header.image_base = base;
+        u.header.image_base_method = `${found.method}, ${found.votes} votes`;
+      } else notes.push('no _text symbol and no __ksymtab to place the raw Image: sections and function offsets are unknown');
+    }
     sections = base === undefined ? [] : markerSections((n) => byName.get(n), base, u.kernel.length);
-    if (base === undefined && symbols.source !== 'none') notes.push('no _text symbol: cannot place sections in the raw Image');
   }
   if (symbols.source === 'system.map' && elf) checkMapAgainstElf(symbols.list, sections, systemMapPath!);
 

@@ -3,7 +3,8 @@
 // stand in for the section table that objcopy threw away).
 import type { Elf, ElfSection } from './elf.js';
 
-export type SectionKind = 'text' | 'rodata' | 'data' | 'bss' | 'init' | 'other';
+/** `unknown`: bytes of a raw Image that no marker symbol accounts for. */
+export type SectionKind = 'text' | 'rodata' | 'data' | 'bss' | 'init' | 'unknown' | 'other';
 
 export interface Section {
   name: string;
@@ -45,6 +46,7 @@ const MARKERS: { name: string; kind: SectionKind; start: string[]; end: string[]
   { name: '.text', kind: 'text', start: ['_stext'], end: ['_etext'] },
   { name: '.rodata', kind: 'rodata', start: ['__start_rodata'], end: ['__end_rodata', '__init_begin'] },
   { name: '.init', kind: 'init', start: ['__init_begin'], end: ['__init_end'] },
+  { name: '.init.text', kind: 'init', start: ['_sinittext'], end: ['_einittext'] },
   { name: '.data', kind: 'data', start: ['_sdata'], end: ['_edata'] },
   { name: '.bss', kind: 'bss', start: ['__bss_start'], end: ['__bss_stop', '_end'] },
 ];
@@ -64,5 +66,16 @@ export function markerSections(addressOf: (name: string) => bigint | undefined, 
     const stored = m.kind === 'bss' ? 0 : Math.max(0, Math.min(bytes, imageBytes - offset));
     out.push({ name: m.name, address: start, offset: stored > 0 ? offset : null, bytes, fileBytes: stored, kind: m.kind });
   }
-  return out;
+  // A section inside another (.init.text in .init) is left to the outer one.
+  const within = (a: Section, b: Section) => a !== b && a.address >= b.address && a.address + BigInt(a.bytes) <= b.address + BigInt(b.bytes) && (a.bytes < b.bytes || out.indexOf(a) > out.indexOf(b));
+  const kept = out.filter((a) => !out.some((b) => within(a, b)));
+  // Bytes of the Image no marker accounts for (rodata and data when kallsyms has only text symbols).
+  const stored = kept.filter((s) => s.offset !== null).sort((a, b) => a.offset! - b.offset!);
+  const gaps: Section[] = [];
+  let at = 0;
+  for (const s of [...stored, { offset: imageBytes, fileBytes: 0 } as Section]) {
+    if (s.offset! > at) gaps.push({ name: `.unknown@${'0x' + (base + BigInt(at)).toString(16)}`, address: base + BigInt(at), offset: at, bytes: s.offset! - at, fileBytes: s.offset! - at, kind: 'unknown' });
+    at = Math.max(at, s.offset! + s.fileBytes);
+  }
+  return [...kept, ...gaps].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
 }

@@ -8,6 +8,7 @@ import { CellPool } from '../pool/pool.js';
 import { loadCodecApi, type CodecApi, type SettingLike } from '../pool/codec-api.js';
 import { MemoryScheduler } from '../pool/scheduler.js';
 import { defaultMemoryBudget, estimateCellMemory } from '../pool/memory.js';
+import { estimateCellCost } from '../pool/cost.js';
 import type { CellMeasurement, CellTask, SharedBytes, WorkerFault } from '../pool/task.js';
 import { resolveTiming, type TimingOptions } from '../measure/timing.js';
 import { megabytesPerSecond } from '../measure/stats.js';
@@ -82,6 +83,12 @@ export interface RunCellsOptions {
   signal?: AbortSignal;
   /** Called as cells start and finish. If it throws, the run stops and runCells rejects with that error. */
   onProgress?: (p: RunProgress) => void;
+  /**
+   * Order in which cells are handed out: 'heaviest-first' (default: by a
+   * rough cost estimate, so a sweep does not end with one slow cell running
+   * alone) or 'given'. Rows are written in completion order either way.
+   */
+  order?: 'heaviest-first' | 'given';
   /** Times a failed cell is retried (default 1). */
   retries?: number;
   /** Test hook, see FaultInjection. */
@@ -264,6 +271,10 @@ export async function runCells(cells: readonly Cell[], options: RunCellsOptions 
   });
 
   const memoryBudgetBytes = options.memoryBudgetBytes ?? defaultMemoryBudget(options.memoryFraction);
+  if (!(memoryBudgetBytes > 0)) throw new RangeError(`memoryBudgetBytes must be > 0, got ${memoryBudgetBytes}`);
+  if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 1)) {
+    throw new RangeError(`workers must be an integer >= 1, got ${options.workers}`);
+  }
   const resultsPath = options.outDir ? join(options.outDir, 'results.csv') : undefined;
   const runJsonPath = options.outDir ? join(options.outDir, 'run.json') : undefined;
   const writer = resultsPath ? ResultsWriter.open(resultsPath, options.existing ?? 'error') : undefined;
@@ -335,6 +346,10 @@ export async function runCells(cells: readonly Cell[], options: RunCellsOptions 
     if (pool) {
       await new Promise<void>((resolve) => {
         const pending = [...prepared];
+        if ((options.order ?? 'heaviest-first') === 'heaviest-first') {
+          const cost = new Map(pending.map((p) => [p, estimateCellCost(p.setting, p.input.length, timing.minTimeMs)]));
+          pending.sort((a, b) => cost.get(b)! - cost.get(a)! || a.index - b.index);
+        }
         const pump = () => {
           if (!interrupted) {
             for (;;) {
@@ -355,11 +370,11 @@ export async function runCells(cells: readonly Cell[], options: RunCellsOptions 
           const task: CellTask = { spec: p.setting.key, input: p.input, timing, ...(fault ? { fault } : {}) };
           report();
           pool.run(task, cancel.signal).then(
+            // A cell that completed is a complete, verified row even if an
+            // abort came in meanwhile: keep it.
             (m) => settle(p, () => {
-              if (!interrupted) {
-                record(measuredRow(p, m));
-                report(rows.at(-1));
-              }
+              record(measuredRow(p, m));
+              report(rows.at(-1));
             }),
             (e: unknown) => settle(p, () => {
               if (interrupted) return;
@@ -379,11 +394,12 @@ export async function runCells(cells: readonly Cell[], options: RunCellsOptions 
           scheduler.finish(p.estimate);
           try {
             handle();
+            pump();
           } catch (e) {
             fatal ??= { error: e };
             onAbort();
+            pump();
           }
-          pump();
         };
         pump();
       });
