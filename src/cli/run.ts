@@ -7,7 +7,7 @@ import { kernelAlgorithms, kernelProfile, parseSetting } from '../codecs/index.j
 import { isAlgorithm } from '../codecs/types.js';
 import { fetchDebianKernel, hostDebArch, sha256File } from '../corpus/debian.js';
 import { openKernelImage, type KernelImage } from '../image/index.js';
-import { runCells, type Cell, type RunProgress } from '../run/index.js';
+import { runCells, SettingsError, type Cell, type RunProgress } from '../run/index.js';
 import { units, UNIT_KINDS, type UnitKind } from '../units/index.js';
 import { bytesText, table } from './format.js';
 import { UsageError } from './usage.js';
@@ -42,9 +42,28 @@ export function defaultImage(log: (s: string) => void): { path: string; source: 
   return { path: k.image, source: `debian:${k.package}=${k.version}:${k.arch} sha256 ${k.deb_sha256}`, config: k.config ?? undefined };
 }
 
+/**
+ * Check every --codec before any work: bare algorithm names under the kernel
+ * profile wait for the image (the profile follows its arch and version);
+ * everything else must parse now. Every problem is reported, not the first.
+ */
+export function checkCodecs(codecs: string[] | undefined, profile: string): void {
+  if (profile !== 'kernel' && profile !== 'none') throw new UsageError(`--profile ${profile}: allowed: kernel, none`);
+  const problems: { spec: string; message: string }[] = [];
+  for (const spec of codecs ?? []) {
+    if (profile === 'kernel' && isAlgorithm(spec)) continue;
+    try {
+      parseSetting(spec);
+    } catch (e) {
+      problems.push({ spec, message: (e as Error).message });
+    }
+  }
+  if (problems.length) throw new SettingsError(problems);
+}
+
 /** The settings a run covers: kernel profiles for bare algorithm names, explicit settings as given. */
 export function resolveSettings(img: KernelImage, codecs: string[] | undefined, profile: string): string[] {
-  if (profile !== 'kernel' && profile !== 'none') throw new UsageError(`--profile ${profile}: allowed: kernel, none`);
+  checkCodecs(codecs, profile);
   const target = { arch: img.arch, kernelVersion: img.version ?? undefined, thumb2: img.config?.thumb2 ?? false, bigEndian: !img.littleEndian };
   const specs = codecs && codecs.length > 0 ? codecs : kernelAlgorithms(img.arch);
   const out: string[] = [];
@@ -70,6 +89,7 @@ export async function runCommand(opts: RunOptions, argv: string[]): Promise<numb
   const minTimeMs = opts.minTime === undefined ? undefined : Number(opts.minTime);
   if (minTimeMs !== undefined && !(minTimeMs >= 0)) throw new UsageError(`--min-time ${opts.minTime}: expected milliseconds >= 0`);
 
+  checkCodecs(opts.codec, opts.profile);
   const chosen = opts.image ? { path: opts.image, source: 'given' } : defaultImage(log);
   const img = openKernelImage(chosen.path, { configPath: 'config' in chosen ? chosen.config : undefined });
   const settings = resolveSettings(img, opts.codec, opts.profile);
