@@ -12,11 +12,11 @@
         "native/lzo.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
-      "libraries": ["-lz", "-lbz2", "-llzma", "-llz4", "-lzstd", "-llzo2"]
+      "libraries": ["-ldl", "-lbz2", "-llzma", "-llz4", "-lzstd", "-llzo2"]
     }
   ]
 }

@@ -23,7 +23,7 @@ const char* LzmaMsg(lzma_ret rc) {
   }
 }
 
-const size_t kOutWindow = 16u * 1024u;
+const size_t kOutWindow = 64u * 1024u;
 
 struct StreamGuard {
   lzma_stream s = LZMA_STREAM_INIT;

@@ -1,12 +1,52 @@
 // gzip members via the system zlib: deflate (level 1-9) and inflate.
 // GNU gzip's own deflate differs from zlib's, so exact gzip bytes come from
 // the gzip-cli backend (TS side); this is the in-process backend.
+#include <dlfcn.h>
 #include <zlib.h>
 
 #include "kzcodec.h"
 
 namespace kz {
 namespace {
+
+// The node binary exports its own bundled zlib (Chromium's fork, 1.3.x),
+// and a plain -lz would bind to those symbols first. Debian's libz is
+// loaded explicitly with RTLD_DEEPBIND and called through these pointers.
+struct SysZlib {
+  decltype(&::deflateInit2_) deflateInit2_ = nullptr;
+  decltype(&::deflate) deflate = nullptr;
+  decltype(&::deflateEnd) deflateEnd = nullptr;
+  decltype(&::deflateBound) deflateBound = nullptr;
+  decltype(&::inflateInit2_) inflateInit2_ = nullptr;
+  decltype(&::inflate) inflate = nullptr;
+  decltype(&::inflateEnd) inflateEnd = nullptr;
+  decltype(&::zlibVersion) zlibVersion = nullptr;
+  bool ok = false;
+  SysZlib() {
+    void* h = dlopen("libz.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+    if (!h) return;
+    deflateInit2_ = reinterpret_cast<decltype(deflateInit2_)>(dlsym(h, "deflateInit2_"));
+    deflate = reinterpret_cast<decltype(deflate)>(dlsym(h, "deflate"));
+    deflateEnd = reinterpret_cast<decltype(deflateEnd)>(dlsym(h, "deflateEnd"));
+    deflateBound = reinterpret_cast<decltype(deflateBound)>(dlsym(h, "deflateBound"));
+    inflateInit2_ = reinterpret_cast<decltype(inflateInit2_)>(dlsym(h, "inflateInit2_"));
+    inflate = reinterpret_cast<decltype(inflate)>(dlsym(h, "inflate"));
+    inflateEnd = reinterpret_cast<decltype(inflateEnd)>(dlsym(h, "inflateEnd"));
+    zlibVersion = reinterpret_cast<decltype(zlibVersion)>(dlsym(h, "zlibVersion"));
+    ok = deflateInit2_ && deflate && deflateEnd && deflateBound && inflateInit2_ && inflate && inflateEnd && zlibVersion;
+  }
+};
+
+// Initialised once (thread-safe static), read-only afterwards.
+const SysZlib& ZRaw() {
+  static const SysZlib z;
+  return z;
+}
+const SysZlib& Z(Napi::Env env) {
+  const SysZlib& z = ZRaw();
+  if (!z.ok) throw CodecErr(env, "system zlib (libz.so.1) could not be loaded");
+  return z;
+}
 
 const char* ZMsg(int rc, const z_stream& s) {
   if (s.msg) return s.msg;
@@ -29,29 +69,30 @@ Napi::Value Compress(const Napi::CallbackInfo& info) {
   int strategy = (int)IntArg(info, 4, 0, 4);
   z_stream s;
   std::memset(&s, 0, sizeof s);
-  int rc = deflateInit2(&s, level, Z_DEFLATED, wbits, memLevel, strategy);
+  const SysZlib& z = Z(env);
+  int rc = z.deflateInit2_(&s, level, Z_DEFLATED, wbits, memLevel, strategy, ZLIB_VERSION, (int)sizeof(z_stream));
   if (rc != Z_OK) throw CodecErr(env, std::string("deflateInit2: ") + ZMsg(rc, s));
-  size_t bound = deflateBound(&s, (uLong)in.size) + 64;
+  size_t bound = z.deflateBound(&s, (uLong)in.size) + 64;
   GrowBuf out(bound, bound * 2 + (1u << 20));
-  if (!out.ok()) { deflateEnd(&s); throw CodecErr(env, "out of memory"); }
+  if (!out.ok()) { z.deflateEnd(&s); throw CodecErr(env, "out of memory"); }
   s.next_in = const_cast<Bytef*>(in.data);
   size_t inLeft = in.size;
   for (;;) {
     uInt chunkIn = inLeft > (1u << 30) ? (1u << 30) : (uInt)inLeft;
     s.avail_in = chunkIn;
-    if (out.len == out.cap() && !out.grow()) { deflateEnd(&s); throw CodecErr(env, "deflate output over bound"); }
+    if (out.len == out.cap() && !out.grow()) { z.deflateEnd(&s); throw CodecErr(env, "deflate output over bound"); }
     size_t room = out.cap() - out.len;
     s.next_out = out.data() + out.len;
     s.avail_out = room > (1u << 30) ? (1u << 30) : (uInt)room;
     uInt availOutBefore = s.avail_out;
     int flush = (inLeft == chunkIn) ? Z_FINISH : Z_NO_FLUSH;
-    rc = deflate(&s, flush);
+    rc = z.deflate(&s, flush);
     out.len += availOutBefore - s.avail_out;
     inLeft -= chunkIn - s.avail_in;
     if (rc == Z_STREAM_END) break;
-    if (rc != Z_OK && rc != Z_BUF_ERROR) { deflateEnd(&s); throw CodecErr(env, std::string("deflate: ") + ZMsg(rc, s)); }
+    if (rc != Z_OK && rc != Z_BUF_ERROR) { z.deflateEnd(&s); throw CodecErr(env, std::string("deflate: ") + ZMsg(rc, s)); }
   }
-  deflateEnd(&s);
+  z.deflateEnd(&s);
   return out.release(env);
 }
 
@@ -61,7 +102,8 @@ size_t InflateOne(Napi::Env env, Bytes in, int wbits, uint8_t* fixed, size_t fix
                   size_t* produced) {
   z_stream s;
   std::memset(&s, 0, sizeof s);
-  int rc = inflateInit2(&s, wbits);
+  const SysZlib& z = Z(env);
+  int rc = z.inflateInit2_(&s, wbits, ZLIB_VERSION, (int)sizeof(z_stream));
   if (rc != Z_OK) throw CodecErr(env, std::string("inflateInit2: ") + ZMsg(rc, s));
   s.next_in = const_cast<Bytef*>(in.data);
   size_t inLeft = in.size;
@@ -84,18 +126,18 @@ size_t InflateOne(Napi::Env env, Bytes in, int wbits, uint8_t* fixed, size_t fix
       uint8_t probe;
       s.next_out = &probe;
       s.avail_out = 1;
-      rc = inflate(&s, Z_NO_FLUSH);
+      rc = z.inflate(&s, Z_NO_FLUSH);
       inLeft -= chunkIn - s.avail_in;
       if (rc == Z_STREAM_END && s.avail_out == 1) break;
       if ((rc == Z_OK || rc == Z_BUF_ERROR) && s.avail_out == 1) {
         // no output yet (header, empty stored block): keep going unless stuck
         if (inLeft == 0 && s.avail_in == 0 && rc == Z_BUF_ERROR) {
-          inflateEnd(&s);
+          z.inflateEnd(&s);
           throw CodecErr(env, "gzip: truncated stream");
         }
         if (rc == Z_OK) continue;
       }
-      inflateEnd(&s);
+      z.inflateEnd(&s);
       if (rc == Z_STREAM_END || rc == Z_OK || rc == Z_BUF_ERROR)
         throw CodecErr(env, "gzip: output larger than " + std::to_string(fixed ? fixedSize : gb->cap()) + " bytes");
       throw CodecErr(env, std::string("gzip: ") + ZMsg(rc, s));
@@ -103,7 +145,7 @@ size_t InflateOne(Napi::Env env, Bytes in, int wbits, uint8_t* fixed, size_t fix
     s.next_out = dst;
     s.avail_out = room > (1u << 30) ? (1u << 30) : (uInt)room;
     uInt before = s.avail_out;
-    rc = inflate(&s, Z_NO_FLUSH);
+    rc = z.inflate(&s, Z_NO_FLUSH);
     size_t got = before - s.avail_out;
     outLen += got;
     if (gb) gb->len += got;
@@ -111,17 +153,17 @@ size_t InflateOne(Napi::Env env, Bytes in, int wbits, uint8_t* fixed, size_t fix
     if (rc == Z_STREAM_END) break;
     if (rc == Z_OK) continue;
     if (rc == Z_BUF_ERROR && s.avail_in == 0 && inLeft == 0) {
-      inflateEnd(&s);
+      z.inflateEnd(&s);
       throw CodecErr(env, "gzip: truncated stream");
     }
     if (rc == Z_BUF_ERROR) continue;
     if (rc == Z_NEED_DICT) rc = Z_DATA_ERROR;
     std::string m = std::string("gzip: ") + ZMsg(rc, s);
-    inflateEnd(&s);
+    z.inflateEnd(&s);
     throw CodecErr(env, m);
   }
   size_t consumed = in.size - inLeft;
-  inflateEnd(&s);
+  z.inflateEnd(&s);
   *produced = outLen;
   return consumed;
 }
@@ -160,7 +202,7 @@ void InitZlib(Napi::Env env, Napi::Object exports) {
   exports.Set("zlibCompress", Napi::Function::New(env, Compress));
   exports.Set("zlibDecompressInto", Napi::Function::New(env, DecompressInto));
   exports.Set("zlibDecodeStream", Napi::Function::New(env, DecodeStream));
-  exports.Set("zlibVersion", Napi::String::New(env, zlibVersion()));
+  exports.Set("zlibVersion", Napi::String::New(env, ZRaw().ok ? ZRaw().zlibVersion() : "unavailable"));
 }
 
 }  // namespace kz

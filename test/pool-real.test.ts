@@ -59,10 +59,9 @@ test('real codecs: every algorithm round-trips through the pool, every row verif
 // its error into JS and, unless built with
 // NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS, calls std::terminate: the whole
 // process aborts (exit 134) after runCells has returned. Run in a child so
-// the test runner survives. Marked todo until binding.gyp carries the define.
+// the test runner survives. binding.gyp carries the define.
 test('abort while a worker is inside native compression leaves a live process', {
   skip: codecsBuilt ? false : 'src/codecs/index.ts not built yet',
-  todo: 'binding.gyp needs the NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS define',
 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'kzbench-abort-'));
   const script = join(dir, 'abort.mjs');
