@@ -1,0 +1,82 @@
+// run.json: what produced a results.csv. Written when a run starts (no
+// `end`) and rewritten when it stops: `end` on completion, or
+// `interrupted: true` and `stopped` (no `end`) when aborted. Each write goes
+// to a temporary file renamed over run.json, so it is never half-written.
+// On resume the previous run.json is kept under `previous_runs`.
+
+import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpus, availableParallelism, totalmem, platform, arch, release } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface RunJson {
+  kzbench_version: string;
+  node_version: string;
+  platform: string;
+  arch: string;
+  os_release: string;
+  cpu_model: string;
+  cpu_count: number;
+  total_memory_bytes: number;
+  backend_versions: Record<string, string>;
+  command_line: string[];
+  start: string;
+  end?: string;
+  interrupted?: boolean;
+  stopped?: string;
+  [extra: string]: unknown;
+}
+
+/** kzbench's version from its package.json (walking up from this file). */
+export function kzbenchVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const p = join(dir, 'package.json');
+    if (existsSync(p)) {
+      try {
+        const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'kzbench' && pkg.version) return pkg.version;
+      } catch {
+        /* keep looking */
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return 'unknown';
+    dir = up;
+  }
+}
+
+/** The machine and tool part of run.json; the caller adds its own fields. */
+export function describeRun(backendVersions: Record<string, string>, start: Date = new Date()): RunJson {
+  const cpu = cpus()[0];
+  return {
+    kzbench_version: kzbenchVersion(),
+    node_version: process.version,
+    platform: platform(),
+    arch: arch(),
+    os_release: release(),
+    cpu_model: cpu?.model.trim() ?? 'unknown',
+    cpu_count: availableParallelism(),
+    total_memory_bytes: totalmem(),
+    backend_versions: backendVersions,
+    command_line: [...process.argv],
+    start: start.toISOString(),
+  };
+}
+
+/** Read a run.json if present and well-formed, else undefined. */
+export function readRunJson(path: string): RunJson | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as RunJson;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeRunJson(path: string, info: RunJson): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(info, null, 2) + '\n');
+  renameSync(tmp, path);
+}

@@ -1,0 +1,152 @@
+// results.csv: one tidy row per cell. Column names are a contract with
+// notebooks and the project's reader (docs: docs/results.md).
+//
+// Units: *_bytes in bytes; *_ms in milliseconds; decompress_mb_s in MB/s of
+// uncompressed (output) bytes with MB = 1e6 bytes, computed from the median;
+// ratio = unit_bytes / compressed_bytes (higher is better).
+// decompress_ms_mad is the unscaled median absolute deviation of the timed
+// runs. verified is true only when the decoded bytes were compared equal to
+// the unit's bytes; a failed cell has verified=false, an error, and empty
+// measurement columns.
+
+import { createHash } from 'node:crypto';
+
+/** Columns the issue names as the contract, in order. */
+export const CONTRACT_COLUMNS = [
+  'image',
+  'image_sha256',
+  'unit',
+  'unit_bytes',
+  'algorithm',
+  'setting',
+  'backend',
+  'compressed_bytes',
+  'ratio',
+  'compress_ms',
+  'decompress_ms_median',
+  'decompress_ms_mad',
+  'decompress_runs',
+  'decompress_mb_s',
+  'verified',
+] as const;
+
+/**
+ * The setting's parameters (CodecSetting.params from src/codecs) as separate
+ * columns: a stable set, empty where a parameter does not apply to the
+ * algorithm. Names a future codec adds that are not listed here still appear
+ * in the canonical `setting` key, which always says everything.
+ */
+export const PARAM_COLUMNS = [
+  // every algorithm
+  'level',
+  'size_append',
+  // xz, lzma (every LZMA2 field, resolved from the preset)
+  'preset',
+  'extreme',
+  'dict_bytes',
+  'lc',
+  'lp',
+  'pb',
+  'mode',
+  'nice',
+  'mf',
+  'depth',
+  'bcj',
+  'check',
+  // zstd
+  'window_log',
+  'long',
+  'workers',
+  'checksum',
+  // lz4
+  'frame',
+  'block',
+  'linked',
+  'content_size',
+  'block_checksum',
+  'favor_dec_speed',
+  // lzo
+  'method',
+  'mtime',
+] as const;
+
+export const EXTRA_COLUMNS = [
+  'unit_kind',
+  'unit_offset',
+  'error',
+  'attempts',
+  'worker',
+  'cell_id',
+  'started_at',
+  'finished_at',
+] as const;
+
+export const COLUMNS = [...CONTRACT_COLUMNS, ...PARAM_COLUMNS, ...EXTRA_COLUMNS] as const;
+
+export type ParamColumn = (typeof PARAM_COLUMNS)[number];
+export type Column = (typeof COLUMNS)[number];
+export type ParamValue = string | number | boolean | null;
+
+export interface CoreRow {
+  image: string;
+  image_sha256: string;
+  unit: string;
+  unit_bytes: number;
+  algorithm: string;
+  /** Canonical setting key (parseSetting(setting) gives the setting back). */
+  setting: string;
+  backend: string;
+  compressed_bytes: number | null;
+  ratio: number | null;
+  compress_ms: number | null;
+  decompress_ms_median: number | null;
+  decompress_ms_mad: number | null;
+  decompress_runs: number | null;
+  decompress_mb_s: number | null;
+  verified: boolean;
+  unit_kind: string;
+  unit_offset: number | null;
+  /** Why the cell failed (last attempt first); empty when it did not. */
+  error: string;
+  attempts: number;
+  /** worker_threads threadId of the worker that produced the row. */
+  worker: number | null;
+  cell_id: string;
+  started_at: string;
+  finished_at: string;
+}
+
+export type ResultRow = CoreRow & { [K in ParamColumn]: ParamValue };
+
+/** Columns whose values are numbers (or empty). */
+export const NUMERIC_COLUMNS: ReadonlySet<string> = new Set([
+  'unit_bytes',
+  'compressed_bytes',
+  'ratio',
+  'compress_ms',
+  'decompress_ms_median',
+  'decompress_ms_mad',
+  'decompress_runs',
+  'decompress_mb_s',
+  'unit_offset',
+  'attempts',
+  'worker',
+]);
+
+/**
+ * Stable cell identity for resume and sharding: first 16 hex digits of
+ * sha256(image_sha256 NUL unit NUL setting key).
+ */
+export function cellId(imageSha256: string, unit: string, settingKey: string): string {
+  return createHash('sha256').update(`${imageSha256}\0${unit}\0${settingKey}`).digest('hex').slice(0, 16);
+}
+
+/** Param columns from a setting's params (names not in the stable set are left to the key). */
+export function paramColumns(params: Readonly<Record<string, unknown>>): { [K in ParamColumn]: ParamValue } {
+  const out = {} as { [K in ParamColumn]: ParamValue };
+  for (const c of PARAM_COLUMNS) {
+    const v = params[c];
+    out[c] = typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? v : v == null ? null : String(v);
+  }
+  return out;
+}
