@@ -5,8 +5,12 @@ import { readFileSync } from 'node:fs';
 import { CodecError } from '../codecs/types.js';
 import { ImageError } from '../image/errors.js';
 import { CorpusError } from '../corpus/debian.js';
+import { ResultsError } from '../results/writer.js';
 import { SettingsError } from '../run/index.js';
+import { formatProblem, MergeError, ShardError, YamlFileError } from '../suite/index.js';
+import { corpusFetchCommand, corpusListCommand } from './corpus.js';
 import { inspectCommand } from './inspect.js';
+import { mergeCommand } from './merge.js';
 import { runCommand } from './run.js';
 import { UsageError } from './usage.js';
 
@@ -27,7 +31,12 @@ async function guarded(file: string | undefined, action: () => void | Promise<vo
       for (const p of e.problems) process.stderr.write(`kzbench: --codec ${p.spec}: ${p.message}\n`);
       process.exit(2);
     }
-    if (e instanceof UsageError || e instanceof CorpusError) {
+    if (e instanceof YamlFileError) {
+      // a suite or manifest with mistakes: every one, each on its own line with file:line:col
+      for (const p of e.problems) process.stderr.write(`kzbench: ${formatProblem(p)}\n`);
+      process.exit(2);
+    }
+    if (e instanceof UsageError || e instanceof CorpusError || e instanceof MergeError || e instanceof ShardError || e instanceof ResultsError) {
       process.stderr.write(`kzbench: ${e.message}\n`);
       process.exit(2);
     }
@@ -61,20 +70,88 @@ program
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 program
   .command('run')
-  .description('recompress a kernel with every kernel codec (or the settings given) in a worker pool; write results.csv and run.json')
+  .description('recompress a kernel with every kernel codec (or a suite\'s settings) in a worker pool; write results.csv and run.json')
+  .argument('[suite]', 'suite file (suites/*.yaml): images, units, settings, timing; instead of --image/--unit/--codec/--profile')
   .option('--image <file>', 'kernel image (default: /boot/vmlinuz-$(uname -r), else Debian\'s kernel for this arch fetched into the cache)')
-  .option('--unit <unit>', 'whole | sections', 'whole')
+  .option('--unit <unit>', 'whole | sections (default: whole)')
   .option('--codec <algo[:setting]>', 'algorithm or setting, repeatable (default: every algorithm the arch supports)', collect)
-  .option('--profile <profile>', 'kernel: bare algorithm names mean the kernel build\'s own command; none: library defaults', 'kernel')
-  .option('--workers <n>', 'worker threads (default: CPU count)')
-  .option('--out <dir>', 'results directory (default: results/<timestamp>)')
-  .option('--resume', 'continue a run in --out: only cells without a verified row run')
+  .option('--profile <profile>', 'kernel: bare algorithm names mean the kernel build\'s own command; none: library defaults (default: kernel)')
+  .option('--workers <n>', 'worker threads (default: the suite\'s workers, else the CPU count)')
+  .option('--out <dir>', 'results directory (default: results/<suite>-<timestamp> or results/<timestamp>)')
+  .option('--resume [dir]', 'continue the run in DIR (or in --out): only cells without a verified row run; a suite run needs no other argument')
   .option('--overwrite', 'replace the results in --out')
-  .option('--min-runs <n>', 'timed decompression runs at least (default 5)')
-  .option('--min-time <ms>', 'timed decompression milliseconds at least (default 1000)')
+  .option('--shard <i/n>', 'run shard I of N (1..N) of the suite\'s cells, chosen by cell_id; join shards with kzbench merge')
+  .option('--min-runs <n>', 'timed decompression runs at least (default: the suite\'s, else 5)')
+  .option('--min-time <ms>', 'timed decompression milliseconds at least (default: the suite\'s, else 1000)')
+  .action((suite: string | undefined, opts) =>
+    guarded(opts.image ?? suite, async () => {
+      process.exitCode = await runCommand(suite, opts, process.argv.slice(2));
+    }),
+  );
+
+const corpus = program.command('corpus').description('real kernels named by package in corpora/manifest.yaml, fetched into the cache');
+corpus
+  .command('fetch')
+  .description('resolve each kernel package\'s current version, apt-get download it, dpkg-deb -x its /boot into the cache, record version and sha256')
+  .argument('[name...]', 'corpus names (default: every kernel in the manifest)')
+  .option('--manifest <file>', 'corpus manifest (default: corpora/manifest.yaml)')
+  .action((names: string[], opts) =>
+    guarded(opts.manifest, () => {
+      process.exitCode = corpusFetchCommand(names, opts);
+    }),
+  );
+corpus
+  .command('list')
+  .description('the manifest\'s kernels and what the cache holds of them')
+  .option('--manifest <file>', 'corpus manifest (default: corpora/manifest.yaml)')
+  .option('--json', 'print JSON')
   .action((opts) =>
-    guarded(opts.image, async () => {
-      process.exitCode = await runCommand(opts, process.argv.slice(2));
+    guarded(opts.manifest, () => {
+      process.exitCode = corpusListCommand(opts);
+    }),
+  );
+
+program
+  .command('merge')
+  .description('join the shards of a suite run (kzbench run SUITE --shard I/N) into one run; refuses shards of different suites, images or tool versions')
+  .argument('<dir...>', 'results directories of the shards')
+  .requiredOption('--out <dir>', 'merged results directory')
+  .option('--overwrite', 'replace the results in --out')
+  .action((dirs: string[], opts) =>
+    guarded(undefined, () => {
+      process.exitCode = mergeCommand(dirs, opts, process.argv.slice(2));
+    }),
+  );
+
+program
+  .command('diff')
+  .description('where the bytes went between two kernels: symbols (bloat-o-meter classes), sections, and the compressed image per kernel profile')
+  .argument('<old>', 'old kernel image')
+  .argument('<new>', 'new kernel image')
+  .option('--profile <profile>', 'kernel: bare algorithm names mean the kernel build\'s own command; none: library defaults', 'kernel')
+  .option('--codec <algo[:setting]>', 'also compare this algorithm or setting, repeatable (default: the algorithm each image ships with)', collect)
+  .option('--json', 'print JSON')
+  .option('--csv', 'print CSV')
+  .option('--config <file>', '.config of the old image')
+  .option('--new-config <file>', '.config of the new image')
+  .action((oldPath: string, newPath: string, opts) =>
+    guarded(undefined, async () => {
+      const { diffCommand } = await import('./diff.js');
+      process.exitCode = await diffCommand(oldPath, newPath, opts);
+    }),
+  );
+
+program
+  .command('report')
+  .description('summarise a results directory: Markdown on stdout, charts in a self-contained report.html')
+  .argument('<dir>', 'results directory')
+  .option('--out <file>', 'HTML file (default DIR/report.html)')
+  .option('--baseline <algorithm>', "compare with this algorithm's kernel profile instead of the shipped one")
+  .action((dir: string, opts) =>
+    guarded(dir, async () => {
+      // vega takes about a second to load: only this command pays for it
+      const { reportCommand } = await import('./report.js');
+      process.exitCode = await reportCommand(dir, opts);
     }),
   );
 

@@ -1,28 +1,39 @@
-// kzbench run [--image FILE] [--unit whole|sections] [--codec ALGO[:SETTING]...]
-//             [--profile kernel] [--workers N] [--out DIR]
-import { existsSync } from 'node:fs';
+// kzbench run [SUITE.yaml] [--shard I/N]
+//             [--image FILE] [--unit whole|sections] [--codec ALGO[:SETTING]...]
+//             [--profile kernel] [--workers N] [--out DIR] [--resume [DIR]] [--overwrite]
+// With a suite file the suite names images, units and settings; without one
+// the flags do (and with neither, every kernel profile on the default image).
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { release as osRelease } from 'node:os';
-import { join } from 'node:path';
-import { kernelAlgorithms, kernelProfile, parseSetting } from '../codecs/index.js';
-import { isAlgorithm } from '../codecs/types.js';
+import { dirname, join, resolve } from 'node:path';
+import { kernelAlgorithms } from '../codecs/index.js';
 import { fetchDebianKernel, hostDebArch, sha256File } from '../corpus/debian.js';
 import { openKernelImage, type KernelImage } from '../image/index.js';
-import { runCells, SettingsError, type Cell, type RunProgress } from '../run/index.js';
+import { readRunJson } from '../results/run-json.js';
+import type { ResultRow } from '../results/schema.js';
+import { runCells, type Cell, type RunSummary } from '../run/index.js';
+import { expandSuite, inShard, loadSuite, parseShard, resolveImages, shardText, type LoadedSuite, type Shard } from '../suite/index.js';
+import { checkSpecs, PROFILES, resolveSpec, type Profile } from '../suite/settings.js';
 import { units, UNIT_KINDS, type UnitKind } from '../units/index.js';
 import { bytesText, table } from './format.js';
+import { createProgress } from './progress.js';
 import { UsageError } from './usage.js';
 
 export interface RunOptions {
   image?: string;
-  unit: string;
+  /** Default 'whole' (left unset so a suite run can tell it was not given). */
+  unit?: string;
   codec?: string[];
-  profile: string;
+  /** Default 'kernel'. */
+  profile?: string;
   workers?: string;
   out?: string;
-  resume?: boolean;
+  /** --resume (with --out DIR) or --resume DIR. */
+  resume?: boolean | string;
   overwrite?: boolean;
   minRuns?: string;
   minTime?: string;
+  shard?: string;
 }
 
 const META_BY_ARCH: Record<string, string> = { amd64: 'linux-image-amd64', arm64: 'linux-image-arm64', armhf: 'linux-image-armmp', i386: 'linux-image-686' };
@@ -42,36 +53,11 @@ export function defaultImage(log: (s: string) => void): { path: string; source: 
   return { path: k.image, source: `debian:${k.package}=${k.version}:${k.arch} sha256 ${k.deb_sha256}`, config: k.config ?? undefined };
 }
 
-/**
- * Check every --codec before any work: bare algorithm names under the kernel
- * profile wait for the image (the profile follows its arch and version);
- * everything else must parse now. Every problem is reported, not the first.
- */
-export function checkCodecs(codecs: string[] | undefined, profile: string): void {
-  if (profile !== 'kernel' && profile !== 'none') throw new UsageError(`--profile ${profile}: allowed: kernel, none`);
-  const problems: { spec: string; message: string }[] = [];
-  for (const spec of codecs ?? []) {
-    if (profile === 'kernel' && isAlgorithm(spec)) continue;
-    try {
-      parseSetting(spec);
-    } catch (e) {
-      problems.push({ spec, message: (e as Error).message });
-    }
-  }
-  if (problems.length) throw new SettingsError(problems);
-}
-
-/** The settings a run covers: kernel profiles for bare algorithm names, explicit settings as given. */
-export function resolveSettings(img: KernelImage, codecs: string[] | undefined, profile: string): string[] {
-  checkCodecs(codecs, profile);
-  const target = { arch: img.arch, kernelVersion: img.version ?? undefined, thumb2: img.config?.thumb2 ?? false, bigEndian: !img.littleEndian };
+/** The settings a run covers: every --codec, or every algorithm the arch supports, resolved for the image. */
+export function resolveSettings(img: KernelImage, codecs: string[] | undefined, profile: Profile): string[] {
+  checkSpecs(codecs ?? [], profile);
   const specs = codecs && codecs.length > 0 ? codecs : kernelAlgorithms(img.arch);
-  const out: string[] = [];
-  for (const spec of specs) {
-    if (profile === 'kernel' && isAlgorithm(spec)) out.push(kernelProfile(spec, target).key);
-    else out.push(parseSetting(spec).key);
-  }
-  return [...new Set(out)];
+  return [...new Set(specs.map((spec) => resolveSpec(spec, img, profile)))];
 }
 
 function positiveInt(v: string | undefined, flag: string): number | undefined {
@@ -81,64 +67,215 @@ function positiveInt(v: string | undefined, flag: string): number | undefined {
   return n;
 }
 
-export async function runCommand(opts: RunOptions, argv: string[]): Promise<number> {
-  const log = (s: string) => process.stderr.write(s + '\n');
-  if (!UNIT_KINDS.includes(opts.unit as UnitKind)) throw new UsageError(`--unit ${opts.unit}: allowed: ${UNIT_KINDS.join(', ')}`);
-  const workers = positiveInt(opts.workers, '--workers');
-  const minRuns = positiveInt(opts.minRuns, '--min-runs');
-  const minTimeMs = opts.minTime === undefined ? undefined : Number(opts.minTime);
-  if (minTimeMs !== undefined && !(minTimeMs >= 0)) throw new UsageError(`--min-time ${opts.minTime}: expected milliseconds >= 0`);
+function timestamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+}
 
-  checkCodecs(opts.codec, opts.profile);
+interface Plan {
+  cells: Cell[];
+  out: string;
+  image: { path: string; sha256: string };
+  runInfo: Record<string, unknown>;
+  headline: string;
+  /** Extra files to write into the results directory before the run. */
+  files: Record<string, string>;
+  after: () => void;
+}
+
+/** Where results go and whether this is a resume, from --out, --resume and --resume DIR. */
+function resultsDir(suiteFile: string | undefined, opts: RunOptions): { suiteFile?: string; out?: string; resume: boolean } {
+  let out = opts.out;
+  let resume = opts.resume === true;
+  if (typeof opts.resume === 'string') {
+    const r = opts.resume;
+    // `--out DIR --resume SUITE.yaml`: the suite, not a directory.
+    if (!suiteFile && /\.ya?ml$/i.test(r) && existsSync(r) && statSync(r).isFile()) {
+      suiteFile = r;
+    } else {
+      if (out !== undefined && resolve(out) !== resolve(r)) throw new UsageError(`--resume ${r} and --out ${out} name different directories: give one`);
+      out = r;
+    }
+    resume = true;
+  }
+  if (resume && out === undefined) throw new UsageError('--resume needs the results directory: --resume DIR (or --resume with --out DIR)');
+  if (resume && opts.overwrite) throw new UsageError('--resume and --overwrite contradict each other: choose one');
+  return { ...(suiteFile !== undefined ? { suiteFile } : {}), ...(out !== undefined ? { out } : {}), resume };
+}
+
+function timingOptions(opts: RunOptions, suite?: LoadedSuite) {
+  const minRuns = positiveInt(opts.minRuns, '--min-runs') ?? suite?.suite.timing?.min_runs;
+  const minTimeFlag = opts.minTime === undefined ? undefined : Number(opts.minTime);
+  if (minTimeFlag !== undefined && !(minTimeFlag >= 0)) throw new UsageError(`--min-time ${opts.minTime}: expected milliseconds >= 0`);
+  const minTimeMs = minTimeFlag ?? suite?.suite.timing?.min_time_ms;
+  return { ...(minRuns !== undefined ? { minRuns } : {}), ...(minTimeMs !== undefined ? { minTimeMs } : {}) };
+}
+
+function flagPlan(opts: RunOptions, out: string | undefined, argv: string[], log: (s: string) => void): Plan {
+  const unit = opts.unit ?? 'whole';
+  const profile = (opts.profile ?? 'kernel') as Profile;
+  if (!PROFILES.includes(profile)) throw new UsageError(`--profile ${profile}: allowed: ${PROFILES.join(', ')}`);
+  if (!UNIT_KINDS.includes(unit as UnitKind)) throw new UsageError(`--unit ${unit}: allowed: ${UNIT_KINDS.join(', ')}`);
+  if (opts.shard !== undefined) throw new UsageError('--shard splits a suite: kzbench run SUITE.yaml --shard I/N');
+  checkSpecs(opts.codec ?? [], profile);
   const chosen = opts.image ? { path: opts.image, source: 'given' } : defaultImage(log);
   const img = openKernelImage(chosen.path, { configPath: 'config' in chosen ? chosen.config : undefined });
-  const settings = resolveSettings(img, opts.codec, opts.profile);
-  const list = units(img, opts.unit as UnitKind);
-  if (list.length === 0) throw new UsageError(`${chosen.path}: no ${opts.unit} units to compress`);
+  const settings = resolveSettings(img, opts.codec, profile);
+  const list = units(img, unit as UnitKind);
+  if (list.length === 0) throw new UsageError(`${chosen.path}: no ${unit} units to compress`);
   const sha256 = sha256File(chosen.path);
   const cells: Cell[] = list.flatMap((u) => settings.map((setting) => ({ unit: { name: u.name, bytes: u.bytes, kind: u.kind, offset: u.offset }, setting })));
-  const out = opts.out ?? join('results', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19));
-  log(`${img.format} ${img.arch} ${img.release ?? ''}: ${list.length} unit(s) x ${settings.length} setting(s) = ${cells.length} cells -> ${out}/results.csv`);
+  out ??= join('results', timestamp());
+  return {
+    cells,
+    out,
+    image: { path: chosen.path, sha256 },
+    runInfo: { command: argv, image_source: chosen.source, image_format: img.format, arch: img.arch, release: img.release, payload_algorithm: img.payload?.algorithm ?? null, thumb2: img.config?.thumb2 ?? false, profile, unit },
+    headline: `${img.format} ${img.arch} ${img.release ?? ''}: ${list.length} unit(s) x ${settings.length} setting(s) = ${cells.length} cells -> ${out}/results.csv`,
+    files: {},
+    after: () => {
+      if (img.payload) log(`shipped payload: ${img.payload.algorithm} ${bytesText(img.payload.storedBytes)}`);
+    },
+  };
+}
+
+function suitePlan(suite: LoadedSuite, opts: RunOptions, out: string | undefined, resume: boolean, argv: string[], log: (s: string) => void): Plan {
+  const conflicts = (['image', 'unit', 'codec', 'profile'] as const).filter((k) => opts[k] !== undefined).map((k) => `--${k}`);
+  if (conflicts.length) throw new UsageError(`${suite.file}: ${conflicts.join(', ')} cannot be combined with a suite file: the suite names images, units and settings (edit it, or run without it)`);
+  let shard: Shard | undefined = opts.shard !== undefined ? parseShard(opts.shard) : undefined;
+  const previous = resume && out ? readRunJson(join(out, 'run.json')) : undefined;
+  if (previous) {
+    const prevHash = previous['suite_hash'];
+    if (prevHash !== undefined && prevHash !== suite.hash) throw new UsageError(`${out} is a run of a different suite (suite_hash ${String(prevHash).slice(0, 12)}, ${suite.file} is ${suite.hash.slice(0, 12)}): resume it with its own suite (${join(out!, 'suite.yaml')})`);
+    if (prevHash === undefined && previous['command_line']) throw new UsageError(`${out} is not a suite run: resume it with the flags it was started with`);
+    const prevShard = (previous['shard'] as Shard | null | undefined) ?? undefined;
+    if (shard === undefined) shard = prevShard;
+    else if (!prevShard || prevShard.index !== shard.index || prevShard.count !== shard.count) {
+      throw new UsageError(`${out} ran ${prevShard ? `shard ${shardText(prevShard)}` : 'the whole suite'}, not --shard ${opts.shard}`);
+    }
+  }
+  const images = resolveImages(suite, log);
+  const { cells: all, perImage } = expandSuite(suite, images);
+  const cells = all.filter((c) => inShard(c.id, shard));
+  out ??= join('results', `${suite.name}-${timestamp()}${shard ? `-shard${shard.index}of${shard.count}` : ''}`);
+  const parts = perImage.map((p) => `${p.ref}: ${p.units} unit(s) x ${p.settings.length} setting(s)`).join('; ');
+  return {
+    cells,
+    out,
+    image: { path: images[0]!.path, sha256: images[0]!.sha256 },
+    runInfo: {
+      command: argv,
+      suite: { name: suite.name, file: resolve(suite.file), description: suite.suite.description ?? null },
+      suite_hash: suite.hash,
+      shard: shard ?? null,
+      cells_in_suite: all.length,
+      images: images.map((i) => ({ ref: i.ref, path: i.path, sha256: i.sha256, source: i.source, format: i.image.format, arch: i.image.arch, release: i.image.release, payload_algorithm: i.image.payload?.algorithm ?? null, thumb2: i.image.config?.thumb2 ?? false, ...(i.corpus ? { corpus: i.corpus } : {}) })),
+      image_source: images.map((i) => i.source).join('; '),
+      image_format: images[0]!.image.format,
+      arch: images[0]!.image.arch,
+      release: images[0]!.image.release,
+      payload_algorithm: images[0]!.image.payload?.algorithm ?? null,
+      units: suite.suite.units,
+      boards: suite.suite.boards ?? [],
+    },
+    headline:
+      `suite ${suite.name}: ${parts} = ${all.length} cells` +
+      (shard ? `; shard ${shardText(shard)}: ${cells.length} cells` : '') +
+      ` -> ${out}/results.csv`,
+    files: { 'suite.yaml': suite.text },
+    after: () => {},
+  };
+}
+
+function printTable(rows: ResultRow[]): void {
+  const ok = rows.filter((r) => r.verified);
+  if (ok.length === 0) return;
+  if (ok.length > 80) {
+    process.stdout.write(`${ok.length} verified rows (too many to list here; see results.csv)\n`);
+    return;
+  }
+  const sorted = [...ok].sort((a, b) => a.image.localeCompare(b.image) || a.unit.localeCompare(b.unit) || Number(a.compressed_bytes) - Number(b.compressed_bytes));
+  const multiImage = new Set(ok.map((r) => r.image)).size > 1;
+  const head = [...(multiImage ? ['image'] : []), 'unit', 'setting', 'backend', 'compressed', 'ratio', 'decompress MB/s'];
+  process.stdout.write(
+    table(
+      head,
+      sorted.map((r) => [
+        ...(multiImage ? [r.image.split('/').pop() ?? r.image] : []),
+        r.unit,
+        r.setting,
+        r.backend,
+        Number(r.compressed_bytes).toLocaleString('en-US'),
+        Number(r.ratio).toFixed(3),
+        Number(r.decompress_mb_s).toFixed(0),
+      ]),
+      [...(multiImage ? [false] : []), false, false, false, true, true, true],
+    ) + '\n',
+  );
+}
+
+export async function runCommand(suiteArg: string | undefined, opts: RunOptions, argv: string[]): Promise<number> {
+  const log = (s: string) => process.stderr.write(s + '\n');
+  const dirs = resultsDir(suiteArg, opts);
+  let suiteFile = dirs.suiteFile;
+  let baseDir: string | undefined;
+  const workers = positiveInt(opts.workers, '--workers');
+  const flagMode = (['image', 'unit', 'codec', 'profile'] as const).some((k) => opts[k] !== undefined);
+  // `kzbench run --resume DIR` of a suite run: its own copy of the suite.
+  if (!suiteFile && dirs.resume && dirs.out && !flagMode) {
+    const prev = readRunJson(join(dirs.out, 'run.json'));
+    const copy = join(dirs.out, 'suite.yaml');
+    if (prev?.['suite_hash'] && existsSync(copy)) {
+      suiteFile = copy;
+      const original = (prev['suite'] as { name?: string; file?: string } | undefined) ?? {};
+      // Relative image paths in the copy are relative to where the suite was.
+      if (original.file) baseDir = dirname(original.file);
+      log(`resuming suite ${original.name ?? ''} from ${copy}`);
+    }
+  }
+  const suite = suiteFile ? loadSuite(suiteFile, baseDir ? { baseDir } : {}) : undefined;
+  const timing = timingOptions(opts, suite);
+  const plan = suite ? suitePlan(suite, opts, dirs.out, dirs.resume, argv, log) : flagPlan(opts, dirs.out, argv, log);
+  log(plan.headline);
+
+  const resultsCsv = join(plan.out, 'results.csv');
+  const fresh = !existsSync(resultsCsv) || readFileSync(resultsCsv).length === 0;
+  if (fresh || opts.overwrite || dirs.resume) {
+    for (const [name, text] of Object.entries(plan.files)) {
+      const p = join(plan.out, name);
+      if (dirs.resume && existsSync(p)) continue;
+      mkdirSync(plan.out, { recursive: true });
+      writeFileSync(p, text);
+    }
+  }
 
   const controller = new AbortController();
+  const started = Date.now();
+  const progress = createProgress({ started });
   const onSigint = () => {
-    log('interrupted: finishing the file with complete rows only');
+    progress.log('interrupted: finishing the file with complete rows only');
     controller.abort();
   };
   process.once('SIGINT', onSigint);
-  const started = Date.now();
-  const summary = await runCells(cells, {
-    workers,
-    outDir: out,
-    existing: opts.resume ? 'resume' : opts.overwrite ? 'overwrite' : 'error',
-    image: { path: chosen.path, sha256 },
-    runInfo: { command: argv, image_source: chosen.source, image_format: img.format, arch: img.arch, release: img.release, profile: opts.profile, unit: opts.unit },
-    signal: controller.signal,
-    timing: { ...(minRuns ? { minRuns } : {}), ...(minTimeMs !== undefined ? { minTimeMs } : {}) },
-    onProgress: (p: RunProgress) => {
-      const r = p.finished;
-      if (!r) return;
-      const secs = ((Date.now() - started) / 1000).toFixed(0);
-      log(
-        `[${p.done}/${p.total}] ${r.unit} ${r.setting}: ` +
-          (r.verified ? `${r.unit_bytes} -> ${r.compressed_bytes} bytes (ratio ${Number(r.ratio).toFixed(3)}), decompress ${Number(r.decompress_mb_s).toFixed(0)} MB/s` : `FAILED: ${r.error}`) +
-          ` (${secs}s)`,
-      );
-    },
-  });
-  process.removeListener('SIGINT', onSigint);
-  const rows = summary.rows.filter((r) => r.verified);
-  if (rows.length) {
-    process.stdout.write(
-      table(
-        ['unit', 'setting', 'backend', 'compressed', 'ratio', 'decompress MB/s'],
-        rows.map((r) => [r.unit, r.setting, r.backend, Number(r.compressed_bytes).toLocaleString('en-US'), Number(r.ratio).toFixed(3), Number(r.decompress_mb_s).toFixed(0)]),
-        [false, false, false, true, true, true],
-      ) + '\n',
-    );
+  let summary: RunSummary;
+  try {
+    summary = await runCells(plan.cells, {
+      workers: workers ?? suite?.suite.workers,
+      outDir: plan.out,
+      existing: dirs.resume ? 'resume' : opts.overwrite ? 'overwrite' : 'error',
+      image: plan.image,
+      runInfo: plan.runInfo,
+      signal: controller.signal,
+      timing,
+      onProgress: (p) => progress.update(p),
+    });
+  } finally {
+    progress.stop();
+    process.removeListener('SIGINT', onSigint);
   }
-  if (img.payload) log(`shipped payload: ${img.payload.algorithm} ${bytesText(img.payload.storedBytes)}`);
-  log(`results: ${summary.resultsPath ?? out}`);
+  if (summary.skipped) log(`resumed: ${summary.skipped} cell(s) already had verified rows`);
+  printTable(summary.rows);
+  plan.after();
+  log(`results: ${summary.resultsPath ?? plan.out} (${((Date.now() - started) / 1000).toFixed(0)}s)`);
   if (summary.interrupted) return 130;
   return summary.failed > 0 ? 1 : 0;
 }

@@ -4,9 +4,9 @@
 // what the cache already holds.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 export class CorpusError extends Error {
   override name = 'CorpusError';
@@ -54,10 +54,32 @@ export function hostDebArch(): string {
   }
 }
 
-const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+export const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/**
+ * `apt-get update`, which may fail for one index (seen: the security suite's
+ * armhf index had a size mismatch and apt dropped every foreign security
+ * index). What resolves afterwards is used; what went wrong is said.
+ */
+export function aptUpdate(log: (s: string) => void): void {
+  log('apt-get update');
+  let text = '';
+  try {
+    text = execFileSync('apt-get', ['update', '-q'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string; message: string };
+    text = `${err.stdout ?? ''}\n${err.stderr ?? err.message}`;
+  }
+  const problems = text.split('\n').map((l) => l.trim()).filter((l) => /^(W|E|Err):/.test(l));
+  if (problems.length) {
+    log(`apt-get update had problems; continuing with the indexes that did update:`);
+    for (const p of problems.slice(0, 8)) log(`  ${p}`);
+    if (problems.length > 8) log(`  (${problems.length - 8} more)`);
+  }
+}
 
 /** "linux-image-amd64" -> the image package and version it depends on now. */
-export function resolvePackage(request: string, arch: string): { package: string; version: string } {
+export function resolvePackage(request: string, arch: string, log: (s: string) => void = () => {}): { package: string; version: string } {
   const spec = `${request}:${arch}`;
   let show = '';
   try {
@@ -68,14 +90,17 @@ export function resolvePackage(request: string, arch: string): { package: string
   if (!show.trim()) {
     const foreign = arch !== hostDebArch();
     const fix = `${foreign ? `dpkg --add-architecture ${arch} && ` : ''}apt-get update`;
-    if (!isRoot()) throw new CorpusError(`apt knows no package ${spec}; run as root: ${fix}`);
-    if (foreign) run('dpkg', ['--add-architecture', arch]);
-    try {
-      run('apt-get', ['update', '-q']);
-    } catch {
-      // an index that fails (a mirror mid-sync) should not stop what resolves
+    if (!isRoot()) throw new CorpusError(`apt knows no package ${spec}; as root run: sudo sh -c '${fix}' (then fetch again)`);
+    if (foreign) {
+      log(`adding the foreign architecture ${arch} (dpkg --add-architecture ${arch})`);
+      run('dpkg', ['--add-architecture', arch]);
     }
-    show = run('apt-cache', ['show', '--no-all-versions', spec]);
+    aptUpdate(log);
+    try {
+      show = run('apt-cache', ['show', '--no-all-versions', spec]);
+    } catch {
+      show = '';
+    }
     if (!show.trim()) throw new CorpusError(`apt knows no package ${spec} even after ${fix}`);
   }
   const version = /^Version: (.+)$/m.exec(show)?.[1]?.trim();
@@ -90,39 +115,110 @@ export function resolvePackage(request: string, arch: string): { package: string
   return { package: request, version };
 }
 
+/** "linux-image-6.1.0-56-cloud-amd64" -> "linux-image-cloud-amd64" (the metapackage that names it). */
+export function metapackageOf(pkg: string): string {
+  return pkg.replace(/^linux-image-\d+\.\d+[^-]*-\d+-/, 'linux-image-');
+}
+
+const CACHE_DIR_NAME = /^(linux-image-[^_]+)_([^_]+)_([^_]+)$/;
+
+/**
+ * Describe a kernels/<pkg>_<version>_<arch> directory that has an extracted
+ * /boot but no kzbench.json (extracted by hand or by an older version), and
+ * write its kzbench.json so the next look is cheap.
+ */
+function adopt(dir: string): CachedKernel | undefined {
+  const m = CACHE_DIR_NAME.exec(basename(dir));
+  const boot = join(dir, 'boot');
+  if (!m || !existsSync(boot)) return undefined;
+  const files = readdirSync(boot);
+  const image = files.find((f) => /^(vmlinuz|vmlinux|zImage|Image)-/.test(f));
+  if (!image) return undefined;
+  const [, pkg, version, arch] = m as unknown as [string, string, string, string];
+  const config = files.find((f) => f.startsWith('config-'));
+  const deb = join(cacheDir(), 'debs', `${pkg}_${version.replace(/:/g, '%3a')}_${arch}.deb`);
+  const entry: CachedKernel = {
+    request: metapackageOf(pkg),
+    package: pkg,
+    version,
+    arch,
+    deb: existsSync(deb) ? deb : '',
+    deb_sha256: existsSync(deb) ? sha256File(deb) : '',
+    image: join(boot, image),
+    image_sha256: sha256File(join(boot, image)),
+    config: config ? join(boot, config) : null,
+    fetched: statSync(join(boot, image)).mtime.toISOString(),
+  };
+  try {
+    writeFileSync(join(dir, 'kzbench.json'), JSON.stringify(entry, null, 2) + '\n');
+  } catch {
+    // a read-only cache still serves
+  }
+  return entry;
+}
+
 /** What the cache holds, newest first. */
 export function cachedKernels(): CachedKernel[] {
   const root = join(cacheDir(), 'kernels');
   if (!existsSync(root)) return [];
   const out: CachedKernel[] = [];
   for (const d of readdirSync(root)) {
+    if (d.endsWith('.tmp')) continue;
     const meta = join(root, d, 'kzbench.json');
-    if (existsSync(meta)) out.push(JSON.parse(readFileSync(meta, 'utf8')) as CachedKernel);
+    if (existsSync(meta)) {
+      try {
+        out.push(JSON.parse(readFileSync(meta, 'utf8')) as CachedKernel);
+        continue;
+      } catch {
+        // rewritten below
+      }
+    }
+    const k = adopt(join(root, d));
+    if (k) out.push(k);
   }
-  return out.sort((a, b) => b.fetched.localeCompare(a.fetched));
+  return out.sort((a, b) => b.fetched.localeCompare(a.fetched) || b.version.localeCompare(a.version));
+}
+
+/** The newest cached kernel of a request (metapackage or image package) and arch. */
+export function cachedKernel(request: string, arch: string): CachedKernel | undefined {
+  return cachedKernels().find((k) => (k.request === request || k.package === request) && k.arch === arch);
+}
+
+/** How fetchDebianKernel got its kernel. */
+export type FetchOutcome = 'cached' | 'fetched' | 'stale-cache';
+
+export interface FetchedKernel extends CachedKernel {
+  outcome: FetchOutcome;
+  /** Why an older cached kernel was used instead of the current one. */
+  note?: string;
 }
 
 /**
  * The kernel of a Debian package, fetched into the cache unless it is
- * there already. Offline (apt cannot resolve), the newest cached kernel for
- * the same request is used.
+ * there already. When apt cannot resolve the package or download it
+ * (offline, no foreign arch), the newest cached kernel for the same request
+ * is used and the reason is logged.
  */
-export function fetchDebianKernel(request: string, arch = hostDebArch(), log: (s: string) => void = () => {}): CachedKernel {
+export function fetchDebianKernel(request: string, arch = hostDebArch(), log: (s: string) => void = () => {}): FetchedKernel {
+  const fallback = (e: unknown): FetchedKernel => {
+    const cached = cachedKernel(request, arch);
+    if (!cached) throw e;
+    const note = `${(e as Error).message}; using the cached ${cached.package} ${cached.version}`;
+    log(note);
+    return { ...cached, outcome: 'stale-cache', note };
+  };
   let resolved: { package: string; version: string };
   try {
-    resolved = resolvePackage(request, arch);
+    resolved = resolvePackage(request, arch, log);
   } catch (e) {
-    const cached = cachedKernels().find((k) => k.request === request && k.arch === arch);
-    if (cached) {
-      log(`${(e as Error).message}; using the cached ${cached.package} ${cached.version}`);
-      return cached;
-    }
-    throw e;
+    return fallback(e);
   }
   const name = `${resolved.package}_${resolved.version}_${arch}`;
   const dir = join(cacheDir(), 'kernels', name);
   const metaPath = join(dir, 'kzbench.json');
-  if (existsSync(metaPath)) return JSON.parse(readFileSync(metaPath, 'utf8')) as CachedKernel;
+  if (existsSync(metaPath)) return { ...(JSON.parse(readFileSync(metaPath, 'utf8')) as CachedKernel), outcome: 'cached' };
+  const adopted = adopt(dir);
+  if (adopted) return { ...adopted, request, outcome: 'cached' };
 
   const debs = join(cacheDir(), 'debs');
   mkdirSync(debs, { recursive: true });
@@ -130,10 +226,14 @@ export function fetchDebianKernel(request: string, arch = hostDebArch(), log: (s
   const deb = join(debs, debName);
   if (!existsSync(deb)) {
     log(`downloading ${resolved.package}:${arch} ${resolved.version} (apt-get download) into ${debs}`);
-    run('apt-get', ['download', '-q', `${resolved.package}:${arch}=${resolved.version}`], debs);
+    try {
+      run('apt-get', ['download', '-q', `${resolved.package}:${arch}=${resolved.version}`], debs);
+    } catch (e) {
+      return fallback(e);
+    }
     if (!existsSync(deb)) {
       const got = readdirSync(debs).find((f) => f.startsWith(`${resolved.package}_`) && f.endsWith(`_${arch}.deb`));
-      if (!got) throw new CorpusError(`apt-get download ${resolved.package}:${arch} left no .deb in ${debs}`);
+      if (!got) return fallback(new CorpusError(`apt-get download ${resolved.package}:${arch} left no .deb in ${debs}`));
       renameSync(join(debs, got), deb);
     }
   }
@@ -141,7 +241,12 @@ export function fetchDebianKernel(request: string, arch = hostDebArch(), log: (s
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   log(`extracting /boot of ${debName} (dpkg-deb -x)`);
-  execFileSync('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" ./boot', 'sh', deb, tmp], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    execFileSync('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" ./boot', 'sh', deb, tmp], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw new CorpusError(`dpkg-deb -x ${deb} failed: ${((e as { stderr?: Buffer }).stderr ?? '').toString().trim().split('\n')[0]}`);
+  }
   const boot = join(tmp, 'boot');
   const files = existsSync(boot) ? readdirSync(boot) : [];
   const image = files.find((f) => /^(vmlinuz|vmlinux|zImage|Image)-/.test(f));
@@ -162,7 +267,7 @@ export function fetchDebianKernel(request: string, arch = hostDebArch(), log: (s
     fetched: new Date().toISOString(),
   };
   writeFileSync(metaPath, JSON.stringify(entry, null, 2) + '\n');
-  return entry;
+  return { ...entry, outcome: 'fetched' };
 }
 
 /**

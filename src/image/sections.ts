@@ -23,6 +23,8 @@ export function elfSectionKind(s: ElfSection): SectionKind {
   if (/^\.(init|exit)\./.test(s.name) || s.name === '.init' || s.name === '.exit') return 'init';
   if (s.nobits) return 'bss';
   if (s.exec) return 'text';
+  // x86 links .rodata writable (it holds __ro_after_init data); the name says what it is.
+  if (s.name === '.rodata' || s.name.startsWith('.rodata.')) return 'rodata';
   if (s.write) return 'data';
   return 'rodata';
 }

@@ -1,0 +1,33 @@
+// kzbench report DIR: print the Markdown summary, write DIR/report.html.
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildReport, renderHtml, renderMarkdown, ReportError } from '../report/index.js';
+import { UsageError } from './usage.js';
+
+export interface ReportOptions {
+  /** Where to write the HTML (default DIR/report.html). */
+  out?: string;
+  /** Compare with this algorithm's kernel profile instead of the shipped algorithm's. */
+  baseline?: string;
+}
+
+/** Exit code 0 once the report is written (failed cells are listed in it, not an error of the report). */
+export async function reportCommand(dir: string, opts: ReportOptions = {}): Promise<number> {
+  let report;
+  try {
+    report = buildReport(dir, opts.baseline !== undefined ? { baseline: opts.baseline } : {});
+  } catch (e) {
+    if (e instanceof ReportError) throw new UsageError(e.message);
+    throw e;
+  }
+  const out = opts.out ?? join(dir, 'report.html');
+  const html = await renderHtml(report);
+  try {
+    writeFileSync(out, html);
+  } catch (e) {
+    throw new UsageError(`${out}: cannot write the report: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  process.stdout.write(renderMarkdown(report));
+  process.stdout.write(`\nHTML report: ${resolve(out)}\n`);
+  return 0;
+}

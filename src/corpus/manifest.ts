@@ -1,0 +1,76 @@
+// corpora/manifest.yaml: real kernels named by distribution package (never
+// the binaries), and the cache that holds what was fetched.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { byPosition, LocatedDocument, strictObject, YamlFileError } from '../suite/located.js';
+import { cachedKernel, CorpusError, fetchDebianKernel, type CachedKernel, type FetchedKernel } from './debian.js';
+
+export const CORPUS_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+
+const entrySchema = strictObject({
+  distribution: z.string().min(1).optional(),
+  package: z.string().regex(/^[a-z0-9][a-z0-9.+-]+$/, { error: 'expected a Debian package name such as linux-image-amd64' }),
+  arch: z.string().regex(/^[a-z0-9]+$/, { error: 'expected a Debian architecture such as amd64, arm64, armhf' }),
+  description: z.string().optional(),
+});
+
+const manifestSchema = strictObject({
+  kernels: z.record(z.string().regex(CORPUS_NAME, { error: 'a corpus name is lower case letters, digits, ".", "_" and "-"' }), entrySchema),
+});
+
+export interface CorpusEntry {
+  name: string;
+  package: string;
+  arch: string;
+  distribution?: string;
+  description?: string;
+}
+
+/** The repository's corpora/manifest.yaml (from dist/src/corpus or src/corpus). */
+export function defaultManifestPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const p = join(dir, 'corpora', 'manifest.yaml');
+    if (existsSync(p)) return p;
+    const up = dirname(dir);
+    if (up === dir) return join(process.cwd(), 'corpora', 'manifest.yaml');
+    dir = up;
+  }
+}
+
+/** Read and check a manifest; every mistake is reported with its location (YamlFileError). */
+export function loadManifest(path = defaultManifestPath()): CorpusEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new CorpusError(`${path}: cannot read the corpus manifest: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const doc = new LocatedDocument(path, text);
+  if (doc.syntaxProblems.length) throw new YamlFileError(path, doc.syntaxProblems);
+  const parsed = manifestSchema.safeParse(doc.value());
+  if (!parsed.success) throw new YamlFileError(path, doc.zodProblems(parsed.error.issues).sort(byPosition));
+  return Object.entries(parsed.data.kernels).map(([name, e]) => ({ name, ...e }));
+}
+
+export function findEntry(entries: readonly CorpusEntry[], name: string): CorpusEntry {
+  const e = entries.find((x) => x.name === name);
+  if (!e) throw new CorpusError(`no corpus kernel named "${name}"; known: ${entries.map((x) => x.name).join(', ')}`);
+  return e;
+}
+
+/** The cached kernel of an entry (newest version), without touching apt. */
+export function cachedEntry(e: CorpusEntry): CachedKernel | undefined {
+  return cachedKernel(e.package, e.arch);
+}
+
+/**
+ * The kernel of a corpus entry: the package's current version, fetched into
+ * the cache when missing; the newest cached one when apt cannot resolve or
+ * download it (offline), saying why.
+ */
+export function corpusKernel(e: CorpusEntry, log: (s: string) => void = () => {}): FetchedKernel {
+  return fetchDebianKernel(e.package, e.arch, log);
+}

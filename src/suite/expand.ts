@@ -1,0 +1,123 @@
+// A suite to cells: images (corpus kernels fetched or taken from the cache,
+// or files) x units x settings, in a deterministic order: images as listed,
+// then unit kinds as listed, units in image order, settings entries as
+// listed, sweeps with levels outermost. A setting key met twice for the same
+// unit runs once.
+import { isAbsolute, resolve } from 'node:path';
+import { kernelAlgorithms, kernelProfile, parseSetting } from '../codecs/index.js';
+import { kernelTarget } from './settings.js';
+import type { Algorithm } from '../codecs/types.js';
+import { sha256File } from '../corpus/debian.js';
+import { corpusKernel, findEntry } from '../corpus/manifest.js';
+import { openKernelImage, type KernelImage } from '../image/index.js';
+import { cellId } from '../results/schema.js';
+import type { Cell } from '../run/index.js';
+import { units, type UnitKind } from '../units/index.js';
+import { SuiteError, type LoadedSuite } from './load.js';
+import type { Problem } from './located.js';
+import { archBcj, sweepSpecs, type SettingEntry } from './schema.js';
+
+export interface SuiteImage {
+  /** As the suite names it (corpus name or path). */
+  ref: string;
+  path: string;
+  sha256: string;
+  /** "corpus debian12-amd64: linux-image-6.1.0-56-amd64 6.1.192-2 amd64" or "file". */
+  source: string;
+  corpus?: { name: string; package: string; version: string; arch: string; deb_sha256: string };
+  config?: string;
+  image: KernelImage;
+}
+
+/** Open (and for corpus names, fetch or take from the cache) every image of a suite. */
+export function resolveImages(s: LoadedSuite, log: (s: string) => void = () => {}): SuiteImage[] {
+  const out: SuiteImage[] = [];
+  for (const entry of s.suite.images) {
+    const ref = entry.ref ?? entry.corpus ?? entry.path!;
+    const isCorpus = entry.corpus !== undefined || (entry.ref !== undefined && s.corpus.some((c) => c.name === entry.ref));
+    const abs = (p: string) => (isAbsolute(p) ? p : resolve(s.baseDir, p));
+    if (isCorpus) {
+      const c = findEntry(s.corpus, ref);
+      const k = corpusKernel(c, log);
+      log(`${ref}: ${k.package} ${k.version} (${k.arch}, ${k.outcome === 'fetched' ? 'fetched now' : k.outcome === 'cached' ? 'cached' : 'older cached version'}) ${k.image}`);
+      const image = openKernelImage(k.image, { configPath: k.config ?? undefined });
+      out.push({
+        ref,
+        path: k.image,
+        sha256: k.image_sha256,
+        source: `corpus ${ref}: ${k.package} ${k.version} ${k.arch}`,
+        corpus: { name: ref, package: k.package, version: k.version, arch: k.arch, deb_sha256: k.deb_sha256 },
+        ...(k.config ? { config: k.config } : {}),
+        image,
+      });
+    } else {
+      const path = abs(ref);
+      const config = entry.config ? abs(entry.config) : undefined;
+      const image = openKernelImage(path, { ...(config ? { configPath: config } : {}), ...(entry.system_map ? { systemMapPath: abs(entry.system_map) } : {}) });
+      out.push({ ref, path, sha256: sha256File(path), source: 'file', ...(config ? { config } : {}), image });
+    }
+  }
+  return out;
+}
+
+/** The canonical setting keys one entry gives for an image. */
+export function entrySettings(e: SettingEntry, img: KernelImage): string[] {
+  if (e.profile === 'kernel') {
+    const algs: Algorithm[] = e.algorithms ?? kernelAlgorithms(img.arch);
+    return algs.map((a) => kernelProfile(a, kernelTarget(img)).key);
+  }
+  const specs = e.setting !== undefined ? (Array.isArray(e.setting) ? e.setting : [e.setting as string]) : sweepSpecs(e, archBcj(img.arch, img.config?.thumb2 ?? false));
+  return specs.map((spec) => parseSetting(spec).key);
+}
+
+export interface ExpandedCell extends Cell {
+  id: string;
+  /** Position in the suite's full cell order. */
+  index: number;
+}
+
+export interface Expansion {
+  cells: ExpandedCell[];
+  /** Settings per image, for messages. */
+  perImage: { ref: string; units: number; settings: string[] }[];
+}
+
+/** Every cell of a suite, deterministic; settings an image cannot take are SuiteErrors located at their entry. */
+export function expandSuite(s: LoadedSuite, images: readonly SuiteImage[]): Expansion {
+  const problems: Problem[] = [];
+  const cells: ExpandedCell[] = [];
+  const seen = new Set<string>();
+  const perImage: Expansion['perImage'] = [];
+  for (const [ii, img] of images.entries()) {
+    const settings: string[] = [];
+    for (const [si, e] of s.suite.settings.entries()) {
+      try {
+        for (const k of entrySettings(e, img.image)) if (!settings.includes(k)) settings.push(k);
+      } catch (err) {
+        problems.push(s.doc.problem(['settings', si], `for image ${img.ref} (${img.image.arch}): ${(err as Error).message}`));
+      }
+    }
+    let unitCount = 0;
+    for (const kind of s.suite.units as UnitKind[]) {
+      const list = units(img.image, kind);
+      if (list.length === 0) problems.push(s.doc.problem(['images', ii], `${img.ref}: no ${kind} units to compress`));
+      unitCount += list.length;
+      for (const u of list) {
+        for (const setting of settings) {
+          const id = cellId(img.sha256, u.name, setting);
+          if (seen.has(id)) continue;
+          seen.add(id);
+          cells.push({
+            unit: { name: u.name, bytes: u.bytes, kind: u.kind, offset: u.offset, image: { path: img.path, sha256: img.sha256 } },
+            setting,
+            id,
+            index: cells.length,
+          });
+        }
+      }
+    }
+    perImage.push({ ref: img.ref, units: unitCount, settings });
+  }
+  if (problems.length) throw new SuiteError(s.file, problems);
+  return { cells, perImage };
+}

@@ -1,0 +1,149 @@
+// kzbench merge DIR... --out DIR: join shard runs into one run. Shards of
+// different suites (suite_hash), different images, or different tool
+// versions (kzbench and codec backends) are refused: their rows would not
+// answer the same question.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { headerLine, rowLine } from '../results/csv.js';
+import { readResults } from '../results/reader.js';
+import { readRunJson, writeRunJson, type RunJson } from '../results/run-json.js';
+import type { ResultRow } from '../results/schema.js';
+import { canonicalJson } from './load.js';
+import { shardText, type Shard } from './shard.js';
+
+export class MergeError extends Error {
+  override name = 'MergeError';
+}
+
+export interface MergeSummary {
+  rows: number;
+  verified: number;
+  failed: number;
+  /** Cells that appeared in more than one input (the verified or first row kept). */
+  duplicates: number;
+  /** Shard numbers of the suite that no input covers. */
+  missingShards: number[];
+  /** Inputs that did not finish (interrupted or still running). */
+  unfinished: string[];
+  resultsPath: string;
+  runJsonPath: string;
+}
+
+interface Input {
+  dir: string;
+  run: RunJson;
+  rows: ResultRow[];
+  shard: Shard | null;
+}
+
+function readInput(dir: string): Input {
+  const runPath = join(dir, 'run.json');
+  const csvPath = join(dir, 'results.csv');
+  if (!existsSync(runPath)) throw new MergeError(`${dir}: no run.json: not a kzbench results directory`);
+  if (!existsSync(csvPath)) throw new MergeError(`${dir}: no results.csv`);
+  const run = readRunJson(runPath);
+  if (!run) throw new MergeError(`${runPath}: not valid JSON`);
+  const shard = (run['shard'] as Shard | null | undefined) ?? null;
+  return { dir, run, rows: readResults(csvPath).rows, shard };
+}
+
+/** The same value in every input, else a MergeError naming who differs. */
+function same(inputs: Input[], what: string, get: (r: RunJson) => unknown, why: string): void {
+  const first = canonicalJson(get(inputs[0]!.run) ?? null);
+  for (const i of inputs.slice(1)) {
+    const v = canonicalJson(get(i.run) ?? null);
+    if (v !== first) throw new MergeError(`${i.dir} and ${inputs[0]!.dir} differ in ${what} (${shorten(v)} vs ${shorten(first)}): ${why}`);
+  }
+}
+
+const shorten = (s: string) => (s.length > 80 ? s.slice(0, 77) + '...' : s);
+
+export function mergeRuns(dirs: readonly string[], out: string, options: { overwrite?: boolean; commandLine?: string[] } = {}): MergeSummary {
+  if (dirs.length === 0) throw new MergeError('name the results directories to merge');
+  const outAbs = resolve(out);
+  if (dirs.some((d) => resolve(d) === outAbs)) throw new MergeError(`--out ${out} is one of the inputs: write the merged run elsewhere`);
+  const inputs = dirs.map(readInput);
+  for (const i of inputs) {
+    if (!i.run['suite_hash']) throw new MergeError(`${i.dir}: not a suite run (no suite_hash in run.json); merge joins shards of a suite (kzbench run SUITE.yaml --shard I/N)`);
+  }
+  same(inputs, 'suite', (r) => r['suite_hash'], 'shards of different suites cannot be merged');
+  same(inputs, 'kzbench version', (r) => r.kzbench_version, 'rerun the shards with one kzbench version');
+  same(inputs, 'codec backend versions', (r) => r.backend_versions, 'rerun the shards with the same libraries');
+  same(inputs, 'images', (r) => ((r['images'] as { ref: string; sha256: string }[] | undefined) ?? []).map((x) => ({ ref: x.ref, sha256: x.sha256 })), 'the shards measured different kernels (a corpus package moved on? fetch once and share the cache)');
+  same(inputs, 'timing', (r) => r['timing'], 'the shards timed decompression differently');
+  const counts = new Set(inputs.map((i) => i.shard?.count ?? 1));
+  if (counts.size > 1) throw new MergeError(`the inputs split the suite differently (shard counts ${[...counts].join(', ')})`);
+  const count = [...counts][0]!;
+  const seenShards = new Map<number, string>();
+  for (const i of inputs) {
+    const idx = i.shard?.index ?? 1;
+    if (seenShards.has(idx) && count > 1) throw new MergeError(`${i.dir} and ${seenShards.get(idx)} are both shard ${idx}/${count}`);
+    seenShards.set(idx, i.dir);
+  }
+  const missingShards = count > 1 ? Array.from({ length: count }, (_, k) => k + 1).filter((k) => !seenShards.has(k)) : [];
+
+  const resultsPath = join(out, 'results.csv');
+  const runJsonPath = join(out, 'run.json');
+  if (existsSync(resultsPath) && readFileSync(resultsPath, 'utf8').length > 0 && !options.overwrite) {
+    throw new MergeError(`${resultsPath} already exists: choose another --out or add --overwrite`);
+  }
+
+  const byId = new Map<string, ResultRow>();
+  let duplicates = 0;
+  for (const i of [...inputs].sort((a, b) => (a.shard?.index ?? 1) - (b.shard?.index ?? 1))) {
+    for (const r of i.rows) {
+      const prev = byId.get(r.cell_id);
+      if (prev) {
+        duplicates++;
+        if (!prev.verified && r.verified) byId.set(r.cell_id, r);
+      } else byId.set(r.cell_id, r);
+    }
+  }
+  const rows = [...byId.values()];
+  mkdirSync(out, { recursive: true });
+  writeFileSync(resultsPath, headerLine() + rows.map(rowLine).join(''));
+
+  const unfinished = inputs.filter((i) => !i.run.end).map((i) => i.dir);
+  const base = inputs[0]!.run;
+  const starts = inputs.map((i) => i.run.start).sort();
+  const ends = inputs.map((i) => i.run.end ?? i.run.stopped ?? '').filter(Boolean).sort();
+  const merged: RunJson = {
+    ...base,
+    command_line: options.commandLine ?? [...process.argv],
+    start: starts[0]!,
+    ...(ends.length ? { end: ends.at(-1)! } : {}),
+    shard: null,
+    cells_total: inputs.reduce((n, i) => n + Number(i.run['cells_total'] ?? 0), 0),
+    cells_done: rows.length,
+    cells_failed: rows.filter((r) => !r.verified).length,
+    cells_skipped: 0,
+    merged_from: inputs.map((i) => ({
+      dir: resolve(i.dir),
+      shard: i.shard ? shardText(i.shard) : null,
+      start: i.run.start,
+      end: i.run.end ?? null,
+      interrupted: i.run.interrupted ?? false,
+      cpu_model: i.run.cpu_model,
+      workers: i.run['workers'],
+      cells_total: i.run['cells_total'],
+      cells_done: i.run['cells_done'],
+    })),
+    ...(missingShards.length ? { missing_shards: missingShards } : {}),
+  };
+  delete merged.interrupted;
+  delete merged.stopped;
+  delete merged['previous_runs'];
+  writeRunJson(runJsonPath, merged);
+  const suiteCopy = inputs.map((i) => join(i.dir, 'suite.yaml')).find((p) => existsSync(p));
+  if (suiteCopy) copyFileSync(suiteCopy, join(out, 'suite.yaml'));
+  return {
+    rows: rows.length,
+    verified: rows.filter((r) => r.verified).length,
+    failed: rows.filter((r) => !r.verified).length,
+    duplicates,
+    missingShards,
+    unfinished,
+    resultsPath,
+    runJsonPath,
+  };
+}

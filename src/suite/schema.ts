@@ -1,0 +1,281 @@
+// The suite file's schema (zod). A suite names images, units, settings,
+// timing and (for the model) boards; docs/suites.md describes every key.
+// Checks that need the outside world (corpus names, files, what a setting
+// spec parses to) are done here too, so one pass reports every mistake.
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { parseSetting } from '../codecs/index.js';
+import { ALGORITHMS, type Algorithm } from '../codecs/types.js';
+import { BCJ_FILTERS, parseBytes } from '../codecs/settings.js';
+import { UNIT_KINDS } from '../units/index.js';
+import { strictObject } from './located.js';
+
+/** What the schema's checks need to know about the world. */
+export interface SuiteContext {
+  /** Corpus names from corpora/manifest.yaml. */
+  corpusNames: readonly string[];
+  /** Relative image paths resolve against this directory (the suite file's). */
+  baseDir: string;
+}
+
+/** Levels each algorithm accepts (its tool's range). */
+export const LEVEL_RANGE: Record<Algorithm, [number, number]> = {
+  gzip: [1, 9],
+  bzip2: [1, 9],
+  lzma: [0, 9],
+  xz: [0, 9],
+  lzo: [1, 9],
+  lz4: [1, 12],
+  zstd: [1, 22],
+};
+
+/** Sweep dimensions and the algorithms they apply to. */
+export const DIMENSIONS = {
+  levels: ALGORITHMS,
+  extreme: ['xz', 'lzma'],
+  dict: ['xz', 'lzma'],
+  bcj: ['xz'],
+  window_log: ['zstd'],
+  long: ['zstd'],
+  frame: ['lz4'],
+  size_append: ALGORITHMS,
+} as const satisfies Record<string, readonly Algorithm[]>;
+export type Dimension = keyof typeof DIMENSIONS;
+
+const RANGE = /^\s*(\d+)\s*\.\.\s*(\d+)\s*(?:\/\s*(\d+)\s*)?$/;
+
+/** `9`, `[1, 6, 9]`, `"1..9"`, `"1..19/3"` (every third) -> the levels, in order. */
+export function expandLevels(v: number | string | readonly number[]): number[] {
+  if (typeof v === 'number') return [v];
+  if (Array.isArray(v)) return [...v];
+  const m = RANGE.exec(v as string);
+  if (!m) return [];
+  const [lo, hi, step] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 1)];
+  const out: number[] = [];
+  for (let l = lo; l <= hi; l += step) out.push(l);
+  return out;
+}
+
+const oneOrMany = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).min(1)]);
+const many = <T>(v: T | readonly T[] | undefined): T[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? [...v] : [v as T]);
+
+const levels = z.union([z.number().int(), z.array(z.number().int()).min(1), z.string().regex(RANGE)], {
+  error: 'expected a level (9), a list ([1, 6, 9]) or a range ("1..9", "1..19/3" for every third)',
+});
+const sizeText = z.string().superRefine((v, c) => {
+  try {
+    parseBytes('size', v);
+  } catch {
+    c.addIssue({ code: 'custom', message: `${v}: expected a size such as 4096, 64KiB, 32MiB, 1GiB` });
+  }
+});
+const size = z.union([z.number().int().positive(), sizeText], { error: 'expected a size such as 32MiB or a number of bytes' });
+const bcjValue = z.enum(['on', 'off', 'none', ...Object.keys(BCJ_FILTERS)], {
+  error: `expected on (the image's arch filter), off, or one of ${Object.keys(BCJ_FILTERS).join(', ')}`,
+});
+const bool = z.boolean({ error: 'expected true or false' });
+
+/** One entry of `settings:` (a kernel profile list, a sweep, or setting strings). */
+export const settingEntry = strictObject({
+  profile: z.literal('kernel', { error: 'the only profile is "kernel": the kernel build\'s own command for the image\'s arch and version' }).optional(),
+  algorithms: z.array(z.enum(ALGORITHMS, { error: `expected one of ${ALGORITHMS.join(', ')}` })).min(1).optional(),
+  algorithm: z.enum(ALGORITHMS, { error: `expected one of ${ALGORITHMS.join(', ')}` }).optional(),
+  setting: oneOrMany(z.string().min(1)).optional(),
+  levels: levels.optional(),
+  extreme: oneOrMany(bool).optional(),
+  dict: oneOrMany(size).optional(),
+  bcj: oneOrMany(bcjValue).optional(),
+  window_log: oneOrMany(z.number().int().min(10).max(31)).optional(),
+  long: oneOrMany(bool).optional(),
+  frame: oneOrMany(z.enum(['legacy', 'lz4f'])).optional(),
+  size_append: oneOrMany(bool).optional(),
+  options: z.string().min(1).optional(),
+  note: z.string().optional(),
+});
+export type SettingEntry = z.infer<typeof settingEntry>;
+
+const imageEntry = z.preprocess(
+  (v) => (typeof v === 'string' ? { ref: v } : v),
+  strictObject({
+    ref: z.string().min(1).optional(),
+    corpus: z.string().min(1).optional(),
+    path: z.string().min(1).optional(),
+    config: z.string().min(1).optional(),
+    system_map: z.string().min(1).optional(),
+  }),
+);
+export type ImageEntry = z.infer<typeof imageEntry>;
+
+const positive = z.number().positive();
+const board = strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  arch: z.string().optional(),
+  cpu_mhz: positive.optional(),
+  flash_bytes: size.optional(),
+  ram_bytes: size.optional(),
+  flash_read_mb_s: positive.optional(),
+  boot_budget_ms: positive.optional(),
+  source: z.string().optional(),
+});
+
+export const timingSchema = strictObject({
+  min_runs: z.number().int().min(1).optional(),
+  min_time_ms: z.number().min(0).optional(),
+});
+
+export const suiteShape = {
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'a suite name is letters, digits, ".", "_" and "-"' }).optional(),
+  description: z.string().optional(),
+  images: z.array(imageEntry).min(1, { error: 'name at least one image' }),
+  units: z.array(z.enum(UNIT_KINDS as [string, ...string[]], { error: `expected one of ${UNIT_KINDS.join(', ')}` })).min(1).default(['whole']),
+  settings: z.array(settingEntry).min(1, { error: 'name at least one setting' }),
+  timing: timingSchema.optional(),
+  workers: z.number().int().min(1).optional(),
+  boards: z.array(board).optional(),
+};
+
+/** A sweep entry's dimensions as lists (undefined: not swept). */
+export function dimensionValues(e: SettingEntry): { [K in Dimension]?: unknown[] } {
+  return {
+    levels: e.levels === undefined ? undefined : expandLevels(e.levels),
+    extreme: many(e.extreme),
+    dict: many(e.dict),
+    bcj: many(e.bcj),
+    window_log: many(e.window_log),
+    long: many(e.long),
+    frame: many(e.frame),
+    size_append: many(e.size_append),
+  };
+}
+
+/** The BCJ filter a kernel of this arch uses (`bcj: on`), or none. */
+export function archBcj(arch: string, thumb2 = false): string {
+  const a = arch.toLowerCase();
+  if (/^(x86|x86_64|amd64|i[3-6]86)$/.test(a)) return 'x86';
+  if (/^(arm|armhf|armel|armv\d.*)$/.test(a)) return thumb2 ? 'armthumb' : 'arm';
+  if (/^(arm64|aarch64)$/.test(a)) return 'arm64';
+  if (/^(powerpc|ppc.*)$/.test(a)) return 'powerpc';
+  if (/^sparc/.test(a)) return 'sparc';
+  if (/^riscv/.test(a)) return 'riscv';
+  return 'none';
+}
+
+/** Every setting spec a sweep entry stands for, with `bcj: on` as `onBcj`. */
+export function sweepSpecs(e: SettingEntry, onBcj: string): string[] {
+  const alg = e.algorithm!;
+  const d = dimensionValues(e);
+  let specs: string[][] = [[]];
+  const cross = (values: unknown[] | undefined, token: (v: unknown) => string | undefined) => {
+    if (!values) return;
+    specs = specs.flatMap((s) => values.map((v) => {
+      const t = token(v);
+      return t === undefined ? s : [...s, t];
+    }));
+  };
+  cross(d.levels, (v) => String(v));
+  cross(d.extreme, (v) => (v ? 'extreme' : undefined));
+  cross(d.dict, (v) => `dict=${v}`);
+  cross(d.bcj, (v) => {
+    const b = v === 'on' ? onBcj : v === 'off' ? 'none' : String(v);
+    return `bcj=${b}`;
+  });
+  cross(d.window_log, (v) => `window_log=${v}`);
+  cross(d.long, (v) => (v ? 'long' : undefined));
+  cross(d.frame, (v) => `frame=${v}`);
+  cross(d.size_append, (v) => (v ? 'size_append' : undefined));
+  return specs.map((s) => {
+    const tokens = [...s, ...(e.options ? [e.options] : [])];
+    return tokens.length ? `${alg}:${tokens.join(',')}` : alg;
+  });
+}
+
+/** The suite schema with the checks that need the corpus names and the file system. */
+export function suiteSchema(ctx: SuiteContext) {
+  const images = z.array(
+    imageEntry.superRefine((img, c) => {
+      const given = (['ref', 'corpus', 'path'] as const).filter((k) => img[k] !== undefined);
+      if (given.length !== 1) {
+        c.addIssue({ code: 'custom', message: 'give exactly one of: a corpus name or path as a string, corpus: NAME, path: FILE' });
+        return;
+      }
+      const fileOk = (p: string) => existsSync(isAbsolute(p) ? p : resolve(ctx.baseDir, p));
+      if (img.corpus !== undefined && !ctx.corpusNames.includes(img.corpus)) {
+        c.addIssue({ code: 'custom', path: ['corpus'], message: `no corpus kernel named "${img.corpus}"; known: ${ctx.corpusNames.join(', ')}` });
+      }
+      if (img.path !== undefined && !fileOk(img.path)) c.addIssue({ code: 'custom', path: ['path'], message: `no such file: ${img.path}` });
+      if (img.ref !== undefined && !ctx.corpusNames.includes(img.ref) && !fileOk(img.ref)) {
+        c.addIssue({ code: 'custom', message: `"${img.ref}" is neither a corpus kernel (known: ${ctx.corpusNames.join(', ')}) nor a file` });
+      }
+      if (img.ref !== undefined && (img.config !== undefined || img.system_map !== undefined)) {
+        c.addIssue({ code: 'custom', message: 'config and system_map go with path: FILE' });
+      }
+      for (const k of ['config', 'system_map'] as const) {
+        if (img[k] !== undefined && !fileOk(img[k]!)) c.addIssue({ code: 'custom', path: [k], message: `no such file: ${img[k]}` });
+      }
+    }),
+  ).min(1, { error: 'name at least one image' });
+
+  const settings = z.array(
+    settingEntry.superRefine((e, c) => {
+      const kinds = (['profile', 'algorithm', 'setting'] as const).filter((k) => e[k] !== undefined);
+      if (kinds.length !== 1) {
+        c.addIssue({ code: 'custom', message: 'give exactly one of: profile: kernel, algorithm: NAME (a sweep), setting: "ALGO:..." (or a list of them)' });
+        return;
+      }
+      const swept = (Object.keys(DIMENSIONS) as Dimension[]).filter((k) => e[k] !== undefined);
+      if (e.algorithms !== undefined && !e.profile) c.addIssue({ code: 'custom', path: ['algorithms'], message: 'algorithms goes with profile: kernel' });
+      if (!e.algorithm) {
+        for (const k of [...swept, ...(e.options !== undefined ? ['options'] : [])]) {
+          c.addIssue({ code: 'custom', path: [k], message: `${k} goes with algorithm: NAME (a sweep)` });
+        }
+      }
+      if (e.setting !== undefined) {
+        for (const [i, spec] of many(e.setting)!.entries()) {
+          try {
+            parseSetting(spec);
+          } catch (err) {
+            c.addIssue({ code: 'custom', path: Array.isArray(e.setting) ? ['setting', i] : ['setting'], message: (err as Error).message });
+          }
+        }
+      }
+      if (!e.algorithm) return;
+      const alg = e.algorithm;
+      let bad = false;
+      for (const k of swept) {
+        if (!(DIMENSIONS[k] as readonly string[]).includes(alg)) {
+          bad = true;
+          const applies = (Object.keys(DIMENSIONS) as Dimension[]).filter((d) => (DIMENSIONS[d] as readonly string[]).includes(alg));
+          c.addIssue({ code: 'custom', path: [k], message: `${k} does not apply to ${alg}; ${alg} sweeps: ${applies.join(', ')}, options` });
+        }
+      }
+      if (e.levels !== undefined) {
+        const [lo, hi] = LEVEL_RANGE[alg];
+        const ls = expandLevels(e.levels);
+        const out = ls.filter((l) => l < lo || l > hi);
+        if (ls.length === 0) c.addIssue({ code: 'custom', path: ['levels'], message: 'the range is empty' });
+        else if (out.length) c.addIssue({ code: 'custom', path: ['levels'], message: `${alg} levels are ${lo}..${hi}, not ${out.join(', ')}` });
+        if (out.length || ls.length === 0) bad = true;
+      }
+      if (bad) return;
+      // Whatever else is wrong shows when the specs are parsed (bcj: on is
+      // checked with x86 here and with the image's own filter at expansion).
+      const messages = new Set<string>();
+      for (const spec of sweepSpecs(e, 'x86')) {
+        try {
+          parseSetting(spec);
+        } catch (err) {
+          messages.add(`${spec}: ${(err as Error).message}`);
+        }
+      }
+      for (const m of [...messages].slice(0, 5)) c.addIssue({ code: 'custom', message: m });
+      if (messages.size > 5) c.addIssue({ code: 'custom', message: `(${messages.size - 5} more settings of this sweep are refused)` });
+    }),
+  ).min(1, { error: 'name at least one setting' });
+
+  return strictObject({ ...suiteShape, images, settings });
+}
+
+export type Suite = z.infer<ReturnType<typeof suiteSchema>>;
+export type Board = z.infer<typeof board>;
