@@ -1,4 +1,4 @@
-// npm run bench [-- --mb N] [--workers N] [--skip-compress] [--skip-pool]
+// npm run bench [-- --mb N] [--workers N] [--skip-compress] [--skip-codecs] [--skip-pool]
 //
 // Side by side in one run, on the same bytes (the decompressed payload of
 // Debian's amd64 kernel, fetched by package name into the cache):
@@ -28,6 +28,7 @@ const { values: args } = parseArgs({
     image: { type: 'string' },
     'skip-compress': { type: 'boolean' },
     'skip-pool': { type: 'boolean' },
+    'skip-codecs': { type: 'boolean' },
     runs: { type: 'string' },
   },
 });
@@ -67,6 +68,12 @@ async function main(): Promise<void> {
   writeFileSync(raw, data);
   console.log(`# kzbench bench: ${path} (${img.release}), ${data.length.toLocaleString('en-US')} bytes of the decompressed payload`);
   console.log(`# ${cpus()[0]?.model}, ${availableParallelism()} CPUs, node ${process.version}; backends ${JSON.stringify(backendVersions())}`);
+  if (!args['skip-codecs']) codecTable(data, raw, dir, runs);
+  rmSync(dir, { recursive: true, force: true });
+  if (!args['skip-pool']) await poolSpeedup(img);
+}
+
+function codecTable(data: Uint8Array, raw: string, dir: string, runs: number): void {
   console.log('');
   console.log('## In process vs the native tool (kernel profile, x86_64 6.1), median of ' + runs + ' decompressions, 1 compression each');
   console.log('');
@@ -104,9 +111,9 @@ async function main(): Promise<void> {
   }
   console.log('');
   console.log(short.length ? `In-process decompression below 0.9x of the tool: ${short.join(', ')}` : 'In-process decompression is at least 0.9x of the tool for every algorithm.');
-  rmSync(dir, { recursive: true, force: true });
+}
 
-  if (args['skip-pool']) return;
+async function poolSpeedup(img: ReturnType<typeof openKernelImage>): Promise<void> {
   const n = Number(args.workers ?? availableParallelism());
   const units = sectionUnits(img).map((u) => ({ name: u.name, bytes: u.bytes, kind: u.kind, offset: u.offset }));
   const settings = ['gzip:6', 'lz4:legacy,9', 'zstd:3', 'zstd:19', 'lzo:1', 'bzip2:9', 'xz:6'];
