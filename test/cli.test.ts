@@ -6,9 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { compress, parseSetting } from '../src/codecs/index.js';
 import { readResults } from '../src/results/reader.js';
-import { buildBzImage, buildElf, codeLike } from './fixtures/images.js';
+import { codeLike, smallKernel } from './fixtures/images.js';
 
 const bin = new URL('../../bin/kzbench.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'kzbench-cli-'));
@@ -17,19 +16,9 @@ function kz(...args: string[]) {
   return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
 }
 
-const vmlinux = buildElf({
-  bits: 64,
-  littleEndian: true,
-  machine: 62,
-  sections: [
-    { name: '.text', address: 0xffffffff81000000n, data: codeLike(200_000, 1), flags: 'ax' },
-    { name: '.rodata', address: 0xffffffff82000000n, data: codeLike(80_000, 2), flags: 'a' },
-    { name: '.data', address: 0xffffffff83000000n, data: codeLike(40_000, 3), flags: 'wa' },
-  ],
-  symbols: [{ name: 'start_kernel', address: 0xffffffff81000000n, size: 100, kind: 'func', bind: 'global', section: 0 }],
-});
+const { vmlinux, bzImage } = smallKernel([200_000, 80_000, 40_000]);
 const bzPath = join(dir, 'bzImage');
-writeFileSync(bzPath, buildBzImage({ stream: compress(parseSetting('xz:preset=6,bcj=x86'), vmlinux), sizeTrailer: vmlinux.length }));
+writeFileSync(bzPath, bzImage);
 
 function oneLineError(r: ReturnType<typeof kz>, pattern: RegExp): void {
   assert.equal(r.status, 2, `exit status: ${r.stderr}`);

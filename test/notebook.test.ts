@@ -8,9 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { compress, parseSetting } from '../src/codecs/index.js';
 import { COLUMNS } from '../src/results/schema.js';
-import { buildBzImage, buildElf, codeLike } from './fixtures/images.js';
+import { smallKernel } from './fixtures/images.js';
 
 const repo = new URL('../../', import.meta.url).pathname;
 const bin = join(repo, 'bin/kzbench.js');
@@ -39,19 +38,8 @@ describe('notebooks/kzbench.ipynb', {
 }, () => {
   it('executes headless on a fresh run and draws its figures', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kzbench-notebook-'));
-    const vmlinux = buildElf({
-      bits: 64,
-      littleEndian: true,
-      machine: 62,
-      sections: [
-        { name: '.text', address: 0xffffffff81000000n, data: codeLike(120_000, 1), flags: 'ax' },
-        { name: '.rodata', address: 0xffffffff82000000n, data: codeLike(40_000, 2), flags: 'a' },
-        { name: '.data', address: 0xffffffff83000000n, data: codeLike(20_000, 3), flags: 'wa' },
-      ],
-      symbols: [{ name: 'start_kernel', address: 0xffffffff81000000n, size: 100, kind: 'func', bind: 'global', section: 0 }],
-    });
     const image = join(dir, 'bzImage');
-    writeFileSync(image, buildBzImage({ stream: compress(parseSetting('xz:preset=6,bcj=x86'), vmlinux), sizeTrailer: vmlinux.length }));
+    writeFileSync(image, smallKernel([120_000, 40_000, 20_000]).bzImage);
     const out = join(dir, 'results');
     const codecs = ['--codec', 'gzip:1', '--codec', 'lz4:1,legacy', '--codec', 'zstd:1', '--codec', 'xz'];
     const common = ['--image', image, ...codecs, '--min-runs', '1', '--min-time', '0', '--workers', '1', '--out', out];
