@@ -1,0 +1,4 @@
+// The model of issue 5: what a kernel image costs in flash, from measured
+// data (data/stubs.csv) and measured payloads. See docs/model.md.
+export * from './stubs.js';
+export * from './image-size.js';
