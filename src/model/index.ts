@@ -2,3 +2,5 @@
 // data (data/stubs.csv) and measured payloads. See docs/model.md.
 export * from './stubs.js';
 export * from './image-size.js';
+export * from './boards.js';
+export * from './xip.js';
