@@ -1,7 +1,6 @@
 // The kzbench command line: a thin shell over the typed API. Every failure a
 // user can cause ends in one line naming the file and the problem, exit 2.
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
 import { CodecError } from '../codecs/types.js';
 import { ImageError } from '../image/errors.js';
 import { CorpusError } from '../corpus/debian.js';
@@ -13,8 +12,8 @@ import { inspectCommand } from './inspect.js';
 import { mergeCommand } from './merge.js';
 import { runCommand } from './run.js';
 import { UsageError } from './usage.js';
+import { kzbenchVersion } from '../project.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** Run an action; user-facing errors become "kzbench: FILE: message" and exit 2. */
 async function guarded(file: string | undefined, action: () => void | Promise<void>): Promise<void> {
@@ -54,7 +53,7 @@ const program = new Command();
 program
   .name('kzbench')
   .description('Linux kernel image compression workbench')
-  .version(pkg.version)
+  .version(kzbenchVersion())
   .exitOverride()
   .configureOutput({ outputError: (str, write) => write(`kzbench: ${str.replace(/^error: /, '')}`) });
 

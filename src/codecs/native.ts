@@ -1,12 +1,12 @@
 // Loads the kzcodec addon (binding.gyp, native/*.cc): Debian's system
 // compression libraries behind a small context-aware N-API module, so it
 // loads in every worker thread.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
 import { CodecError } from './types.js';
+import { projectRoot } from '../project.js';
 
 /** [bytes written or output buffer, input bytes consumed] */
 type IntoResult = [number, number];
@@ -57,32 +57,14 @@ export interface KzCodecAddon {
 
 const ADDON_REL = join('build', 'Release', 'kzcodec.node');
 
-/** The repository root: the nearest ancestor with our package.json (src/codecs or dist/src/codecs). */
-function findRoot(from: string): string | undefined {
-  let dir = from;
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'kzbench') return dir;
-      } catch {
-        // keep looking
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
-}
 
 let cached: KzCodecAddon | undefined;
 
 export function addon(): KzCodecAddon {
   if (cached) return cached;
-  const here = dirname(fileURLToPath(import.meta.url));
   const candidates: string[] = [];
   if (process.env.KZBENCH_ADDON) candidates.push(process.env.KZBENCH_ADDON);
-  const root = findRoot(here);
+  const root = projectRoot();
   if (root) candidates.push(join(root, ADDON_REL));
   const path = candidates.find((p) => existsSync(p));
   if (!path) {

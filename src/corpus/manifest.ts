@@ -1,11 +1,11 @@
 // corpora/manifest.yaml: real kernels named by distribution package (never
 // the binaries), and the cache that holds what was fetched.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { byPosition, LocatedDocument, strictObject, YamlFileError } from '../suite/located.js';
 import { cachedKernel, CorpusError, fetchDebianKernel, type CachedKernel, type FetchedKernel } from './debian.js';
+import { projectPath } from '../project.js';
 
 export const CORPUS_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
@@ -30,14 +30,7 @@ export interface CorpusEntry {
 
 /** The repository's corpora/manifest.yaml (from dist/src/corpus or src/corpus). */
 export function defaultManifestPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const p = join(dir, 'corpora', 'manifest.yaml');
-    if (existsSync(p)) return p;
-    const up = dirname(dir);
-    if (up === dir) return join(process.cwd(), 'corpora', 'manifest.yaml');
-    dir = up;
-  }
+  return projectPath('corpora', 'manifest.yaml');
 }
 
 /** Read and check a manifest; every mistake is reported with its location (YamlFileError). */

@@ -5,11 +5,11 @@
 // No figure lives in this file.
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { byPosition, LocatedDocument, strictObject, YamlFileError, type Problem } from '../suite/located.js';
 import { STUB_ALGORITHMS, type StubAlgorithm } from './stubs.js';
+import { projectPath } from '../project.js';
 
 export const BOARD_ARCHES = ['arm', 'arm64', 'x86_64', 'riscv64'] as const;
 
@@ -81,14 +81,7 @@ export class BoardError extends Error {
 
 /** data/boards of this checkout (found upwards from this module, like data/stubs.csv). */
 export function defaultBoardsDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const p = join(dir, 'data', 'boards');
-    if (existsSync(p)) return p;
-    const up = dirname(dir);
-    if (up === dir) return join(process.cwd(), 'data', 'boards');
-    dir = up;
-  }
+  return projectPath('data', 'boards');
 }
 
 /** Names of the boards shipped in a boards directory. */

@@ -3,11 +3,11 @@
 // provenance, the columns and the composition rules). Nothing here is a
 // figure of its own: every number comes from the CSV.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
+import { projectPath } from '../project.js';
 
 export const STUB_ALGORITHMS = ['gzip', 'bzip2', 'lzma', 'xz', 'lzo', 'lz4', 'zstd'] as const;
 export type StubAlgorithm = (typeof STUB_ALGORITHMS)[number];
@@ -94,14 +94,7 @@ const rowSchema = z.object({
 
 /** data/stubs.csv of this checkout (found from dist/src/model or src/model upwards). */
 export function defaultStubTablePath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const p = join(dir, 'data', 'stubs.csv');
-    if (existsSync(p)) return p;
-    const up = dirname(dir);
-    if (up === dir) return join(process.cwd(), 'data', 'stubs.csv');
-    dir = up;
-  }
+  return projectPath('data', 'stubs.csv');
 }
 
 /** Parse the text of a stubs.csv; errors name the line and the column. */

@@ -11,11 +11,10 @@
 // No figure lives here: the sizes come from the kernel's sections, and the
 // check against a real build reads data/xip-stm32.csv.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
+import { projectPath } from '../project.js';
 
 /** The parts of an XIP kernel, named as in data/xip-stm32.csv. */
 export const XIP_FLASH_PARTS = ['text', 'rodata', 'ex_table_unwind', 'init_rom', 'data_load_image'] as const;
@@ -151,14 +150,7 @@ const xipRowSchema = z.object({
 });
 
 export function defaultXipTablePath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const p = join(dir, 'data', 'xip-stm32.csv');
-    if (existsSync(p)) return p;
-    const up = dirname(dir);
-    if (up === dir) return join(process.cwd(), 'data', 'xip-stm32.csv');
-    dir = up;
-  }
+  return projectPath('data', 'xip-stm32.csv');
 }
 
 /** Parse an XIP measurement table; errors name the line and the column. */

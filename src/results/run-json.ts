@@ -6,8 +6,8 @@
 
 import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, availableParallelism, totalmem, platform, arch, release } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
+import { kzbenchVersion } from '../project.js';
 
 export interface RunJson {
   kzbench_version: string;
@@ -28,23 +28,7 @@ export interface RunJson {
 }
 
 /** kzbench's version from its package.json (walking up from this file). */
-export function kzbenchVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const p = join(dir, 'package.json');
-    if (existsSync(p)) {
-      try {
-        const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
-        if (pkg.name === 'kzbench' && pkg.version) return pkg.version;
-      } catch {
-        /* keep looking */
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) return 'unknown';
-    dir = up;
-  }
-}
+export { kzbenchVersion };
 
 /** The machine and tool part of run.json; the caller adds its own fields. */
 export function describeRun(backendVersions: Record<string, string>, start: Date = new Date()): RunJson {
