@@ -32,6 +32,7 @@ export const REAL_KERNELS = {
   'cloud-amd64': /\/boot\/vmlinuz-[\d.]+-\d+-cloud-amd64$/,
   armhf: /\/boot\/vmlinuz-[\d.]+-\d+-armmp$/,
   arm64: /\/boot\/vmlinuz-[\d.]+-\d+-arm64$/,
+  marvell: /\/boot\/vmlinuz-[\d.]+-\d+-marvell$/,
 } as const;
 export type RealKernelName = keyof typeof REAL_KERNELS;
 
@@ -61,6 +62,6 @@ export function realKernel(name: RealKernelName): RealKernel | undefined {
 
 /** The real System.map of a kernel from its -dbg package, when cached. */
 export function realSystemMap(name: RealKernelName): string | undefined {
-  const release = { amd64: '-amd64', 'cloud-amd64': '-cloud-amd64', armhf: '-armmp', arm64: '-arm64' }[name];
+  const release = { amd64: '-amd64', 'cloud-amd64': '-cloud-amd64', armhf: '-armmp', arm64: '-arm64', marvell: '-marvell' }[name];
   return corpusFile(new RegExp(`/usr/lib/debug/boot/System\\.map-[\\d.]+-\\d+${release}$`));
 }

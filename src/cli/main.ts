@@ -141,6 +141,26 @@ program
   );
 
 program
+  .command('pick')
+  .description('every way to store and start the kernel on a board (self-decompressing, boot loader, XIP) from measured payloads: fits, Pareto frontier, recommendation; writes model.csv')
+  .requiredOption('--board <name|file>', 'a board in data/boards (qnap-ts219, stm32f429-disco, rpi3b-uboot, x86-pc) or your own YAML file')
+  .option('--image <file>', 'kernel image: measured now with every kernel algorithm (or --codec), unless --results has it')
+  .option('--results <dir>', 'a kzbench run results directory with whole-kernel rows')
+  .option('--codec <algo[:setting]>', 'with --image: measure these instead of every kernel algorithm, repeatable', collect)
+  .option('--out <dir>', 'with --image: write the measurement (results.csv, run.json) and model.csv here')
+  .option('--csv <file>', 'model.csv path (default: --out/model.csv or --results/model.csv)')
+  .option('--workers <n>', 'worker threads for the measurement')
+  .option('--config <file>', 'kernel .config (default: config-* beside the image)')
+  .option('--system-map <file>', 'System.map')
+  .option('--json', 'print JSON: recommendation, candidates, notes')
+  .action((opts) =>
+    guarded(opts.image ?? opts.results, async () => {
+      const { pickCommand } = await import('./pick.js');
+      process.exitCode = await pickCommand(opts);
+    }),
+  );
+
+program
   .command('report')
   .description('summarise a results directory: Markdown on stdout, charts in a self-contained report.html')
   .argument('<dir>', 'results directory')

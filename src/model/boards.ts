@@ -62,6 +62,8 @@ export const boardSchema = strictObject({
   xip: z.boolean(),
   decompression: z.partialRecord(algorithmKey, decompressionSchema).optional(),
   boot_budget_ms: rate.optional(),
+  /** Compressed Image.* formats the board's boot loader decompresses itself (needs sources.bootloader_decompression). */
+  bootloader_decompression: z.array(algorithmKey).min(1, 'list at least one algorithm, or leave the field out').optional(),
   sources: z.record(text, text),
   /** Figures with no published value: key (a BOARD_REQUIRED entry, a figure or decompression.<algorithm>) → why. */
   unknown: z.record(text, text).optional(),
@@ -112,6 +114,8 @@ function crossCheck(doc: LocatedDocument, b: BoardFile, file: string): Problem[]
     if (b[f] !== undefined && !b.sources[f]) out.push(doc.problem([f], `${f} is given without its source: add sources.${f}`));
     if (unknown[f] !== undefined && b[f] !== undefined) out.push(doc.problem(['unknown', f], `${f} is given and also listed as unknown`, true));
   }
+  if (b.bootloader_decompression !== undefined && !b.sources['bootloader_decompression'])
+    out.push(doc.problem(['bootloader_decompression'], 'bootloader_decompression is given without its source: add sources.bootloader_decompression'));
   for (const k of BOARD_REQUIRED) {
     if (!given(k) && unknown[k] === undefined && !(k === 'storage' && (unknown.flash_bytes || unknown.kernel_partition_bytes)))
       out.push(doc.problem([k === 'storage' ? 'flash_bytes' : k], `${k === 'storage' ? 'flash_bytes or kernel_partition_bytes' : k} is missing: give it with its source, or say why in unknown.${k}`));
@@ -120,7 +124,7 @@ function crossCheck(doc: LocatedDocument, b: BoardFile, file: string): Problem[]
   for (const a of Object.keys(b.decompression ?? {})) {
     if (unknown[`decompression.${a}`] !== undefined) out.push(doc.problem(['unknown', `decompression.${a}`], `decompression.${a} is given and also listed as unknown`, true));
   }
-  const known = new Set<string>([...BOARD_FIGURES, ...BOARD_REQUIRED, 'xip', 'arch', ...STUB_ALGORITHMS.map((a) => `decompression.${a}`)]);
+  const known = new Set<string>([...BOARD_FIGURES, ...BOARD_REQUIRED, 'xip', 'arch', 'bootloader_decompression', ...STUB_ALGORITHMS.map((a) => `decompression.${a}`)]);
   for (const k of Object.keys(unknown)) if (!known.has(k)) out.push(doc.problem(['unknown', k], `unknown.${k} names nothing a board has`, true));
   for (const k of Object.keys(b.sources)) if (!known.has(k) && k !== 'description') out.push(doc.problem(['sources', k], `sources.${k} names nothing a board has`, true));
   const stem = basename(file).replace(/\.ya?ml$/, '');

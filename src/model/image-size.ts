@@ -2,34 +2,34 @@
 // real-mode setup, decompressor stub, the stub's .data section and the
 // compressed payload. The composition rules are the ones data/stubs.md reads
 // from the 6.12 kernel source; the tests check them against every row of
-// data/stubs.csv and against the real Debian images. The only numbers here
-// are the format's own alignments, each with the source file that sets it;
-// every size comes from data/stubs.csv or from a measured image.
+// data/stubs.csv and against the real Debian images. The format's alignments
+// come from data/format-rules.csv, every size from data/stubs.csv or from a
+// measured image.
 
 import type { StubAlgorithm, StubRow } from './stubs.js';
+import { rule } from './rules.js';
 
 /** What kind of image is stored. `Image` = Image.{gz,xz,...} decompressed by the bootloader: no stub. */
 export type ImageKind = 'bzImage' | 'zImage' | 'vmlinuz.efi' | 'Image';
 
 /**
- * Alignments of the image formats (not measured figures: layout rules of the
- * kernel build, quoted in data/stubs.md "How a bzImage / zImage / vmlinuz.efi
- * is composed").
+ * Alignments of the image formats: layout rules of the kernel build, read
+ * from data/format-rules.csv (each with the kernel file that sets it).
  */
 export const LAYOUT = {
-  /** arch/x86/boot/tools/build.c (6.12): setup.bin is padded to a multiple of 4096 bytes. */
-  setupAlign: 4096,
-  /**
-   * The stub's .data starts on a 4096-byte boundary: x86 compressed/vmlinux.lds.S
-   * `.data : ALIGN(0x1000)`, drivers/firmware/efi/libstub/zboot.lds `_etext = ALIGN(4096)`,
-   * arm compressed/vmlinux.lds.S with CONFIG_EFI_STUB.
-   */
-  dataAlign: 4096,
-  /** arm compressed/vmlinux.lds.S: `ALIGN(4)` after .piggydata. */
-  armPayloadAlign: 4,
-  /** arm compressed/vmlinux.lds.S `.pad`: 1 to 8 bytes so the file is a multiple of 8 (counted in the stub). */
-  armPadMax: 8,
-} as const;
+  get setupAlign(): number {
+    return rule('setup_align');
+  },
+  get dataAlign(): number {
+    return rule('data_align');
+  },
+  get armPayloadAlign(): number {
+    return rule('arm_payload_align');
+  },
+  get armPadMax(): number {
+    return rule('arm_pad_max');
+  },
+};
 
 export interface ImageParts {
   kind: ImageKind;

@@ -4,3 +4,6 @@ export * from './stubs.js';
 export * from './image-size.js';
 export * from './boards.js';
 export * from './xip.js';
+export * from './rules.js';
+export * from './pick.js';
+export * from './pick-image.js';

@@ -1,0 +1,194 @@
+// kzbench pick --board NAME|FILE (--image FILE | --results DIR) [--json] [--csv FILE]
+//   [--out DIR] [--codec SPEC...] [--workers N] [--config FILE] [--system-map FILE]
+// Every strategy x algorithm x setting for a board from measured payloads,
+// the Pareto frontier and one recommendation (src/model/pick.ts).
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { openKernelImage } from '../image/index.js';
+import { sha256File } from '../corpus/debian.js';
+import { runCells, type Cell } from '../run/index.js';
+import { wholeUnit } from '../units/index.js';
+import {
+  BoardError,
+  FormatRulesError,
+  ImageSizeError,
+  kernelFacts,
+  loadBoard,
+  loadStubTable,
+  payloadsFromRows,
+  pick,
+  PickError,
+  rowsFromResults,
+  StubTableError,
+  XipError,
+  type Candidate,
+  type PickResult,
+} from '../model/index.js';
+import { resolveSettings } from './run.js';
+import { createProgress } from './progress.js';
+import { table } from './format.js';
+import { UsageError } from './usage.js';
+import { checkSpecs } from '../suite/settings.js';
+
+export interface PickOptions {
+  board?: string;
+  image?: string;
+  results?: string;
+  json?: boolean;
+  csv?: string;
+  out?: string;
+  codec?: string[];
+  workers?: string;
+  config?: string;
+  systemMap?: string;
+}
+
+/** model.csv columns (src/report/model.ts reads them; docs/results.md lists them). */
+export const MODEL_COLUMNS = [
+  'board',
+  'strategy',
+  'algorithm',
+  'setting',
+  'flash_bytes',
+  'ram_bytes',
+  'boot_ms',
+  'read_ms',
+  'decompress_ms',
+  'fits',
+  'pareto',
+  'recommended',
+  'reason',
+  'flash_headroom_bytes',
+  'ram_headroom_bytes',
+  'boot_headroom_ms',
+  'boot_source',
+  'unchecked',
+  'basis',
+] as const;
+
+export function modelCsv(result: PickResult): string {
+  const rows = result.candidates.map((c) => {
+    const rec: Record<string, unknown> = { ...c, recommended: c === result.recommendation, unchecked: c.unchecked.join('; ') };
+    return MODEL_COLUMNS.map((k) => {
+      const v = rec[k];
+      return v === null || v === undefined ? '' : typeof v === 'boolean' ? String(v) : typeof v === 'number' && !Number.isInteger(v) ? Number(v.toFixed(3)) : v;
+    });
+  });
+  return stringify([[...MODEL_COLUMNS], ...rows]);
+}
+
+const n = (v: number | null) => (v === null ? '-' : Math.round(v).toLocaleString('en-US'));
+
+function text(result: PickResult, image: string): string {
+  const rows = result.candidates.map((c: Candidate) => [
+    `${c.pareto ? '*' : ' '}${c === result.recommendation ? '>' : ' '}`,
+    c.strategy,
+    c.algorithm,
+    n(c.flash_bytes),
+    n(c.ram_bytes),
+    c.boot_ms === null ? '-' : c.boot_ms.toFixed(1),
+    c.fits ? 'yes' : 'no',
+    c.reason,
+  ]);
+  const lines = [
+    `board ${result.board}, kernel ${image}`,
+    table(['', 'strategy', 'algorithm', 'flash bytes', 'RAM bytes', 'boot ms', 'fits', 'reason'], rows, [false, false, false, true, true, true, false, false]),
+    '* = Pareto frontier over flash, RAM and boot time among candidates that fit; > = recommended',
+  ];
+  const r = result.recommendation;
+  if (r) {
+    lines.push(
+      '',
+      `recommendation: ${r.strategy} ${r.algorithm} (${r.setting || 'no compression'})`,
+      `  flash ${n(r.flash_bytes)} bytes${r.flash_headroom_bytes !== null ? ` (${n(r.flash_headroom_bytes)} to spare)` : ''}, RAM ${n(r.ram_bytes)} bytes${r.ram_headroom_bytes !== null ? ` (${n(r.ram_headroom_bytes)} to spare)` : ''}, boot ${r.boot_ms === null ? 'unknown' : `${r.boot_ms.toFixed(1)} ms`}`,
+      `  why: ${result.why}`,
+      `  flash: ${r.basis}`,
+    );
+    if (r.unchecked.length) lines.push(`  not checked: ${r.unchecked.join(', ')}`);
+  } else lines.push('', `no recommendation: ${result.why}`);
+  for (const note of result.notes) lines.push(`note: ${note}`);
+  return lines.join('\n') + '\n';
+}
+
+/** Model errors are the user's input problems: one line, exit 2. */
+function asUsage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof BoardError || e instanceof PickError || e instanceof FormatRulesError || e instanceof StubTableError || e instanceof XipError || e instanceof ImageSizeError) {
+      throw new UsageError(e.message);
+    }
+    throw e;
+  }
+}
+
+export async function pickCommand(opts: PickOptions): Promise<number> {
+  if (!opts.board) throw new UsageError('pick needs --board NAME|FILE (data/boards/*.yaml, or your own file)');
+  if (!opts.image && !opts.results) throw new UsageError('pick needs --image FILE or --results DIR (a kzbench run with whole-kernel rows)');
+  checkSpecs(opts.codec ?? [], 'kernel');
+  const board = asUsage(() => loadBoard(opts.board!));
+  const stubs = asUsage(() => loadStubTable());
+  const log = (s: string) => process.stderr.write(s + '\n');
+
+  let imagePath: string;
+  let rows;
+  if (opts.results) {
+    const found = asUsage(() => rowsFromResults(opts.results!, opts.image));
+    imagePath = found.image;
+    rows = found.rows;
+  } else imagePath = opts.image!;
+  const img = openKernelImage(imagePath, { configPath: opts.config, systemMapPath: opts.systemMap });
+  const facts = asUsage(() => kernelFacts(img, { xipData: board.xip }));
+
+  if (!rows) {
+    const settings = resolveSettings(img, opts.codec, 'kernel');
+    const unit = wholeUnit(img);
+    const cells: Cell[] = settings.map((setting) => ({ unit: { name: unit.name, bytes: unit.bytes, kind: unit.kind, offset: unit.offset }, setting }));
+    log(`measuring ${cells.length} whole-kernel cell(s) of ${imagePath} (${unit.bytes.length.toLocaleString('en-US')} bytes)${opts.out ? ` -> ${opts.out}/results.csv` : ''}`);
+    const controller = new AbortController();
+    const onSigint = () => controller.abort();
+    process.once('SIGINT', onSigint);
+    const progress = createProgress();
+    try {
+      const workers = opts.workers === undefined ? undefined : Number(opts.workers);
+      if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UsageError(`--workers ${opts.workers}: expected a whole number of at least 1`);
+      const summary = await runCells(cells, {
+        workers,
+        outDir: opts.out,
+        image: { path: imagePath, sha256: sha256File(imagePath) },
+        runInfo: { command: process.argv.slice(2), purpose: 'kzbench pick', board: board.name },
+        signal: controller.signal,
+        onProgress: (p) => progress.update(p),
+      });
+      if (summary.interrupted) {
+        log('interrupted: no recommendation from a partial measurement');
+        return 130;
+      }
+      rows = summary.rows;
+    } finally {
+      progress.stop();
+      process.removeListener('SIGINT', onSigint);
+    }
+  }
+  const measured = payloadsFromRows(rows);
+  if (measured.length === 0) throw new UsageError(`${imagePath}: no verified whole-kernel measurement to pick from`);
+  const result = asUsage(() => pick({ board, facts, measured, stubs }));
+  const csvText = modelCsv(result);
+  const csvPath = opts.csv ?? (opts.out ? join(opts.out, 'model.csv') : opts.results ? join(opts.results, 'model.csv') : undefined);
+  if (csvPath) {
+    mkdirSync(dirname(csvPath), { recursive: true });
+    writeFileSync(csvPath + '.tmp', csvText);
+    const { renameSync } = await import('node:fs');
+    renameSync(csvPath + '.tmp', csvPath);
+  }
+  if (opts.json) {
+    const { recommendation, candidates, why, notes } = result;
+    process.stdout.write(JSON.stringify({ board: board.name, board_file: board.file, image: imagePath, recommendation, why, candidates, notes, model_csv: csvPath ?? null }, null, 2) + '\n');
+  } else {
+    process.stdout.write(text(result, imagePath));
+    if (csvPath) process.stdout.write(`model.csv: ${csvPath}\n`);
+  }
+  return 0;
+}

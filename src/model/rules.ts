@@ -1,0 +1,100 @@
+// Format rules of the kernel build that the model needs (alignments, the x86
+// in-place extraction margin, the arm decompressor's heap and stack, the
+// setting of XIP's compressed data), read from data/format-rules.csv where
+// each one carries the kernel file that sets it. No figure lives in code.
+
+import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import { projectPath } from '../project.js';
+
+export const RULE_KEYS = [
+  'setup_align',
+  'data_align',
+  'arm_payload_align',
+  'arm_pad_max',
+  'x86_extract_shift',
+  'x86_extract_extra',
+  'x86_extract_align',
+  'arm_malloc_bytes',
+  'arm_stack_bytes',
+] as const;
+export type RuleKey = (typeof RULE_KEYS)[number];
+
+export interface FormatRules {
+  numbers: Record<RuleKey, number>;
+  /** The setting the kernel build compresses XIP data with (XIP_DEFLATED_DATA). */
+  xipDataSetting: string;
+  /** key → source, for reports. */
+  sources: Record<string, string>;
+  file: string;
+}
+
+export class FormatRulesError extends Error {
+  override name = 'FormatRulesError';
+}
+
+export function defaultRulesPath(): string {
+  return projectPath('data', 'format-rules.csv');
+}
+
+export function parseRules(text: string, file = 'format-rules.csv'): FormatRules {
+  let records: Record<string, string>[];
+  try {
+    records = parse(text, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  } catch (e) {
+    throw new FormatRulesError(`${file}: ${(e as Error).message}`);
+  }
+  const numbers: Partial<Record<RuleKey, number>> = {};
+  const sources: Record<string, string> = {};
+  let xipDataSetting: string | undefined;
+  records.forEach((r, i) => {
+    const where = `${file}:${i + 2}`;
+    const key = r['key'] ?? '';
+    if (!r['source']) throw new FormatRulesError(`${where}: ${key} has no source`);
+    sources[key] = r['source'];
+    if (key === 'xip_data_setting') {
+      xipDataSetting = r['value'];
+      return;
+    }
+    if (!(RULE_KEYS as readonly string[]).includes(key)) throw new FormatRulesError(`${where}: unknown rule "${key}"`);
+    const v = Number(r['value']);
+    if (!Number.isSafeInteger(v) || v <= 0) throw new FormatRulesError(`${where}: ${key} = "${r['value']}" is not a positive whole number`);
+    numbers[key as RuleKey] = v;
+  });
+  const missing = RULE_KEYS.filter((k) => numbers[k] === undefined);
+  if (missing.length || !xipDataSetting) throw new FormatRulesError(`${file}: missing ${[...missing, ...(xipDataSetting ? [] : ['xip_data_setting'])].join(', ')}`);
+  return { numbers: numbers as Record<RuleKey, number>, xipDataSetting, sources, file };
+}
+
+let cached: FormatRules | undefined;
+
+/** data/format-rules.csv of this checkout, read once. */
+export function formatRules(): FormatRules {
+  cached ??= parseRules(readFileSync(defaultRulesPath(), 'utf8'), defaultRulesPath());
+  return cached;
+}
+
+/** A rule's value. */
+export function rule(key: RuleKey): number {
+  return formatRules().numbers[key];
+}
+
+export interface XipRuntimeRow {
+  metric: string;
+  nonXip: number;
+  xip: number;
+  unit: string;
+  platform: string;
+  source: string;
+}
+
+/** data/xip-runtime.csv: published costs of running code from flash (runtime slowdown, boot phases). */
+export function xipRuntime(path = projectPath('data', 'xip-runtime.csv')): XipRuntimeRow[] {
+  const records = parse(readFileSync(path, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  return records.map((r, i) => {
+    const nonXip = Number(r['non_xip']);
+    const xip = Number(r['xip']);
+    if (!Number.isFinite(nonXip) || !Number.isFinite(xip) || !r['source']) throw new FormatRulesError(`${path}:${i + 2}: expected numbers and a source`);
+    return { metric: r['metric']!, nonXip, xip, unit: r['unit']!, platform: r['platform']!, source: r['source'] };
+  });
+}

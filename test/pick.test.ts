@@ -1,0 +1,217 @@
+// kzbench pick (issue 5): strategies, limits, the frontier and the
+// recommendation, on the measured stub table, the measured xipImage, real
+// Debian images when cached, and end to end through the CLI.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { parse } from 'csv-parse/sync';
+import {
+  formatRules,
+  kernelFacts,
+  loadBoard,
+  loadStubTable,
+  loadXipTable,
+  markPareto,
+  parseBoard,
+  parseRules,
+  pick,
+  recommend,
+  stubRows,
+  xipSectionsFromTable,
+  type Board,
+  type Candidate,
+  type KernelFacts,
+  type MeasuredPayload,
+} from '../src/model/index.js';
+import { openKernelImage } from '../src/image/index.js';
+import { projectPath } from '../src/project.js';
+import { smallKernel } from './fixtures/images.js';
+import { realKernel } from './corpus.js';
+
+const stubs = loadStubTable();
+const tiny = stubRows(stubs, 'x86_64', 'tinyconfig');
+const bin = projectPath('bin', 'kzbench.js');
+
+function board(yaml: string): Board {
+  return parseBoard(yaml, 'test-board.yaml');
+}
+
+/** What the x86_64 tinyconfig builds measured, as if `kzbench run` had measured them (no host timings). */
+function tinyPayloads(algorithms: readonly string[]): MeasuredPayload[] {
+  return tiny
+    .filter((r) => algorithms.includes(r.algorithm))
+    .map((r) => ({ algorithm: r.algorithm, setting: r.algorithm, payloadBytes: r.payloadBytes, outputBytes: r.uncompressedBytes, hostDecompressMs: null }));
+}
+
+/** An x86_64 vmlinux with no stub of its own: the model takes the table's stubs. */
+const tinyFacts: KernelFacts = { arch: 'x86_64', own: null, kernelMemoryBytes: 0, kernelMemorySource: 'test', sections: [], thumb2: false };
+
+const noLimits = `
+name: test-board
+description: an x86_64 box with a kernel partition
+arch: x86_64
+xip: false
+sources:
+  kernel_partition_bytes: test
+unknown:
+  flash_read_mb_s: test
+  ram_bytes: test
+  boot_budget_ms: test
+  decompression: test
+`;
+
+test('format rules: every rule has its source; a rule without one is refused', () => {
+  const r = formatRules();
+  for (const [k, v] of Object.entries(r.numbers)) assert.ok(v > 0 && r.sources[k]!.length > 20, k);
+  assert.match(r.sources['x86_extract_extra']!, /header\.S/);
+  assert.throws(() => parseRules('key,value,unit,applies_to,source\nsetup_align,4096,bytes,x,\n', 'r.csv'), /r\.csv:2: setup_align has no source/);
+  assert.throws(() => parseRules('key,value,unit,applies_to,source\nsetup_align,4096,bytes,x,s\n', 'r.csv'), /missing data_align/);
+});
+
+test('the decision turns on the stub: zstd has the smaller payload, gzip the smaller image, and gzip is picked', () => {
+  const gzip = tiny.find((r) => r.algorithm === 'gzip')!;
+  const zstd = tiny.find((r) => r.algorithm === 'zstd')!;
+  assert.ok(zstd.payloadBytes < gzip.payloadBytes, 'zstd payload is smaller');
+  // Without a budget: the least flash wins (no speeds known), and that is gzip.
+  const free = pick({ board: board(noLimits.replace('sources:', 'kernel_partition_bytes: 100000000\nsources:')), facts: tinyFacts, measured: tinyPayloads(['gzip', 'zstd']), stubs });
+  const self = (res: typeof free, a: string) => res.candidates.find((c) => c.strategy === 'self-decompressing' && c.algorithm === a)!;
+  assert.ok(self(free, 'gzip').flash_bytes! < self(free, 'zstd').flash_bytes!, 'gzip image is smaller');
+  assert.equal(self(free, 'gzip').flash_bytes, gzip.imageBytes, 'the predicted image is the built one');
+  assert.equal(self(free, 'zstd').flash_bytes, zstd.imageBytes);
+  assert.equal(free.recommendation?.algorithm, 'gzip');
+  assert.equal(self(free, 'zstd').pareto, false, 'zstd is dominated on flash (RAM: its init_size is larger too)');
+  // A partition between the two images: zstd does not fit, with the overage in plain numbers.
+  const budget = gzip.imageBytes + Math.floor((zstd.imageBytes - gzip.imageBytes) / 2);
+  const tight = pick({ board: board(noLimits.replace('sources:', `kernel_partition_bytes: ${budget}\nsources:`)), facts: tinyFacts, measured: tinyPayloads(['gzip', 'zstd']), stubs });
+  const z = self(tight, 'zstd');
+  assert.equal(z.fits, false);
+  assert.equal(z.reason, `zstd: ${(zstd.imageBytes - budget).toLocaleString('en-US')} bytes over the ${budget.toLocaleString('en-US')}-byte partition`);
+  assert.equal(z.flash_headroom_bytes, budget - zstd.imageBytes);
+  assert.equal(tight.recommendation?.algorithm, 'gzip');
+  assert.equal(tight.recommendation?.flash_headroom_bytes, budget - gzip.imageBytes);
+});
+
+test('x86 RAM is the header.S init_size rule: every tinyconfig build reproduced, bzip2 pays for its 4 MiB heap', () => {
+  const res = pick({ board: board(noLimits.replace('sources:', 'kernel_partition_bytes: 100000000\nsources:')), facts: tinyFacts, measured: tinyPayloads(tiny.map((r) => r.algorithm)), stubs });
+  for (const row of tiny) {
+    const c = res.candidates.find((x) => x.strategy === 'self-decompressing' && x.algorithm === row.algorithm)!;
+    assert.equal(c.ram_bytes, row.initSize, row.algorithm);
+  }
+  const ram = (a: string) => res.candidates.find((x) => x.strategy === 'self-decompressing' && x.algorithm === a)!.ram_bytes!;
+  assert.ok(ram('bzip2') - ram('gzip') > 3_000_000, `bzip2 ${ram('bzip2')} vs gzip ${ram('gzip')}`);
+  // A kernel whose bss makes VO_INIT_SIZE the larger side: RAM is the kernel's own footprint.
+  const big = pick({ board: board(noLimits.replace('sources:', 'kernel_partition_bytes: 100000000\nsources:')), facts: { ...tinyFacts, kernelMemoryBytes: 50_000_000 }, measured: tinyPayloads(['gzip']), stubs });
+  assert.equal(big.candidates.find((x) => x.algorithm === 'gzip')!.ram_bytes, 50_000_000);
+});
+
+test('XIP on the STM32F429 board: the measured xipImage does not fit 2 MiB of flash, and says by how much', () => {
+  const stm = loadBoard('stm32f429-disco');
+  const sections = xipSectionsFromTable(loadXipTable());
+  const facts: KernelFacts = { arch: 'arm', own: null, kernelMemoryBytes: 3_207_552, kernelMemorySource: 'test', sections, thumb2: true };
+  const res = pick({ board: stm, facts, measured: [], stubs });
+  const xip = res.candidates.find((c) => c.strategy === 'xip')!;
+  const flashTotal = loadXipTable().find((r) => r.part === 'flash_total')!.bytes;
+  assert.ok(Math.abs(xip.flash_bytes! - flashTotal) / flashTotal <= 0.01, `${xip.flash_bytes} vs the built ${flashTotal}`);
+  assert.equal(xip.fits, false);
+  assert.equal(xip.reason, `xip: ${(xip.flash_bytes! - stm.imageBudgetBytes!).toLocaleString('en-US')} bytes over the ${stm.imageBudgetBytes!.toLocaleString('en-US')} bytes of flash`);
+  assert.equal(res.recommendation, null);
+});
+
+test('the frontier: dominated candidates are off it; unknown boot times rank after known ones', () => {
+  const c = (over: Partial<Candidate>): Candidate => ({
+    board: 'b', strategy: 'self-decompressing', algorithm: 'x', setting: 'x', flash_bytes: 10, ram_bytes: 10, boot_ms: null, read_ms: null, decompress_ms: null,
+    boot_source: '', unchecked: [], fits: true, reason: '', flash_headroom_bytes: null, ram_headroom_bytes: null, boot_headroom_ms: null, pareto: false, basis: '', ...over,
+  });
+  const a = c({ algorithm: 'a', flash_bytes: 5, boot_ms: 100 });
+  const b = c({ algorithm: 'b', flash_bytes: 8, boot_ms: 50 });
+  const d = c({ algorithm: 'd', flash_bytes: 9, boot_ms: 120 }); // worse than a on everything
+  const e = c({ algorithm: 'e', flash_bytes: 4, fits: false, reason: 'too big' });
+  const f = c({ algorithm: 'f', flash_bytes: 3, ram_bytes: 30, boot_ms: null });
+  const all = [a, b, d, e, f];
+  markPareto(all);
+  assert.deepEqual(all.map((x) => x.pareto), [true, true, false, false, true]);
+  assert.equal(recommend(all).pick, b, 'fastest boot on the frontier');
+  assert.match(recommend(all).why, /fastest boot/);
+});
+
+test('boards: bootloader_decompression needs its source; rpi3b lists what U-Boot booti detects (no xz)', () => {
+  assert.throws(
+    () => board(noLimits.replace('xip: false', 'xip: false\nbootloader_decompression: [gzip]')),
+    /bootloader_decompression is given without its source/,
+  );
+  const rpi = loadBoard('rpi3b-uboot');
+  assert.ok(rpi.bootloader_decompression?.includes('gzip') && !rpi.bootloader_decompression.includes('xz'));
+});
+
+test('a board figure or a calibration gives boot time; the candidate names which', () => {
+  const qnap = loadBoard('qnap-ts219');
+  const measured: MeasuredPayload[] = [
+    { algorithm: 'lzo', setting: 'lzo', payloadBytes: 2_000_000, outputBytes: 5_000_000, hostDecompressMs: 10 },
+    { algorithm: 'xz', setting: 'xz', payloadBytes: 1_500_000, outputBytes: 5_000_000, hostDecompressMs: 40 },
+  ];
+  const facts: KernelFacts = { arch: 'arm', own: null, kernelMemoryBytes: 6_000_000, kernelMemorySource: 'test', sections: [], thumb2: false };
+  const res = pick({ board: qnap, facts, measured, stubs });
+  const lzo = res.candidates.find((c) => c.algorithm === 'lzo' && c.strategy === 'self-decompressing')!;
+  const xz = res.candidates.find((c) => c.algorithm === 'xz' && c.strategy === 'self-decompressing')!;
+  const lzoFig = qnap.decompression!.lzo!;
+  assert.equal(lzo.decompress_ms, (2_000_000 / (lzoFig.mb_s * 1e6)) * 1000, 'lzo: the board figure, compressed bytes per second');
+  assert.match(lzo.boot_source, /board figure/);
+  assert.ok(Math.abs(xz.decompress_ms! - lzo.decompress_ms! * 4) < 1e-9, 'xz: 4x lzo, as on this machine');
+  assert.match(xz.boot_source, /calibrated/);
+  // The arm zImage RAM rule: Image + zImage + the decompressor's stack and heap.
+  const r = formatRules().numbers;
+  assert.equal(lzo.ram_bytes, Math.max(5_000_000 + lzo.flash_bytes! + r.arm_stack_bytes + r.arm_malloc_bytes, 6_000_000));
+  assert.ok(lzo.unchecked.includes('ram'), 'the QNAP board has no RAM figure');
+});
+
+test('real Debian amd64: pick predicts its own bzImage within 0.5% and its init_size exactly', { skip: !realKernel('amd64') && 'Debian amd64 kernel not in the cache (scripts/fetch-test-kernels)' }, () => {
+  const k = realKernel('amd64')!;
+  const img = openKernelImage(k.path);
+  const facts = kernelFacts(img);
+  const own: MeasuredPayload = { algorithm: 'xz', setting: 'xz', payloadBytes: img.payload!.storedBytes, outputBytes: img.payload!.decompressedBytes, hostDecompressMs: null };
+  const res = pick({ board: loadBoard('x86-pc'), facts, measured: [own], stubs });
+  const c = res.candidates.find((x) => x.strategy === 'self-decompressing')!;
+  const real = img.fileBytes - img.signatureBytes;
+  assert.ok(Math.abs(c.flash_bytes! - real) / real <= 0.005, `${c.flash_bytes} vs ${real}`);
+  assert.equal(c.ram_bytes, img.header['init_size']);
+  assert.ok(facts.kernelMemoryBytes > 50_000_000 && facts.kernelMemoryBytes < Number(img.header['init_size']), `${facts.kernelMemoryBytes} (${facts.kernelMemorySource})`);
+});
+
+test('real Debian marvell on the QNAP TS-219: its own zImage predicted within 0.5%, and it does not fit the partition', { skip: !realKernel('marvell') && 'Debian marvell kernel not in the cache (scripts/fetch-test-kernels)' }, () => {
+  const k = realKernel('marvell')!;
+  const img = k.image;
+  const facts = kernelFacts(img);
+  const own: MeasuredPayload = { algorithm: 'xz', setting: 'xz', payloadBytes: img.payload!.storedBytes, outputBytes: img.payload!.decompressedBytes, hostDecompressMs: null };
+  const qnap = loadBoard('qnap-ts219');
+  const res = pick({ board: qnap, facts, measured: [own], stubs });
+  const c = res.candidates.find((x) => x.strategy === 'self-decompressing')!;
+  assert.ok(Math.abs(c.flash_bytes! - img.fileBytes) / img.fileBytes <= 0.005, `${c.flash_bytes} vs ${img.fileBytes}`);
+  assert.equal(c.fits, img.fileBytes <= qnap.imageBudgetBytes!);
+  if (!c.fits) assert.match(c.reason, /^xz: [\d,]+ bytes over the 2,097,088-byte partition$/);
+});
+
+test('kzbench pick end to end: JSON contract, model.csv, and one-line errors', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kzpick-'));
+  const elf = join(dir, 'vmlinux');
+  writeFileSync(elf, smallKernel().vmlinux);
+  const csv = join(dir, 'model.csv');
+  const r = spawnSync(process.execPath, [bin, 'pick', '--board', 'x86-pc', '--image', elf, '--codec', 'gzip', '--codec', 'lz4', '--json', '--csv', csv, '--workers', '1'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  for (const k of ['strategy', 'algorithm', 'setting', 'flash_bytes', 'ram_bytes', 'boot_ms']) assert.ok(k in out.recommendation, k);
+  for (const c of out.candidates) for (const k of ['strategy', 'algorithm', 'setting', 'flash_bytes', 'ram_bytes', 'boot_ms', 'fits', 'reason']) assert.ok(k in c, k);
+  assert.equal(out.recommendation.strategy, 'self-decompressing');
+  const rows = parse(readFileSync(csv, 'utf8'), { columns: true }) as Record<string, string>[];
+  assert.equal(rows.length, out.candidates.length);
+  assert.equal(rows.filter((x) => x['recommended'] === 'true').length, 1);
+  const bad = spawnSync(process.execPath, [bin, 'pick', '--board', 'no-such-board', '--image', elf], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^kzbench: no board named "no-such-board" in .*; known: .*qnap-ts219/);
+  assert.equal(bad.stderr.trim().split('\n').length, 1);
+  const arch = spawnSync(process.execPath, [bin, 'pick', '--board', 'qnap-ts219', '--image', elf, '--codec', 'gzip'], { encoding: 'utf8' });
+  assert.equal(arch.status, 2);
+  assert.match(arch.stderr, /board qnap-ts219 is arm, the kernel is x86_64/);
+});
