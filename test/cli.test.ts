@@ -8,25 +8,16 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { readResults } from '../src/results/reader.js';
 import { codeLike, smallKernel } from './fixtures/images.js';
+import { kz, oneLineError } from './cli-helpers.js';
 
 const bin = new URL('../../bin/kzbench.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'kzbench-cli-'));
 
-function kz(...args: string[]) {
-  return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
-}
 
 const { vmlinux, bzImage } = smallKernel([200_000, 80_000, 40_000]);
 const bzPath = join(dir, 'bzImage');
 writeFileSync(bzPath, bzImage);
 
-function oneLineError(r: ReturnType<typeof kz>, pattern: RegExp): void {
-  assert.equal(r.status, 2, `exit status: ${r.stderr}`);
-  const lines = r.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, pattern);
-  assert.doesNotMatch(r.stderr, /\s+at .*\.js:\d+/, 'no stack trace');
-}
 
 describe('kzbench inspect', () => {
   it('summarises a bzImage, and prints JSON with the contract fields', () => {

@@ -51,6 +51,7 @@ describe('parseSetting', () => {
       ['zstd:22,ultra', 'zstd:level=22'],
       ['zstd:19,long', 'zstd:level=19,window_log=27,long'],
       ['zstd:3,wlog=20,workers=0', 'zstd:level=3,window_log=20,workers=0'],
+      ['zstd:size_append,content_size,19', 'zstd:level=19,content_size,size_append'],
       ['lzo:9', 'lzo:level=9,method=lzo1x-999'],
       ['lzo:lzo1x-999', 'lzo:level=9,method=lzo1x-999'],
       ['lzo:lzo1x-1', 'lzo:level=3,method=lzo1x-1'],
@@ -62,6 +63,17 @@ describe('parseSetting', () => {
       assert.equal(parseSetting(s.key).key, key, `round trip of ${key}`);
       assert.deepEqual(parseSetting(s.key).params, s.params);
     }
+  });
+
+  it('zstd content_size pledges the size: the frame records it, the bytes round-trip, the piped frame does not', () => {
+    const input = new Uint8Array(20_000).map((_, i) => (i * 31) % 97);
+    const piped = compress(parseSetting('zstd:19'), input);
+    const sized = compress(parseSetting('zstd:19,content_size'), input);
+    // Frame_Header_Descriptor (RFC 8878 3.1.1.1.1): Frame_Content_Size_flag in bits 7-6, Single_Segment_flag in bit 5.
+    const fhd = (b: Uint8Array) => b[4]!;
+    assert.equal(fhd(piped) >> 6, 0, 'no content size without it (as from a pipe)');
+    assert.ok(fhd(sized) >> 6 !== 0 || (fhd(sized) & 0x20) !== 0, 'the content size is in the frame header');
+    assert.deepEqual(decompress(parseSetting('zstd:19,content_size'), sized, input.length), input);
   });
 
   it('spells out every LZMA2 field in params', () => {

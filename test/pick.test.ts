@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { parse } from 'csv-parse/sync';
 import {
   formatRules,
@@ -27,13 +26,12 @@ import {
   type MeasuredPayload,
 } from '../src/model/index.js';
 import { openKernelImage } from '../src/image/index.js';
-import { projectPath } from '../src/project.js';
 import { smallKernel } from './fixtures/images.js';
 import { realKernel } from './corpus.js';
+import { kz, oneLineError } from './cli-helpers.js';
 
 const stubs = loadStubTable();
 const tiny = stubRows(stubs, 'x86_64', 'tinyconfig');
-const bin = projectPath('bin', 'kzbench.js');
 
 function board(yaml: string): Board {
   return parseBoard(yaml, 'test-board.yaml');
@@ -198,7 +196,7 @@ test('kzbench pick end to end: JSON contract, model.csv, and one-line errors', (
   const elf = join(dir, 'vmlinux');
   writeFileSync(elf, smallKernel().vmlinux);
   const csv = join(dir, 'model.csv');
-  const r = spawnSync(process.execPath, [bin, 'pick', '--board', 'x86-pc', '--image', elf, '--codec', 'gzip', '--codec', 'lz4', '--json', '--csv', csv, '--workers', '1'], { encoding: 'utf8' });
+  const r = kz('pick', '--board', 'x86-pc', '--image', elf, '--codec', 'gzip', '--codec', 'lz4', '--json', '--csv', csv, '--workers', '1');
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   for (const k of ['strategy', 'algorithm', 'setting', 'flash_bytes', 'ram_bytes', 'boot_ms']) assert.ok(k in out.recommendation, k);
@@ -207,11 +205,8 @@ test('kzbench pick end to end: JSON contract, model.csv, and one-line errors', (
   const rows = parse(readFileSync(csv, 'utf8'), { columns: true }) as Record<string, string>[];
   assert.equal(rows.length, out.candidates.length);
   assert.equal(rows.filter((x) => x['recommended'] === 'true').length, 1);
-  const bad = spawnSync(process.execPath, [bin, 'pick', '--board', 'no-such-board', '--image', elf], { encoding: 'utf8' });
-  assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /^kzbench: no board named "no-such-board" in .*; known: .*qnap-ts219/);
-  assert.equal(bad.stderr.trim().split('\n').length, 1);
-  const arch = spawnSync(process.execPath, [bin, 'pick', '--board', 'qnap-ts219', '--image', elf, '--codec', 'gzip'], { encoding: 'utf8' });
-  assert.equal(arch.status, 2);
-  assert.match(arch.stderr, /board qnap-ts219 is arm, the kernel is x86_64/);
+  oneLineError(kz('pick', '--board', 'no-such-board', '--image', elf), /^kzbench: no board named "no-such-board" in .*; known: .*qnap-ts219/);
+  oneLineError(kz('pick', '--board', 'qnap-ts219', '--image', elf, '--codec', 'gzip'), /board qnap-ts219 is arm, the kernel is x86_64/);
+  oneLineError(kz('pick', '--board', 'x86-pc'), /pick needs --image FILE or --results DIR/);
+  oneLineError(kz('pick', '--board', 'x86-pc', '--results', join(dir, 'nowhere')), /nowhere\/results\.csv: cannot read the results: ENOENT/);
 });

@@ -181,6 +181,23 @@ describe('report summary', () => {
     assert.match(md, /Left out of the sum .*lz4:level=1,frame=legacy/);
   });
 
+  it('cold-code rows: kept out of the sections, listed in their own table', () => {
+    const cold = (setting: string, compressed: number) =>
+      row('cold:boot.txt:address:4KiB', 'xz', setting, 900_000, compressed, 20, {
+        unit_kind: 'cold', trace: 'boot.txt', layout: 'address', block_bytes: 4096, hot_functions: 10, hot_bytes: 100_000, function_bytes: 1_000_000,
+        cold_functions: 90, hole_bytes: 5_000, flash_xip_bytes: 100_000 + compressed, holdout_trace: 'work.txt', holdout_misses: 3, holdout_raw_bytes: 12_288, holdout_ms: 1.5,
+      });
+    const dir = writeDir('cold', [...sectionRows, cold(XZ_DEFAULT, 500_000)], { release: '6.1.0-56-amd64', image_format: 'bzimage', payload_algorithm: 'xz' });
+    const r = buildReport(dir, { readImages: false });
+    const s = r.images[0]!;
+    assert.deepEqual(s.sectionNames, ['.text', '.rodata'], 'the cold unit is not a section');
+    assert.equal(s.cold.length, 1);
+    const md = renderMarkdown(r);
+    assert.match(md, /### Cold code/);
+    assert.match(md, /10 functions ran, 100,000 of 1,000,000 function bytes \(10\.0%\)/);
+    assert.match(md, /\| address \| 4,096 \| `xz:[^`]+` \| 500,000 \| 1\.800 \| 600,000 \| 3 \| 12,288 \| 1\.5 \|/);
+  });
+
   it('no run.json and no image file: no default, said plainly', () => {
     const dir = writeDir('bare', wholeRows, null);
     const r = buildReport(dir);

@@ -13,6 +13,7 @@ import { mergeCommand } from './merge.js';
 import { runCommand } from './run.js';
 import { UsageError } from './usage.js';
 import { kzbenchVersion } from '../project.js';
+import { TraceError } from '../partition/traces.js';
 
 
 /** Run an action; user-facing errors become "kzbench: FILE: message" and exit 2. */
@@ -33,6 +34,10 @@ async function guarded(file: string | undefined, action: () => void | Promise<vo
     if (e instanceof YamlFileError) {
       // a suite or manifest with mistakes: every one, each on its own line with file:line:col
       for (const p of e.problems) process.stderr.write(`kzbench: ${formatProblem(p)}\n`);
+      process.exit(2);
+    }
+    if (e instanceof TraceError) {
+      process.stderr.write(`kzbench: ${e.message}\n`);
       process.exit(2);
     }
     if (e instanceof UsageError || e instanceof CorpusError || e instanceof MergeError || e instanceof ShardError || e instanceof ResultsError) {
@@ -85,6 +90,34 @@ program
   .action((suite: string | undefined, opts) =>
     guarded(opts.image ?? suite, async () => {
       process.exitCode = await runCommand(suite, opts, process.argv.slice(2));
+    }),
+  );
+
+program
+  .command('cold')
+  .description('hot/cold split of the code by a trace: cold functions compressed in independent blocks per setting and block size, a held-out trace replayed (docs/cold.md)')
+  .requiredOption('--image <file>', 'kernel image')
+  .requiredOption('--trace <file>', 'trace of the workload (ftrace function/function_graph, trace_stat, perf script, or a list of names/addresses); repeatable: a function is hot when any trace saw it', collect)
+  .option('--holdout <file>', 'a second workload\'s trace replayed against the cold blocks: misses, bytes, estimated time; repeatable (merged)', collect)
+  .option('--layout-trace <file>', 'a trace (not the holdout) that orders the cold functions for --layout trace; repeatable (merged)', collect)
+  .option('--trace-format <format>', 'trace format (default: detected)')
+  .option('--kaslr-offset <n>', 'subtract this from trace addresses (a KASLR boot)')
+  .option('--codec <algo[:setting]>', "algorithm or setting, repeatable (default: every algorithm the arch supports, kernel profile)", collect)
+  .option('--block-size <size>', 'block size, repeatable (default: 4KiB, 16KiB, 64KiB, 256KiB)', collect)
+  .option('--layout <name>', 'address | neighbour | trace, repeatable (default: address, and trace with --layout-trace)', collect)
+  .option('--out <dir>', 'results directory (default: results/cold-<timestamp>)')
+  .option('--resume', 'continue the run in --out: only cells without a verified row run')
+  .option('--overwrite', 'replace the results in --out')
+  .option('--json', 'print a JSON summary')
+  .option('--workers <n>', 'worker threads (default: the CPU count)')
+  .option('--system-map <file>', 'System.map for the image\'s symbols')
+  .option('--config <file>', 'kernel .config')
+  .option('--min-runs <n>', 'timed decompression runs (of every block) at least (default 5)')
+  .option('--min-time <ms>', 'timed decompression milliseconds at least (default 1000)')
+  .action((opts) =>
+    guarded(opts.image, async () => {
+      const { coldCommand } = await import('./cold.js');
+      process.exitCode = await coldCommand(opts, process.argv.slice(2));
     }),
   );
 
@@ -152,6 +185,8 @@ program
   .option('--workers <n>', 'worker threads for the measurement')
   .option('--config <file>', 'kernel .config (default: config-* beside the image)')
   .option('--system-map <file>', 'System.map')
+  .option('--min-runs <n>', 'with --image: timed decompression runs at least (default 5)')
+  .option('--min-time <ms>', 'with --image: timed decompression milliseconds at least (default 1000)')
   .option('--json', 'print JSON: recommendation, candidates, notes')
   .action((opts) =>
     guarded(opts.image ?? opts.results, async () => {

@@ -12,6 +12,7 @@ import { runCells, type Cell } from '../run/index.js';
 import { wholeUnit } from '../units/index.js';
 import {
   BoardError,
+  boardArch,
   FormatRulesError,
   ImageSizeError,
   kernelFacts,
@@ -43,6 +44,8 @@ export interface PickOptions {
   workers?: string;
   config?: string;
   systemMap?: string;
+  minRuns?: string;
+  minTime?: string;
 }
 
 /** model.csv columns (src/report/model.ts reads them; docs/results.md lists them). */
@@ -140,6 +143,7 @@ export async function pickCommand(opts: PickOptions): Promise<number> {
     rows = found.rows;
   } else imagePath = opts.image!;
   const img = openKernelImage(imagePath, { configPath: opts.config, systemMapPath: opts.systemMap });
+  if (boardArch(img.arch) !== board.arch) throw new UsageError(`board ${board.name} is ${board.arch}, the kernel is ${boardArch(img.arch)} (${imagePath})`);
   const facts = asUsage(() => kernelFacts(img, { xipData: board.xip }));
 
   if (!rows) {
@@ -154,8 +158,13 @@ export async function pickCommand(opts: PickOptions): Promise<number> {
     try {
       const workers = opts.workers === undefined ? undefined : Number(opts.workers);
       if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UsageError(`--workers ${opts.workers}: expected a whole number of at least 1`);
+      const minRuns = opts.minRuns === undefined ? undefined : Number(opts.minRuns);
+      const minTimeMs = opts.minTime === undefined ? undefined : Number(opts.minTime);
+      if (minRuns !== undefined && (!Number.isInteger(minRuns) || minRuns < 1)) throw new UsageError(`--min-runs ${opts.minRuns}: expected a whole number of at least 1`);
+      if (minTimeMs !== undefined && !(minTimeMs >= 0)) throw new UsageError(`--min-time ${opts.minTime}: expected milliseconds >= 0`);
       const summary = await runCells(cells, {
         workers,
+        timing: { ...(minRuns !== undefined ? { minRuns } : {}), ...(minTimeMs !== undefined ? { minTimeMs } : {}) },
         outDir: opts.out,
         image: { path: imagePath, sha256: sha256File(imagePath) },
         runInfo: { command: process.argv.slice(2), purpose: 'kzbench pick', board: board.name },

@@ -73,7 +73,7 @@ function encodeStream(s: CodecSetting, input: Uint8Array): Uint8Array {
         ),
       );
     case 'zstd':
-      return call(() => a.zstdCompress(input, num(p, 'level'), num(p, 'window_log'), flag(p, 'long'), num(p, 'workers'), flag(p, 'checksum'), false));
+      return call(() => a.zstdCompress(input, num(p, 'level'), num(p, 'window_log'), flag(p, 'long'), num(p, 'workers'), flag(p, 'checksum'), flag(p, 'content_size')));
     case 'lzo': {
       const mtime = num(p, 'mtime');
       // lzop on a pipe: F_OS_UNIX | F_STDOUT | F_STDIN | F_ADLER32_D; LZO1X-999 blocks go through lzo1x_optimize.

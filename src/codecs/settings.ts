@@ -310,13 +310,14 @@ function lz4Setting(ts: Token[]): CodecSetting {
 }
 
 function zstdSetting(ts: Token[]): CodecSetting {
-  const allowed = 'a level 1-22 (or level=N; 20+ are --ultra), ultra, window_log=10-31 (alias wlog), long or long=N (window log N, default 27), workers=0|1 (1 = the zstd tool\'s default), no_checksum, size_append';
+  const allowed = 'a level 1-22 (or level=N; 20+ are --ultra), ultra, window_log=10-31 (alias wlog), long or long=N (window log N, default 27), workers=0|1 (1 = the zstd tool\'s default), no_checksum, content_size (pledge the input size, as `zstd FILE` does and a pipe does not: the frame records it and zstd sizes its tables to the input), size_append';
   let level = 3;
   let windowLog = 0;
   let long = false;
   let workers = 1;
   let checksum = true;
   let sizeAppend = false;
+  let contentSize = false;
   for (const t of ts) {
     const v = t.value;
     if (v === undefined && /^\d+$/.test(t.name)) level = intIn('level', t.name, 1, 22);
@@ -332,6 +333,7 @@ function zstdSetting(ts: Token[]): CodecSetting {
     else if (t.name === 'no_checksum') checksum = !bool('no_checksum', v);
     else if (t.name === 'checksum') checksum = bool('checksum', v);
     else if (t.name === 'size_append') sizeAppend = bool('size_append', v);
+    else if (t.name === 'content_size') contentSize = bool('content_size', v);
     else unknown('zstd', t, allowed);
   }
   if (long && windowLog === 0) windowLog = 27;
@@ -340,11 +342,12 @@ function zstdSetting(ts: Token[]): CodecSetting {
   if (long) parts.push('long');
   if (workers !== 1) parts.push(`workers=${workers}`);
   if (!checksum) parts.push('no_checksum');
+  if (contentSize) parts.push('content_size');
   if (sizeAppend) parts.push('size_append');
   return {
     algorithm: 'zstd',
     key: `zstd:${parts.join(',')}`,
-    params: { level, window_log: windowLog, long, workers, checksum, size_append: sizeAppend },
+    params: { level, window_log: windowLog, long, workers, checksum, content_size: contentSize, size_append: sizeAppend },
     backend: 'libzstd',
   };
 }

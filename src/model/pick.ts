@@ -228,9 +228,12 @@ export interface PickInput {
   stubs: readonly StubRow[];
 }
 
-function addTimes(read: number | null, dec: number | null, needsDecompress: boolean): number | null {
-  if (needsDecompress && dec === null) return null;
-  return (read ?? 0) + (dec ?? 0);
+/** Boot time of a candidate that reads `readBytes` from storage and decompresses: unknown when the decompression is. */
+function bootTime(c: Candidate, board: Board, readBytes: number, dec: { ms: number | null; source: string }): void {
+  c.read_ms = flashReadMs(board, readBytes);
+  c.decompress_ms = dec.ms;
+  c.boot_source = dec.source;
+  c.boot_ms = dec.ms === null ? null : (c.read_ms ?? 0) + dec.ms;
 }
 
 /** Every candidate for a board, with fits/reason/headroom; frontier and recommendation from pickFrom. */
@@ -271,11 +274,7 @@ export function evaluate(input: PickInput): { candidates: Candidate[]; notes: st
       c.flash_bytes = pred.imageBytes;
       c.basis = `${pred.rule}; stub: ${stub.basis}`;
       c.ram_bytes = selfDecompressingRam(facts, stub, m, pred.imageBytes);
-      const dec = boardDecompressMs(board, m.algorithm, m, measured);
-      c.decompress_ms = dec.ms;
-      c.boot_source = dec.source;
-      c.read_ms = flashReadMs(board, pred.imageBytes);
-      c.boot_ms = addTimes(c.read_ms, c.decompress_ms, true);
+      bootTime(c, board, pred.imageBytes, boardDecompressMs(board, m.algorithm, m, measured));
     }
     out.push(c);
 
@@ -288,11 +287,7 @@ export function evaluate(input: PickInput): { candidates: Candidate[]; notes: st
       b.flash_bytes = m.payloadBytes;
       b.ram_bytes = m.payloadBytes + Math.max(m.outputBytes, facts.kernelMemoryBytes);
       b.basis = `payload only; RAM = payload + kernel (${facts.kernelMemorySource})`;
-      const dec = boardDecompressMs(board, m.algorithm, m, measured);
-      b.decompress_ms = dec.ms;
-      b.boot_source = dec.source;
-      b.read_ms = flashReadMs(board, m.payloadBytes);
-      b.boot_ms = addTimes(b.read_ms, b.decompress_ms, true);
+      bootTime(b, board, m.payloadBytes, boardDecompressMs(board, m.algorithm, m, measured));
     }
     out.push(b);
   }
@@ -324,11 +319,8 @@ export function evaluate(input: PickInput): { candidates: Candidate[]; notes: st
         xd.flash_bytes = p.flashBytes - p.flash.data_load_image + facts.xipData.compressedBytes;
         xd.ram_bytes = p.ramBytes;
         xd.basis = `as xip, with the data load image as ${xd.setting} (${fmt(facts.xipData.compressedBytes)} bytes)`;
-        xd.read_ms = flashReadMs(board, facts.xipData.compressedBytes);
-        const dec = boardDecompressMs(board, 'gzip', { payloadBytes: facts.xipData.compressedBytes, outputBytes: p.flash.data_load_image, hostDecompressMs: facts.xipData.hostDecompressMs }, measured);
-        xd.decompress_ms = dec.ms;
-        xd.boot_source = dec.source;
-        xd.boot_ms = addTimes(xd.read_ms, xd.decompress_ms, true);
+        const data = { payloadBytes: facts.xipData.compressedBytes, outputBytes: p.flash.data_load_image, hostDecompressMs: facts.xipData.hostDecompressMs };
+        bootTime(xd, board, facts.xipData.compressedBytes, boardDecompressMs(board, 'gzip', data, measured));
       } else xd.reason = 'the data load image was not compressed (no XIP data measurement)';
     } catch (e) {
       x.reason = xd.reason = (e as Error).message;

@@ -6,7 +6,8 @@ import { threadId, workerData } from 'node:worker_threads';
 import { loadCodecApi } from './codec-api.js';
 import { timeRepeated, hrClock } from '../measure/timing.js';
 import { median, mad } from '../measure/stats.js';
-import { FAULT_EXIT_CODE, type CellMeasurement, type CellTask } from './task.js';
+import { FAULT_EXIT_CODE, type CellMeasurement, type CellTask, type SharedBytes } from './task.js';
+import type { SettingLike } from './codec-api.js';
 
 const data = (workerData ?? {}) as { codecModule?: string };
 const codecs = await loadCodecApi(data.codecModule);
@@ -26,10 +27,95 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)) === 0;
 }
 
+function view(b: SharedBytes): Uint8Array {
+  return new Uint8Array(b.buffer, b.offset, b.length);
+}
+
+/** Compress once, decompress once and compare: the compressed size of verified bytes. */
+function verifiedSize(setting: SettingLike, input: Uint8Array, what: string): number {
+  const compressed = codecs.compress(setting, input);
+  const out = new Uint8Array(input.length + 1);
+  const written = codecs.decompressInto(setting, compressed, out);
+  if (written !== input.length || !sameBytes(out.subarray(0, written), input)) {
+    throw new RoundTripError(`round trip mismatch for ${setting.key} on ${what}: decoded ${written} bytes, expected ${input.length}`);
+  }
+  return compressed.length;
+}
+
+/** The fields every verified cell reports. */
+function measurement(compressedBytes: number, compressMs: number, samplesMs: number[], startedAt: string): CellMeasurement {
+  return {
+    compressedBytes,
+    compressMs,
+    decompressMsMedian: median(samplesMs),
+    decompressMsMad: mad(samplesMs),
+    decompressRuns: samplesMs.length,
+    verified: true,
+    worker: threadId,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+  };
+}
+
+/**
+ * A block cell: compress every block on its own (timed together), verify
+ * each round trip, then time warm decompression of all blocks in sequence,
+ * one sample per block per run, until the timing rule is met for the runs.
+ */
+function runBlocks(task: CellTask, setting: SettingLike, input: Uint8Array, startedAt: string): CellMeasurement {
+  const ends = task.blocks!;
+  const blocks: Uint8Array[] = [];
+  let lo = 0;
+  for (const end of ends) {
+    if (!(Number.isInteger(end) && end > lo && end <= input.length)) throw new RangeError(`block end ${end} after ${lo} is outside the ${input.length}-byte unit`);
+    blocks.push(input.subarray(lo, end));
+    lo = end;
+  }
+  if (lo !== input.length) throw new RangeError(`blocks end at ${lo}, the unit has ${input.length} bytes`);
+
+  const c0 = hrClock();
+  const compressed = blocks.map((b) => codecs.compress(setting, b));
+  const compressMs = Number(hrClock() - c0) / 1e6;
+
+  if (task.fault === 'exit') process.exit(FAULT_EXIT_CODE);
+  if (task.fault === 'throw') throw new Error('injected fault (test hook): worker threw mid-cell');
+
+  const largest = blocks.reduce((m, b) => Math.max(m, b.length), 0);
+  const out = new Uint8Array(largest + 1);
+  blocks.forEach((b, i) => {
+    const written = codecs.decompressInto(setting, compressed[i]!, out);
+    if (written !== b.length || !sameBytes(out.subarray(0, written), b)) {
+      throw new RoundTripError(
+        `round trip mismatch for ${setting.key} in block ${i} of ${blocks.length}: decoded ${written} bytes, expected ${b.length}` +
+          (written === b.length ? `, first difference at byte ${firstDifference(out.subarray(0, written), b)}` : ''),
+      );
+    }
+  });
+
+  const perBlock: number[][] = blocks.map(() => []);
+  let badBlock = -1;
+  const { samplesMs } = timeRepeated(() => {
+    for (let i = 0; i < blocks.length; i++) {
+      const t0 = hrClock();
+      const n = codecs.decompressInto(setting, compressed[i]!, out);
+      perBlock[i]!.push(Number(hrClock() - t0) / 1e6);
+      if (n !== blocks[i]!.length) badBlock = i;
+    }
+  }, task.timing);
+  if (badBlock >= 0) throw new RoundTripError(`decompression of ${setting.key} gave the wrong length for block ${badBlock} on a timed run`);
+
+  return {
+    ...measurement(compressed.reduce((n, c) => n + c.length, 0), compressMs, samplesMs, startedAt),
+    blocks: { compressedBytes: compressed.map((c) => c.length), decompressMsMedian: perBlock.map((s) => median(s)) },
+    ...(task.alongside ? { alongsideCompressedBytes: verifiedSize(setting, view(task.alongside), 'the bytes alongside the blocks') } : {}),
+  };
+}
+
 export default function runCell(task: CellTask): CellMeasurement {
   const startedAt = new Date().toISOString();
   const setting = codecs.parseSetting(task.spec);
   const input = new Uint8Array(task.input.buffer, task.input.offset, task.input.length);
+  if (task.blocks) return runBlocks(task, setting, input, startedAt);
 
   const c0 = hrClock();
   const compressed = codecs.compress(setting, input);
@@ -61,14 +147,7 @@ export default function runCell(task: CellTask): CellMeasurement {
   }
 
   return {
-    compressedBytes: compressed.length,
-    compressMs,
-    decompressMsMedian: median(samplesMs),
-    decompressMsMad: mad(samplesMs),
-    decompressRuns: samplesMs.length,
-    verified: true,
-    worker: threadId,
-    startedAt,
-    finishedAt: new Date().toISOString(),
+    ...measurement(compressed.length, compressMs, samplesMs, startedAt),
+    ...(task.alongside ? { alongsideCompressedBytes: verifiedSize(setting, view(task.alongside), 'the bytes alongside the unit') } : {}),
   };
 }

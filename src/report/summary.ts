@@ -100,6 +100,8 @@ export interface ImageReport {
   sectionNames: string[];
   /** Settings left out of a sections basis because some sections lack a verified row. */
   incomplete: { setting: string; missingUnits: number }[];
+  /** Verified cold-code rows (kzbench cold), by trace, layout, block size, then compressed size. */
+  cold: ResultRow[];
 }
 
 export interface FailedCell {
@@ -201,7 +203,8 @@ function usable(r: ResultRow): boolean {
 
 function imageReport(image: string, sha256: string, rows: ResultRow[], ctx: ImageContext): ImageReport {
   const whole = rows.filter((r) => r.unit === 'whole' || r.unit_kind === 'whole');
-  const sectionRows = rows.filter((r) => !(r.unit === 'whole' || r.unit_kind === 'whole'));
+  // Cold-code rows (kzbench cold) are blocks of a partition, not sections: not summed or charted here.
+  const sectionRows = rows.filter((r) => !(r.unit === 'whole' || r.unit_kind === 'whole') && r.unit_kind !== 'cold');
   const basis: 'whole' | 'sections' = whole.length ? 'whole' : 'sections';
 
   const bySetting = new Map<string, ResultRow[]>();
@@ -273,7 +276,10 @@ function imageReport(image: string, sha256: string, rows: ResultRow[], ctx: Imag
   for (const s of sections) if (!offsets.has(s.unit)) offsets.set(s.unit, s.unitOffset ?? Number.MAX_SAFE_INTEGER);
   const sectionNames = [...offsets.keys()].sort((a, b) => offsets.get(a)! - offsets.get(b)! || a.localeCompare(b));
 
-  return { image, sha256, context: ctx, basis, unitBytes, settings, best, baselineKey, baseline, baselineNote, sections, sectionNames, incomplete };
+  const cold = rows
+    .filter((r) => r.unit_kind === 'cold')
+    .sort((a, b) => (a.trace ?? '').localeCompare(b.trace ?? '') || (a.layout ?? '').localeCompare(b.layout ?? '') || (a.block_bytes ?? 0) - (b.block_bytes ?? 0) || a.compressed_bytes! - b.compressed_bytes!);
+  return { image, sha256, context: ctx, basis, unitBytes, settings, best, baselineKey, baseline, baselineNote, sections, sectionNames, incomplete, cold };
 }
 
 /**

@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { COLUMNS, NUMERIC_COLUMNS, PARAM_COLUMNS, type ParamValue, type ResultRow } from './schema.js';
+import { COLD_COLUMNS, COLUMNS, NUMERIC_COLUMNS, PARAM_COLUMNS, type ParamValue, type ResultRow } from './schema.js';
 
 export interface ParsedResults {
   rows: ResultRow[];
@@ -14,6 +14,8 @@ export interface ParsedResults {
 }
 
 const PARAMS: ReadonlySet<string> = new Set(PARAM_COLUMNS);
+/** Optional in ResultRow: left out of a row when empty (every row but a cold cell's). */
+const OPTIONAL: ReadonlySet<string> = new Set(COLD_COLUMNS);
 
 function paramValue(s: string): ParamValue {
   if (s === '') return null;
@@ -36,6 +38,7 @@ export function parseResults(text: string): ParsedResults {
     const row: Record<string, unknown> = {};
     for (const c of COLUMNS) {
       const s = rec[c] ?? '';
+      if (OPTIONAL.has(c) && s === '') continue;
       if (c === 'verified') row[c] = s === 'true';
       else if (NUMERIC_COLUMNS.has(c)) row[c] = s === '' ? null : Number(s);
       else if (PARAMS.has(c)) row[c] = paramValue(s);

@@ -81,7 +81,43 @@ export const EXTRA_COLUMNS = [
   'finished_at',
 ] as const;
 
-export const COLUMNS = [...CONTRACT_COLUMNS, ...PARAM_COLUMNS, ...EXTRA_COLUMNS] as const;
+/**
+ * Cold-code cells (`kzbench cold`, unit_kind `cold`): the partition, the
+ * blocks, the flash/RAM totals and the held-out replay. Empty on other rows.
+ */
+export const COLD_COLUMNS = [
+  'trace',
+  'layout',
+  'layout_trace',
+  'block_bytes',
+  'blocks',
+  'index_bytes',
+  'function_bytes',
+  'hot_functions',
+  'hot_bytes',
+  'cold_functions',
+  'hole_bytes',
+  'hot_compressed_bytes',
+  'max_span_bytes',
+  'block_decompress_ms_median',
+  'flash_xip_bytes',
+  'ram_xip_bytes',
+  'flash_ram_bytes',
+  'ram_ram_bytes',
+  'holdout_trace',
+  'holdout_functions',
+  'holdout_misses',
+  'holdout_bytes',
+  'holdout_raw_bytes',
+  'holdout_ms',
+] as const;
+
+export const COLUMNS = [...CONTRACT_COLUMNS, ...PARAM_COLUMNS, ...EXTRA_COLUMNS, ...COLD_COLUMNS] as const;
+
+export type ColdColumn = (typeof COLD_COLUMNS)[number];
+/** The text ones among them; every other cold column is a number. */
+export const COLD_TEXT_COLUMNS: ReadonlySet<string> = new Set(['trace', 'layout', 'layout_trace', 'holdout_trace']);
+export type ColdColumns = { [K in ColdColumn]?: K extends 'trace' | 'layout' | 'layout_trace' | 'holdout_trace' ? string : number | null };
 
 export type ParamColumn = (typeof PARAM_COLUMNS)[number];
 export type Column = (typeof COLUMNS)[number];
@@ -116,7 +152,7 @@ export interface CoreRow {
   finished_at: string;
 }
 
-export type ResultRow = CoreRow & { [K in ParamColumn]: ParamValue };
+export type ResultRow = CoreRow & { [K in ParamColumn]: ParamValue } & ColdColumns;
 
 /** Columns whose values are numbers (or empty). */
 export const NUMERIC_COLUMNS: ReadonlySet<string> = new Set([
@@ -131,6 +167,7 @@ export const NUMERIC_COLUMNS: ReadonlySet<string> = new Set([
   'unit_offset',
   'attempts',
   'worker',
+  ...COLD_COLUMNS.filter((c) => !COLD_TEXT_COLUMNS.has(c)),
 ]);
 
 /**

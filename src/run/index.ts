@@ -26,6 +26,15 @@ export interface Unit {
   offset?: number;
   /** Overrides RunCellsOptions.image for this unit. */
   image?: { path: string; sha256: string };
+  /** A block unit: compress the bytes as independent blocks ending at these offsets (CellTask.blocks). */
+  blocks?: readonly number[];
+  /** Bytes the worker also compresses as one stream (size only, verified): CellTask.alongside. */
+  alongside?: Uint8Array;
+  /**
+   * Extra or overriding columns for this unit's rows, from the measurement
+   * (null for a failed cell). Runs in the main thread, after the cell.
+   */
+  columns?: (m: CellMeasurement | null) => Partial<ResultRow>;
 }
 
 export interface Cell {
@@ -126,6 +135,7 @@ interface Prepared {
   id: string;
   estimate: number;
   input: SharedBytes;
+  alongside?: SharedBytes;
   attempt: number;
   errors: string[];
   firstStart?: string;
@@ -137,9 +147,14 @@ interface Prepared {
  * already live in a SharedArrayBuffer are used in place.
  */
 export function shareUnits(units: readonly Unit[]): Map<Unit, SharedBytes> {
+  const bytes = shareBytes(units.map((u) => u.bytes));
+  return new Map(units.map((u) => [u, bytes.get(u.bytes)!]));
+}
+
+/** The same for byte arrays: one SharedArrayBuffer per underlying buffer span. */
+export function shareBytes(list: readonly Uint8Array[]): Map<Uint8Array, SharedBytes> {
   const spans = new Map<ArrayBufferLike, { lo: number; hi: number }>();
-  for (const u of units) {
-    const b = u.bytes;
+  for (const b of list) {
     const s = spans.get(b.buffer);
     if (s) {
       s.lo = Math.min(s.lo, b.byteOffset);
@@ -156,10 +171,10 @@ export function shareUnits(units: readonly Unit[]): Map<Unit, SharedBytes> {
       shared.set(buf, { buffer: sab, base: lo });
     }
   }
-  const out = new Map<Unit, SharedBytes>();
-  for (const u of units) {
-    const s = shared.get(u.bytes.buffer)!;
-    out.set(u, { buffer: s.buffer, offset: u.bytes.byteOffset - s.base, length: u.bytes.byteLength });
+  const out = new Map<Uint8Array, SharedBytes>();
+  for (const b of list) {
+    const s = shared.get(b.buffer)!;
+    out.set(b, { buffer: s.buffer, offset: b.byteOffset - s.base, length: b.byteLength });
   }
   return out;
 }
@@ -187,7 +202,7 @@ function baseRow(p: Prepared): Omit<ResultRow, 'compressed_bytes' | 'ratio' | 'c
 }
 
 export function measuredRow(p: Prepared, m: CellMeasurement): ResultRow {
-  return {
+  const row: ResultRow = {
     ...baseRow(p),
     compressed_bytes: m.compressedBytes,
     ratio: m.compressedBytes > 0 ? p.input.length / m.compressedBytes : null,
@@ -202,10 +217,11 @@ export function measuredRow(p: Prepared, m: CellMeasurement): ResultRow {
     started_at: m.startedAt,
     finished_at: m.finishedAt,
   };
+  return p.cell.unit.columns ? { ...row, ...p.cell.unit.columns(m) } : row;
 }
 
 function failedRow(p: Prepared): ResultRow {
-  return {
+  const row: ResultRow = {
     ...baseRow(p),
     compressed_bytes: null,
     ratio: null,
@@ -220,6 +236,7 @@ function failedRow(p: Prepared): ResultRow {
     started_at: p.firstStart ?? '',
     finished_at: new Date().toISOString(),
   };
+  return p.cell.unit.columns ? { ...row, ...p.cell.unit.columns(null), verified: false, error: row.error } : row;
 }
 
 function parseAll(codecs: CodecApi, cells: readonly Cell[]): Map<string, SettingLike> {
@@ -251,20 +268,22 @@ export async function runCells(cells: readonly Cell[], options: RunCellsOptions 
   const codecs = await loadCodecApi(options.codecModule);
   const settings = parseAll(codecs, cells);
 
-  const shared = shareUnits(cells.map((c) => c.unit));
+  const shared = shareBytes(cells.flatMap((c) => (c.unit.alongside ? [c.unit.bytes, c.unit.alongside] : [c.unit.bytes])));
   const defaultImage = options.image ?? { path: '', sha256: '' };
   let prepared: Prepared[] = cells.map((cell, index) => {
     const setting = settings.get(cell.setting)!;
     const image = cell.unit.image ?? defaultImage;
-    const input = shared.get(cell.unit)!;
+    const input = shared.get(cell.unit.bytes)!;
+    const alongside = cell.unit.alongside ? shared.get(cell.unit.alongside)! : undefined;
     return {
       index,
       cell,
       setting,
       image,
       id: cellId(image.sha256, cell.unit.name, setting.key),
-      estimate: estimateCellMemory(setting, input.length),
+      estimate: estimateCellMemory(setting, Math.max(input.length, alongside?.length ?? 0)),
       input,
+      ...(alongside ? { alongside } : {}),
       attempt: 0,
       errors: [],
     };
@@ -347,7 +366,7 @@ export async function runCells(cells: readonly Cell[], options: RunCellsOptions 
       await new Promise<void>((resolve) => {
         const pending = [...prepared];
         if ((options.order ?? 'heaviest-first') === 'heaviest-first') {
-          const cost = new Map(pending.map((p) => [p, estimateCellCost(p.setting, p.input.length, timing.minTimeMs)]));
+          const cost = new Map(pending.map((p) => [p, estimateCellCost(p.setting, p.input.length + (p.alongside?.length ?? 0), timing.minTimeMs)]));
           pending.sort((a, b) => cost.get(b)! - cost.get(a)! || a.index - b.index);
         }
         const pump = () => {
@@ -367,7 +386,14 @@ export async function runCells(cells: readonly Cell[], options: RunCellsOptions 
           p.firstStart ??= new Date().toISOString();
           const fi = options.faultInjection;
           const fault = fi && p.attempt <= (fi.attempts ?? 1) && fi.match(p.cell, p.index) ? (fi.mode ?? 'exit') : undefined;
-          const task: CellTask = { spec: p.setting.key, input: p.input, timing, ...(fault ? { fault } : {}) };
+          const task: CellTask = {
+            spec: p.setting.key,
+            input: p.input,
+            timing,
+            ...(fault ? { fault } : {}),
+            ...(p.cell.unit.blocks ? { blocks: [...p.cell.unit.blocks] } : {}),
+            ...(p.alongside ? { alongside: p.alongside } : {}),
+          };
           report();
           pool.run(task, cancel.signal).then(
             // A cell that completed is a complete, verified row even if an

@@ -15,7 +15,34 @@ import type { Cell } from '../run/index.js';
 import { units, type UnitKind } from '../units/index.js';
 import { SuiteError, type LoadedSuite } from './load.js';
 import type { Problem } from './located.js';
-import { archBcj, sweepSpecs, type SettingEntry } from './schema.js';
+import { archBcj, sweepSpecs, traceFileList, type ColdEntry, type SettingEntry } from './schema.js';
+import { parseBytes } from '../codecs/settings.js';
+import { DEFAULT_BLOCK_SIZES } from '../partition/blocks.js';
+import { planCold } from '../partition/cold.js';
+import type { LayoutName } from '../partition/layout.js';
+import { mapTrace } from '../partition/trace-map.js';
+import { mergeTraces, readTraceFile, TraceError } from '../partition/traces.js';
+import type { TraceFormat } from '../partition/types.js';
+
+/** The cold cells of one image (units: [..., cold]): its trace, layouts, block sizes x the settings. */
+export function coldCells(c: ColdEntry, baseDir: string, img: SuiteImage, settings: readonly string[]): Cell[] {
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const format = c.trace_format as TraceFormat | undefined;
+  const map = (files: string | string[]) => mapTrace(mergeTraces(traceFileList(files).map((f) => readTraceFile(abs(f), format))), img.image.functions);
+  const trace = map(c.trace);
+  if (trace.hot.size === 0) throw new TraceError(`the trace matches no function of ${img.ref}`, traceFileList(c.trace).join('+'));
+  const layouts: LayoutName[] = c.layouts ?? ['address', ...(c.layout_trace ? (['trace'] as const) : [])];
+  const blockSizes = c.block_sizes ? c.block_sizes.map((b) => (typeof b === 'number' ? b : parseBytes('block_sizes', b))) : [...DEFAULT_BLOCK_SIZES];
+  return planCold(img.image, {
+    trace,
+    ...(c.holdout ? { holdout: map(c.holdout) } : {}),
+    ...(c.layout_trace ? { layoutTrace: map(c.layout_trace) } : {}),
+    layouts,
+    blockSizes,
+    settings,
+    image: { path: img.path, sha256: img.sha256 },
+  }).cells;
+}
 
 export interface SuiteImage {
   /** As the suite names it (corpus name or path). */
@@ -98,7 +125,23 @@ export function expandSuite(s: LoadedSuite, images: readonly SuiteImage[]): Expa
       }
     }
     let unitCount = 0;
-    for (const kind of s.suite.units as UnitKind[]) {
+    for (const kind of s.suite.units as (UnitKind | 'cold')[]) {
+      if (kind === 'cold') {
+        let list: Cell[] = [];
+        try {
+          list = coldCells(s.suite.cold!, s.baseDir, img, settings);
+        } catch (err) {
+          problems.push(s.doc.problem(['cold'], `for image ${img.ref}: ${(err as Error).message}`));
+        }
+        unitCount += new Set(list.map((c) => c.unit.name)).size;
+        for (const cell of list) {
+          const id = cellId(img.sha256, cell.unit.name, cell.setting);
+          if (seen.has(id)) continue;
+          seen.add(id);
+          cells.push({ ...cell, id, index: cells.length });
+        }
+        continue;
+      }
       const list = units(img.image, kind);
       if (list.length === 0) problems.push(s.doc.problem(['images', ii], `${img.ref}: no ${kind} units to compress`));
       unitCount += list.length;

@@ -9,6 +9,10 @@ import { parseSetting } from '../codecs/index.js';
 import { ALGORITHMS, type Algorithm } from '../codecs/types.js';
 import { BCJ_FILTERS, parseBytes } from '../codecs/settings.js';
 import { UNIT_KINDS } from '../units/index.js';
+import { LAYOUTS } from '../partition/layout.js';
+
+/** Suite unit kinds: the units/ ones plus `cold` (a `cold:` block says how). */
+export const SUITE_UNITS = [...UNIT_KINDS, 'cold'] as const;
 import { strictObject } from './located.js';
 
 /** What the schema's checks need to know about the world. */
@@ -125,11 +129,29 @@ export const timingSchema = strictObject({
   min_time_ms: z.number().min(0).optional(),
 });
 
+/** `cold:`: the cold-code cells of `units: [..., cold]` (docs/cold.md). */
+const traceFiles = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+
+/** A `cold:` trace field as a list of files (one file, or several merged). */
+export const traceFileList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+export const coldSchema = strictObject({
+  /** One trace file, or several merged (a function is hot when any of them saw it). */
+  trace: traceFiles,
+  holdout: traceFiles.optional(),
+  layout_trace: traceFiles.optional(),
+  block_sizes: z.array(size).min(1).optional(),
+  layouts: z.array(z.enum(LAYOUTS, { error: `expected one of ${LAYOUTS.join(', ')}` })).min(1).optional(),
+  trace_format: z.string().optional(),
+});
+export type ColdEntry = z.infer<typeof coldSchema>;
+
 export const suiteShape = {
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'a suite name is letters, digits, ".", "_" and "-"' }).optional(),
   description: z.string().optional(),
   images: z.array(imageEntry).min(1, { error: 'name at least one image' }),
-  units: z.array(z.enum(UNIT_KINDS as [string, ...string[]], { error: `expected one of ${UNIT_KINDS.join(', ')}` })).min(1).default(['whole']),
+  units: z.array(z.enum(SUITE_UNITS as unknown as [string, ...string[]], { error: `expected one of ${SUITE_UNITS.join(', ')}` })).min(1).default(['whole']),
+  cold: coldSchema.optional(),
   settings: z.array(settingEntry).min(1, { error: 'name at least one setting' }),
   timing: timingSchema.optional(),
   workers: z.number().int().min(1).optional(),
@@ -274,7 +296,33 @@ export function suiteSchema(ctx: SuiteContext) {
     }),
   ).min(1, { error: 'name at least one setting' });
 
-  return strictObject({ ...suiteShape, images, settings });
+  const fileOk = (p: string) => existsSync(isAbsolute(p) ? p : resolve(ctx.baseDir, p));
+  const cold = coldSchema.superRefine((c, ctx2) => {
+    for (const k of ['trace', 'holdout', 'layout_trace'] as const) {
+      const v = c[k];
+      traceFileList(v).forEach((f, i) => {
+        if (!fileOk(f)) ctx2.addIssue({ code: 'custom', path: Array.isArray(v) ? [k, i] : [k], message: `no such file: ${f}` });
+      });
+    }
+    const abs = (f: string) => resolve(ctx.baseDir, f);
+    const holdouts = traceFileList(c.holdout).map(abs);
+    if (traceFileList(c.layout_trace).some((f) => holdouts.includes(abs(f)))) {
+      ctx2.addIssue({ code: 'custom', path: ['layout_trace'], message: 'the layout trace is the holdout: a layout built from the held-out trace would grade itself' });
+    }
+    if (traceFileList(c.trace).some((f) => holdouts.includes(abs(f)))) {
+      ctx2.addIssue({ code: 'custom', path: ['holdout'], message: 'the holdout is also a trace: a held-out trace must be one the partition did not see' });
+    }
+    if (c.layouts?.includes('trace') && c.layout_trace === undefined) ctx2.addIssue({ code: 'custom', path: ['layouts'], message: 'the trace layout needs layout_trace: FILE (a trace other than the holdout)' });
+    for (const [i, b] of (c.block_sizes ?? []).entries()) {
+      const n = typeof b === 'number' ? b : parseBytes('size', b);
+      if (!(n >= 1 && n <= 2 ** 30)) ctx2.addIssue({ code: 'custom', path: ['block_sizes', i], message: 'a block size is 1 byte to 1GiB' });
+    }
+  });
+  return strictObject({ ...suiteShape, images, settings, cold: cold.optional() }).superRefine((v, c) => {
+    const wantsCold = (v.units as string[]).includes('cold');
+    if (wantsCold && v.cold === undefined) c.addIssue({ code: 'custom', path: ['units'], message: 'units: cold needs a cold: block naming the trace (docs/cold.md)' });
+    if (!wantsCold && v.cold !== undefined) c.addIssue({ code: 'custom', path: ['cold'], message: 'a cold: block goes with units: [..., cold]' });
+  });
 }
 
 export type Suite = z.infer<ReturnType<typeof suiteSchema>>;
