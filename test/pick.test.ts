@@ -29,6 +29,10 @@ import { openKernelImage } from '../src/image/index.js';
 import { smallKernel } from './fixtures/images.js';
 import { realKernel } from './corpus.js';
 import { kz, oneLineError } from './cli-helpers.js';
+import { kernelProfile, type Algorithm } from '../src/codecs/index.js';
+
+/** The kernel build's own setting for an algorithm (what the kernel's decompressor reads). */
+const profile = (algorithm: string, arch: string, kernelVersion = '6.12.117') => kernelProfile(algorithm as Algorithm, { arch, kernelVersion }).key;
 
 const stubs = loadStubTable();
 const tiny = stubRows(stubs, 'x86_64', 'tinyconfig');
@@ -41,7 +45,7 @@ function board(yaml: string): Board {
 function tinyPayloads(algorithms: readonly string[]): MeasuredPayload[] {
   return tiny
     .filter((r) => algorithms.includes(r.algorithm))
-    .map((r) => ({ algorithm: r.algorithm, setting: r.algorithm, payloadBytes: r.payloadBytes, outputBytes: r.uncompressedBytes, hostDecompressMs: null }));
+    .map((r) => ({ algorithm: r.algorithm, setting: profile(r.algorithm, 'x86_64'), payloadBytes: r.payloadBytes, outputBytes: r.uncompressedBytes, hostDecompressMs: null }));
 }
 
 /** An x86_64 vmlinux with no stub of its own: the model takes the table's stubs. */
@@ -147,8 +151,8 @@ test('boards: bootloader_decompression needs its source; rpi3b lists what U-Boot
 test('a board figure or a calibration gives boot time; the candidate names which', () => {
   const qnap = loadBoard('qnap-ts219');
   const measured: MeasuredPayload[] = [
-    { algorithm: 'lzo', setting: 'lzo', payloadBytes: 2_000_000, outputBytes: 5_000_000, hostDecompressMs: 10 },
-    { algorithm: 'xz', setting: 'xz', payloadBytes: 1_500_000, outputBytes: 5_000_000, hostDecompressMs: 40 },
+    { algorithm: 'lzo', setting: profile('lzo', 'arm'), payloadBytes: 2_000_000, outputBytes: 5_000_000, hostDecompressMs: 10 },
+    { algorithm: 'xz', setting: profile('xz', 'arm'), payloadBytes: 1_500_000, outputBytes: 5_000_000, hostDecompressMs: 40 },
   ];
   const facts: KernelFacts = { arch: 'arm', own: null, kernelMemoryBytes: 6_000_000, kernelMemorySource: 'test', sections: [], thumb2: false };
   const res = pick({ board: qnap, facts, measured, stubs });
@@ -169,7 +173,7 @@ test('real Debian amd64: pick predicts its own bzImage within 0.5% and its init_
   const k = realKernel('amd64')!;
   const img = openKernelImage(k.path);
   const facts = kernelFacts(img);
-  const own: MeasuredPayload = { algorithm: 'xz', setting: 'xz', payloadBytes: img.payload!.storedBytes, outputBytes: img.payload!.decompressedBytes, hostDecompressMs: null };
+  const own: MeasuredPayload = { algorithm: 'xz', setting: profile('xz', img.arch, img.version!), payloadBytes: img.payload!.storedBytes, outputBytes: img.payload!.decompressedBytes, hostDecompressMs: null };
   const res = pick({ board: loadBoard('x86-pc'), facts, measured: [own], stubs });
   const c = res.candidates.find((x) => x.strategy === 'self-decompressing')!;
   const real = img.fileBytes - img.signatureBytes;
@@ -182,13 +186,57 @@ test('real Debian marvell on the QNAP TS-219: its own zImage predicted within 0.
   const k = realKernel('marvell')!;
   const img = k.image;
   const facts = kernelFacts(img);
-  const own: MeasuredPayload = { algorithm: 'xz', setting: 'xz', payloadBytes: img.payload!.storedBytes, outputBytes: img.payload!.decompressedBytes, hostDecompressMs: null };
+  const own: MeasuredPayload = { algorithm: 'xz', setting: profile('xz', img.arch, img.version!), payloadBytes: img.payload!.storedBytes, outputBytes: img.payload!.decompressedBytes, hostDecompressMs: null };
   const qnap = loadBoard('qnap-ts219');
   const res = pick({ board: qnap, facts, measured: [own], stubs });
   const c = res.candidates.find((x) => x.strategy === 'self-decompressing')!;
   assert.ok(Math.abs(c.flash_bytes! - img.fileBytes) / img.fileBytes <= 0.005, `${c.flash_bytes} vs ${img.fileBytes}`);
   assert.equal(c.fits, img.fileBytes <= qnap.imageBudgetBytes!);
   if (!c.fits) assert.match(c.reason, /^xz: [\d,]+ bytes over the 2,097,088-byte partition$/);
+});
+
+test('real Debian amd64 as if it had no stub of its own: the tinyconfig table predicts its init_size within 0.5%', { skip: !realKernel('amd64') && 'Debian amd64 kernel not in the cache (scripts/fetch-test-kernels)' }, () => {
+  const img = realKernel('amd64')!.image;
+  const facts = { ...kernelFacts(img), own: null };
+  const xz: MeasuredPayload = { algorithm: 'xz', setting: profile('xz', img.arch, img.version!), payloadBytes: img.payload!.storedBytes, outputBytes: img.payload!.decompressedBytes, hostDecompressMs: null };
+  const c = pick({ board: loadBoard('x86-pc'), facts, measured: [xz], stubs }).candidates.find((x) => x.strategy === 'self-decompressing')!;
+  const real = Number(img.header['init_size']);
+  assert.ok(Math.abs(c.ram_bytes! - real) / real <= 0.005, `predicted ${c.ram_bytes}, header ${real}`);
+});
+
+test('when the kernel side of init_size wins, RAM is still known and a recommendation is made', () => {
+  const facts: KernelFacts = { ...tinyFacts, kernelMemoryBytes: 20_000_000 };
+  const res = pick({ board: board(noLimits.replace('sources:', 'kernel_partition_bytes: 100000000\nsources:')), facts, measured: tinyPayloads(['gzip', 'lz4']), stubs });
+  for (const c of res.candidates.filter((x) => x.strategy === 'self-decompressing')) assert.equal(c.ram_bytes, 20_000_000);
+  assert.equal(res.recommendation?.algorithm, 'gzip', 'the smaller image, RAM being equal');
+});
+
+test('formats: the kernel decompressor refuses lz4 frames, crc64 xz and a missing size; the boot loader its own list', () => {
+  const one = (algorithm: MeasuredPayload['algorithm'], setting: string): MeasuredPayload => ({ algorithm, setting, payloadBytes: 600_000, outputBytes: 9_000_000, hostDecompressMs: null });
+  const b = board(noLimits.replace('sources:', 'kernel_partition_bytes: 100000000\nsources:'));
+  const res = pick({ board: b, facts: tinyFacts, measured: [one('lz4', 'lz4:9'), one('xz', 'xz:6,check=crc64,size_append'), one('zstd', 'zstd:19'), one('gzip', 'gzip:9'), one('bzip2', profile('bzip2', 'x86_64'))], stubs });
+  const self = (a: string) => res.candidates.find((c) => c.strategy === 'self-decompressing' && c.algorithm === a)!;
+  assert.match(self('lz4').reason, /^lz4: the kernel's boot decompressor reads lz4 only with .*frame=legacy, not lz4f \(lib\/decompress_unlz4\.c/);
+  assert.match(self('xz').reason, /check=none or crc32, not crc64/);
+  assert.match(self('zstd').reason, /size_append=true, not false/);
+  assert.equal(self('gzip').fits, true, 'gzip carries its size in its own trailer');
+  assert.equal(self('bzip2').fits, true, 'the kernel profile is readable');
+  const rpi = loadBoard('rpi3b-uboot');
+  const arm64: KernelFacts = { arch: 'arm64', own: null, kernelMemoryBytes: 30_000_000, kernelMemorySource: 'test', sections: [], thumb2: false };
+  const r2 = pick({ board: rpi, facts: arm64, measured: [one('lz4', 'lz4:9,legacy,size_append'), one('lz4', 'lz4:9'), one('xz', 'xz:6,check=crc32')], stubs });
+  const loader = (setting: string) => r2.candidates.find((c) => c.strategy === 'bootloader' && c.setting === setting)!;
+  assert.match(loader('lz4:9,legacy,size_append').reason, /boot loader reads lz4 only with frame=lz4f, not legacy/);
+  assert.equal(loader('lz4:9').fits, true);
+  assert.match(loader('xz:6,check=crc32').reason, /does not decompress xz/);
+});
+
+test('XIP only where the kernel has XIP_KERNEL', () => {
+  const x86xip = board(noLimits.replace('xip: false', 'xip: true').replace('sources:', 'kernel_partition_bytes: 100000000\nsources:'));
+  const facts: KernelFacts = { ...tinyFacts, sections: [{ name: '.text', kind: 'text', bytes: 1000, fileBytes: 1000 }] };
+  const res = pick({ board: x86xip, facts, measured: tinyPayloads(['gzip']), stubs });
+  const x = res.candidates.find((c) => c.strategy === 'xip')!;
+  assert.equal(x.flash_bytes, null);
+  assert.match(x.reason, /x86_64 has no XIP_KERNEL \(only arm, riscv64/);
 });
 
 test('kzbench pick end to end: JSON contract, model.csv, and one-line errors', () => {

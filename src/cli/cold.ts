@@ -6,12 +6,10 @@
 // replay a held-out trace against the blocks. docs/cold.md.
 import { join, resolve } from 'node:path';
 import { formatBytes, parseBytes } from '../codecs/settings.js';
-import { kernelAlgorithms, parseSetting } from '../codecs/index.js';
-import { isAlgorithm } from '../codecs/types.js';
 import { sha256File } from '../corpus/debian.js';
 import { openKernelImage, type KernelImage } from '../image/index.js';
 import { DEFAULT_BLOCK_SIZES } from '../partition/blocks.js';
-import { coldSummary, planCold, traceInfo, type ColdSummary, type TraceInfo } from '../partition/cold.js';
+import { coldSetting, coldSummary, planCold, traceInfo, type ColdSummary, type TraceInfo } from '../partition/cold.js';
 import { LAYOUTS, type LayoutName } from '../partition/layout.js';
 import { codeMap, type CodeMap } from '../partition/partition.js';
 import { mapTrace } from '../partition/trace-map.js';
@@ -78,20 +76,9 @@ export function parseLayouts(values: readonly string[] | undefined, layoutTrace:
   return out;
 }
 
-/**
- * The settings of a cold run: as `kzbench run` resolves them, except that a
- * kernel-profile zstd gets content_size. A block compressor knows each
- * block's size, as `zstd FILE` does; the kernel build pipes the whole image
- * (size unknown), and without the size zstd -22 sizes its tables for a
- * 128 MiB window: about 0.75 s per block whatever its size (docs/cold.md).
- */
+/** The settings of a cold run: as `kzbench run` resolves them, the zstd kernel profile with content_size (coldSetting). */
 export function blockSettings(img: KernelImage, codecs: string[] | undefined): string[] {
-  const specs = codecs && codecs.length > 0 ? codecs : kernelAlgorithms(img.arch);
-  const keys = specs.map((spec) => {
-    const key = resolveSettings(img, [spec], 'kernel')[0]!;
-    return isAlgorithm(spec) && spec === 'zstd' ? parseSetting(`${key},content_size`).key : key;
-  });
-  return [...new Set(keys)];
+  return [...new Set(resolveSettings(img, codecs, 'kernel').map((key) => coldSetting(img, key)))];
 }
 
 function positiveInt(v: string | undefined, flag: string): number | undefined {
@@ -208,8 +195,9 @@ export async function runCold(opts: ColdOptions, argv: string[], log: (s: string
   if (opts.resume) {
     const prev = readRunJson(join(out, 'run.json'));
     const prevTraces = prev?.['cold_traces'] as Record<string, { sha256: string }> | undefined;
-    if (prev && (!prevTraces || Object.entries(traceHashes).some(([k, v]) => prevTraces[k]?.sha256 !== v.sha256))) {
-      throw new UsageError(`${out}: not a kzbench cold run of these trace files (their sha256 differ): resume it with its own traces, or use another --out`);
+    const sameKeys = prevTraces !== undefined && Object.keys(prevTraces).sort().join() === Object.keys(traceHashes).sort().join();
+    if (prev && (!prevTraces || !sameKeys || Object.entries(traceHashes).some(([k, v]) => prevTraces[k]?.sha256 !== v.sha256))) {
+      throw new UsageError(`${out}: not a kzbench cold run of these trace files (other files, or a --holdout/--layout-trace added or left out): resume it with its own traces, or use another --out`);
     }
   }
   const t = plan.partition.totals;
@@ -262,7 +250,9 @@ const num = (n: number | null | undefined) => (n === null || n === undefined ? '
 
 function traceLine(label: string, t: TraceInfo): string {
   const un = t.unmatched ? `; ${t.unmatched} unmatched (${t.unmatched_first.slice(0, 3).map((u) => `${u.name ?? u.address}: ${u.why}`).join('; ')}${t.unmatched > 3 ? '; ...' : ''})` : '';
-  return `${label}: ${t.file} (${t.format}): ${t.entries} entries, ${t.functions} functions ran${un}`;
+  const skipped = t.skipped_lines ? `; ${t.skipped_lines} lines skipped` : '';
+  const notes = (t.notes ?? []).map((n) => `\n  note: ${n}`).join('');
+  return `${label}: ${t.file} (${t.format}): ${t.entries} entries, ${t.functions} functions ran${un}${skipped}${notes}`;
 }
 
 export function printSummary(s: ColdSummary, write: (s: string) => void): void {
@@ -271,10 +261,15 @@ export function printSummary(s: ColdSummary, write: (s: string) => void): void {
   if (s.holdout) write(traceLine('holdout', s.holdout) + '\n');
   if (s.layout_trace) write(traceLine('layout trace', s.layout_trace) + '\n');
   write(
-    `text ${num(s.text_bytes)} bytes: functions ${num(s.function_bytes)} (hot ${num(s.hot_bytes)} = ${pct(s.hot_share)}, cold ${num(s.cold_bytes)}), holes ${num(s.hole_bytes)}` +
+    `code sections ${num(s.text_bytes)} bytes: functions ${num(s.function_bytes)} (hot ${num(s.hot_bytes)} = ${pct(s.hot_share)}, cold ${num(s.cold_bytes)}), holes ${num(s.hole_bytes)}` +
       (s.unstored_bytes ? `, not stored ${num(s.unstored_bytes)}` : '') +
-      '\n\n',
+      '\n',
   );
+  for (const x of s.sections) {
+    const fn = x.hot_bytes + x.cold_bytes;
+    write(`  ${x.section} ${num(x.bytes)} bytes: functions ${num(fn)} (hot ${num(x.hot_bytes)} = ${pct(fn ? x.hot_bytes / fn : 0)}), holes ${num(x.hole_bytes)}\n`);
+  }
+  write('\n');
   if (s.results.length === 0) return;
   const head = ['setting', 'layout', 'block', 'blocks', 'cold raw', 'cold compressed', 'ratio', 'flash (XIP)', 'RAM (XIP)', 'flash (RAM)', 'RAM (RAM)', ...(s.holdout ? ['misses', 'miss bytes', 'miss ms'] : [])];
   const rows = s.results.map((r) =>

@@ -182,6 +182,7 @@ program
   .option('--codec <algo[:setting]>', 'with --image: measure these instead of every kernel algorithm, repeatable', collect)
   .option('--out <dir>', 'with --image: write the measurement (results.csv, run.json) and model.csv here')
   .option('--csv <file>', 'model.csv path (default: --out/model.csv or --results/model.csv)')
+  .option('--overwrite', 'with --image --out DIR: replace the measurement already there')
   .option('--workers <n>', 'worker threads for the measurement')
   .option('--config <file>', 'kernel .config (default: config-* beside the image)')
   .option('--system-map <file>', 'System.map')

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { openKernelImage } from '../image/index.js';
+import { ImageError, openKernelImage } from '../image/index.js';
 import { sha256File } from '../corpus/debian.js';
 import { runCells, type Cell } from '../run/index.js';
 import { wholeUnit } from '../units/index.js';
@@ -46,6 +46,14 @@ export interface PickOptions {
   systemMap?: string;
   minRuns?: string;
   minTime?: string;
+  overwrite?: boolean;
+}
+
+function wholeNumber(v: string | undefined, flag: string, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} ${v}: expected a whole number of at least ${min}`);
+  return n;
 }
 
 /** model.csv columns (src/report/model.ts reads them; docs/results.md lists them). */
@@ -89,6 +97,7 @@ function text(result: PickResult, image: string): string {
     `${c.pareto ? '*' : ' '}${c === result.recommendation ? '>' : ' '}`,
     c.strategy,
     c.algorithm,
+    c.setting.length > 44 ? c.setting.slice(0, 43) + '…' : c.setting,
     n(c.flash_bytes),
     n(c.ram_bytes),
     c.boot_ms === null ? '-' : c.boot_ms.toFixed(1),
@@ -97,7 +106,7 @@ function text(result: PickResult, image: string): string {
   ]);
   const lines = [
     `board ${result.board}, kernel ${image}`,
-    table(['', 'strategy', 'algorithm', 'flash bytes', 'RAM bytes', 'boot ms', 'fits', 'reason'], rows, [false, false, false, true, true, true, false, false]),
+    table(['', 'strategy', 'algorithm', 'setting', 'flash bytes', 'RAM bytes', 'boot ms', 'fits', 'reason'], rows, [false, false, false, false, true, true, true, false, false]),
     '* = Pareto frontier over flash, RAM and boot time among candidates that fit; > = recommended',
   ];
   const r = result.recommendation;
@@ -131,6 +140,10 @@ export async function pickCommand(opts: PickOptions): Promise<number> {
   if (!opts.board) throw new UsageError('pick needs --board NAME|FILE (data/boards/*.yaml, or your own file)');
   if (!opts.image && !opts.results) throw new UsageError('pick needs --image FILE or --results DIR (a kzbench run with whole-kernel rows)');
   checkSpecs(opts.codec ?? [], 'kernel');
+  const workers = wholeNumber(opts.workers, '--workers', 1);
+  const minRuns = wholeNumber(opts.minRuns, '--min-runs', 1);
+  const minTimeMs = wholeNumber(opts.minTime, '--min-time', 0);
+  if (opts.out && opts.results) throw new UsageError('--out goes with --image (where the measurement is written); with --results, model.csv goes into that directory or --csv FILE');
   const board = asUsage(() => loadBoard(opts.board!));
   const stubs = asUsage(() => loadStubTable());
   const log = (s: string) => process.stderr.write(s + '\n');
@@ -142,9 +155,16 @@ export async function pickCommand(opts: PickOptions): Promise<number> {
     imagePath = found.image;
     rows = found.rows;
   } else imagePath = opts.image!;
-  const img = openKernelImage(imagePath, { configPath: opts.config, systemMapPath: opts.systemMap });
+  let img;
+  try {
+    img = openKernelImage(imagePath, { configPath: opts.config, systemMapPath: opts.systemMap });
+  } catch (e) {
+    // --results names the image it was measured on: say which file failed, not the directory.
+    if (e instanceof ImageError && opts.results && !e.message.startsWith(imagePath)) throw new UsageError(`${imagePath}: ${e.message}`);
+    throw e;
+  }
   if (boardArch(img.arch) !== board.arch) throw new UsageError(`board ${board.name} is ${board.arch}, the kernel is ${boardArch(img.arch)} (${imagePath})`);
-  const facts = asUsage(() => kernelFacts(img, { xipData: board.xip }));
+  const facts = asUsage(() => kernelFacts(img, { xipData: board.xip && boardArch(img.arch) === 'arm' }));
 
   if (!rows) {
     const settings = resolveSettings(img, opts.codec, 'kernel');
@@ -156,16 +176,11 @@ export async function pickCommand(opts: PickOptions): Promise<number> {
     process.once('SIGINT', onSigint);
     const progress = createProgress();
     try {
-      const workers = opts.workers === undefined ? undefined : Number(opts.workers);
-      if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UsageError(`--workers ${opts.workers}: expected a whole number of at least 1`);
-      const minRuns = opts.minRuns === undefined ? undefined : Number(opts.minRuns);
-      const minTimeMs = opts.minTime === undefined ? undefined : Number(opts.minTime);
-      if (minRuns !== undefined && (!Number.isInteger(minRuns) || minRuns < 1)) throw new UsageError(`--min-runs ${opts.minRuns}: expected a whole number of at least 1`);
-      if (minTimeMs !== undefined && !(minTimeMs >= 0)) throw new UsageError(`--min-time ${opts.minTime}: expected milliseconds >= 0`);
       const summary = await runCells(cells, {
         workers,
         timing: { ...(minRuns !== undefined ? { minRuns } : {}), ...(minTimeMs !== undefined ? { minTimeMs } : {}) },
         outDir: opts.out,
+        existing: opts.overwrite ? 'overwrite' : 'error',
         image: { path: imagePath, sha256: sha256File(imagePath) },
         runInfo: { command: process.argv.slice(2), purpose: 'kzbench pick', board: board.name },
         signal: controller.signal,

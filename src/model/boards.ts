@@ -62,8 +62,22 @@ export const boardSchema = strictObject({
   xip: z.boolean(),
   decompression: z.partialRecord(algorithmKey, decompressionSchema).optional(),
   boot_budget_ms: rate.optional(),
-  /** Compressed Image.* formats the board's boot loader decompresses itself (needs sources.bootloader_decompression). */
-  bootloader_decompression: z.array(algorithmKey).min(1, 'list at least one algorithm, or leave the field out').optional(),
+  /**
+   * Compressed Image.* formats the board's boot loader decompresses itself,
+   * each "ALGORITHM" or "ALGORITHM:param=value" when it reads only one form
+   * (e.g. "lz4:frame=lz4f"); needs sources.bootloader_decompression.
+   */
+  bootloader_decompression: z
+    .array(
+      z
+        .string()
+        .regex(
+          new RegExp(`^(${STUB_ALGORITHMS.join('|')})(:[a-z_]+=[a-z0-9_|]+(,[a-z_]+=[a-z0-9_|]+)*)?$`),
+          `expected ALGORITHM or ALGORITHM:param=value[,param=value], ALGORITHM one of ${STUB_ALGORITHMS.join(', ')}`,
+        ),
+    )
+    .min(1, 'list at least one algorithm, or leave the field out')
+    .optional(),
   sources: z.record(text, text),
   /** Figures with no published value: key (a BOARD_REQUIRED entry, a figure or decompression.<algorithm>) → why. */
   unknown: z.record(text, text).optional(),

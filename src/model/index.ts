@@ -7,3 +7,4 @@ export * from './xip.js';
 export * from './rules.js';
 export * from './pick.js';
 export * from './pick-image.js';
+export * from './formats.js';

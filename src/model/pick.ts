@@ -29,6 +29,7 @@ import { predictImageBytes, partsOfRow, roundUp, type ImageParts } from './image
 import { findStub, type StubAlgorithm, type StubRow } from './stubs.js';
 import { predictXip, type XipSectionInput } from './xip.js';
 import { formatRules, rule, xipRuntime } from './rules.js';
+import { formatProblem, kernelDecompressorFormats, parseLoaderEntry } from './formats.js';
 
 export const STRATEGIES = ['self-decompressing', 'bootloader', 'xip', 'xip-deflated-data'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
@@ -148,16 +149,21 @@ function chooseStub(facts: KernelFacts, rows: readonly StubRow[], algorithm: Stu
   const target = stubTarget(rows, facts.arch, facts.thumb2);
   const row = target ? findStub(rows, facts.arch, target, algorithm) : undefined;
   const own = facts.own;
+  const ownRow = own && target ? findStub(rows, facts.arch, target, own.algorithm) : undefined;
+  // x86: the image's own ZO bytes beyond its payload: from its init_size when
+  // the ZO side decides it, else the table's for its algorithm plus the
+  // difference between its stub and the table's.
+  const ownRowOver = ownRow ? tableZoOverhead(ownRow) : null;
+  const ownOver = own ? (ownZoOverhead(facts) ?? (ownRowOver !== null ? ownRowOver + own.parts.stubBytes - ownRow!.stubBytes : null)) : null;
   if (own && own.algorithm === algorithm) {
     return {
       parts: { ...own.parts, payloadBytes },
-      zoOverhead: ownZoOverhead(facts),
+      zoOverhead: ownOver,
       basis: `the image's own ${algorithm} stub (${fmt(own.parts.stubBytes)} bytes)`,
     };
   }
   if (!row) return `data/stubs.csv has no ${facts.arch} stub for ${algorithm}${target ? ` (${target})` : ''}: the arch does not offer it or it was not measured`;
   if (own) {
-    const ownRow = findStub(rows, facts.arch, target!, own.algorithm);
     if (!ownRow) return `data/stubs.csv has no ${facts.arch} ${target} stub for the image's own ${own.algorithm}, so the difference to ${algorithm} is unknown`;
     // The table's difference between the two algorithms, part by part: the
     // whole stub, its .data, and (zImage) the code before the payload.
@@ -169,9 +175,7 @@ function chooseStub(facts: KernelFacts, rows: readonly StubRow[], algorithm: Stu
       payloadBytes,
     };
     if (own.parts.payloadSectionOffset !== undefined) parts.payloadSectionOffset = own.parts.payloadSectionOffset + row.payloadSectionOffset - ownRow.payloadSectionOffset;
-    const ownOver = ownZoOverhead(facts);
     const rowOver = tableZoOverhead(row);
-    const ownRowOver = tableZoOverhead(ownRow);
     return {
       parts,
       zoOverhead: ownOver !== null && rowOver !== null && ownRowOver !== null ? ownOver + rowOver - ownRowOver : null,
@@ -267,8 +271,11 @@ export function evaluate(input: PickInput): { candidates: Candidate[]; notes: st
     // Self-decompressing image.
     const c = base('self-decompressing', m.algorithm, m.setting);
     const stub = chooseStub(facts, stubs, m.algorithm, m.payloadBytes);
+    const unreadable = typeof stub !== 'string' && (stub.parts.kind === 'bzImage' || stub.parts.kind === 'zImage') ? formatProblem(m.setting, kernelDecompressorFormats(), "the kernel's boot decompressor") : null;
     if (typeof stub === 'string') {
       c.reason = stub;
+    } else if (unreadable) {
+      c.reason = `${m.algorithm}: ${unreadable}`;
     } else {
       const pred = predictImageBytes(stub.parts);
       c.flash_bytes = pred.imageBytes;
@@ -282,7 +289,10 @@ export function evaluate(input: PickInput): { candidates: Candidate[]; notes: st
     const supported = board.bootloader_decompression;
     if (!supported) continue;
     const b = base('bootloader', m.algorithm, m.setting);
-    if (!supported.includes(m.algorithm)) b.reason = `the board's boot loader does not decompress ${m.algorithm} (it takes ${supported.join(', ')})`;
+    const entry = supported.map((e) => parseLoaderEntry(e, board.sources['bootloader_decompression'] ?? board.file)).find((e) => e.algorithm === m.algorithm);
+    const unreadableByLoader = entry ? formatProblem(m.setting, entry.requirements, "the board's boot loader") : null;
+    if (!entry) b.reason = `the board's boot loader does not decompress ${m.algorithm} (it takes ${supported.join(', ')})`;
+    else if (unreadableByLoader) b.reason = `${m.algorithm}: ${unreadableByLoader}`;
     else {
       b.flash_bytes = m.payloadBytes;
       b.ram_bytes = m.payloadBytes + Math.max(m.outputBytes, facts.kernelMemoryBytes);
@@ -300,8 +310,11 @@ export function evaluate(input: PickInput): { candidates: Candidate[]; notes: st
   // XIP and XIP with compressed data.
   const x = base('xip', 'none', 'none');
   const xd = base('xip-deflated-data', 'gzip', '');
+  const xipArches = formatRules().xipArches;
   if (!board.xip) {
     x.reason = xd.reason = `${board.name} cannot execute in place (xip: false in ${board.file})`;
+  } else if (!xipArches.includes(facts.arch)) {
+    x.reason = xd.reason = `${facts.arch} has no XIP_KERNEL (only ${xipArches.join(', ')}: data/format-rules.csv)`;
   } else if (facts.sections.length === 0) {
     x.reason = xd.reason = 'the kernel has no section table to split into flash and RAM parts';
   } else {
@@ -312,9 +325,10 @@ export function evaluate(input: PickInput): { candidates: Candidate[]; notes: st
       x.basis = `text ${fmt(p.flash.text)} + rodata ${fmt(p.flash.rodata)} + tables ${fmt(p.flash.ex_table_unwind)} + init ${fmt(p.flash.init_rom)} + data load image ${fmt(p.flash.data_load_image)} in flash; data, init data and bss in RAM`;
       x.read_ms = flashReadMs(board, p.flash.data_load_image);
       x.decompress_ms = 0;
-      x.boot_ms = x.read_ms;
+      x.boot_ms = x.read_ms ?? 0;
       x.boot_source = 'no decompression (the data load image is copied)';
-      if (facts.xipData) {
+      if (facts.arch !== 'arm') xd.reason = `XIP_DEFLATED_DATA is an arm option (arch/arm/Kconfig); ${facts.arch} has none`;
+      else if (facts.xipData) {
         xd.setting = formatRules().xipDataSetting;
         xd.flash_bytes = p.flashBytes - p.flash.data_load_image + facts.xipData.compressedBytes;
         xd.ram_bytes = p.ramBytes;
@@ -326,7 +340,6 @@ export function evaluate(input: PickInput): { candidates: Candidate[]; notes: st
       x.reason = xd.reason = (e as Error).message;
     }
   }
-  if (facts.arch !== 'arm' && !xd.reason) xd.reason = `XIP_DEFLATED_DATA is an arm option (arch/arm/Kconfig); ${facts.arch} has none`;
   out.push(x, xd);
   if (x.flash_bytes !== null) {
     const slow = xipRuntime().filter((r) => r.metric.startsWith('lmbench'));
@@ -343,6 +356,9 @@ export function evaluate(input: PickInput): { candidates: Candidate[]; notes: st
 function selfDecompressingRam(facts: KernelFacts, stub: StubChoice, m: MeasuredPayload, imageBytes: number): number | null {
   switch (stub.parts.kind) {
     case 'bzImage': {
+      // The image's own payload: its header says what it needs.
+      const own = facts.own;
+      if (own && own.initSize !== null && own.algorithm === m.algorithm && own.parts.payloadBytes === m.payloadBytes && own.outputBytes === m.outputBytes) return own.initSize;
       // arch/x86/boot/header.S: init_size = max(ZO_INIT_SIZE, VO_INIT_SIZE),
       // ZO_INIT_SIZE = (ZO__end - startup_32) + min_extract_offset.
       if (stub.zoOverhead === null) return null;
@@ -392,9 +408,10 @@ function judge(c: Candidate, board: Board): void {
   c.reason = over.join('; ');
 }
 
-/** a dominates b: no worse in every known objective, better in one. Boot counts only when both have it. */
+/** a dominates b: no worse in every known objective, better in one. RAM and boot count only when both have them. */
 function dominates(a: Candidate, b: Candidate): boolean {
-  const keys: (keyof Candidate)[] = ['flash_bytes', 'ram_bytes'];
+  const keys: (keyof Candidate)[] = ['flash_bytes'];
+  if (a.ram_bytes !== null && b.ram_bytes !== null) keys.push('ram_bytes');
   if (a.boot_ms !== null && b.boot_ms !== null) keys.push('boot_ms');
   let better = false;
   for (const k of keys) {
@@ -409,7 +426,7 @@ function dominates(a: Candidate, b: Candidate): boolean {
 
 /** Mark the Pareto frontier among the candidates that fit. */
 export function markPareto(candidates: Candidate[]): void {
-  const fitting = candidates.filter((c) => c.fits && c.flash_bytes !== null && c.ram_bytes !== null);
+  const fitting = candidates.filter((c) => c.fits && c.flash_bytes !== null);
   for (const c of candidates) c.pareto = fitting.includes(c) && !fitting.some((o) => o !== c && dominates(o, c));
 }
 
@@ -420,15 +437,15 @@ export function markPareto(candidates: Candidate[]): void {
 export function recommend(candidates: readonly Candidate[]): { pick: Candidate | null; why: string } {
   const front = candidates.filter((c) => c.pareto);
   if (front.length === 0) {
-    const evaluated = candidates.filter((c) => c.flash_bytes !== null).sort((a, b) => (b.flash_headroom_bytes ?? 0) - (a.flash_headroom_bytes ?? 0));
-    return { pick: null, why: evaluated.length ? `nothing fits; the closest: ${evaluated.map((c) => c.reason).filter(Boolean).slice(0, 3).join('; ')}` : 'no candidate could be evaluated' };
+    const over = candidates.filter((c) => c.flash_bytes !== null && c.reason).sort((a, b) => (b.flash_headroom_bytes ?? -Infinity) - (a.flash_headroom_bytes ?? -Infinity));
+    return { pick: null, why: over.length ? `nothing fits; the closest: ${over.slice(0, 3).map((c) => c.reason).join('; ')}` : 'no candidate could be evaluated' };
   }
   const sorted = [...front].sort(
     (a, b) =>
       (a.boot_ms === null ? 1 : 0) - (b.boot_ms === null ? 1 : 0) ||
       (a.boot_ms ?? 0) - (b.boot_ms ?? 0) ||
       a.flash_bytes! - b.flash_bytes! ||
-      a.ram_bytes! - b.ram_bytes!,
+      (a.ram_bytes ?? Infinity) - (b.ram_bytes ?? Infinity),
   );
   const p = sorted[0]!;
   const rest = sorted.length - 1;

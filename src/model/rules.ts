@@ -24,6 +24,8 @@ export interface FormatRules {
   numbers: Record<RuleKey, number>;
   /** The setting the kernel build compresses XIP data with (XIP_DEFLATED_DATA). */
   xipDataSetting: string;
+  /** Arches with XIP_KERNEL (board arch names). */
+  xipArches: string[];
   /** key → source, for reports. */
   sources: Record<string, string>;
   file: string;
@@ -47,6 +49,7 @@ export function parseRules(text: string, file = 'format-rules.csv'): FormatRules
   const numbers: Partial<Record<RuleKey, number>> = {};
   const sources: Record<string, string> = {};
   let xipDataSetting: string | undefined;
+  let xipArches: string[] | undefined;
   records.forEach((r, i) => {
     const where = `${file}:${i + 2}`;
     const key = r['key'] ?? '';
@@ -56,14 +59,18 @@ export function parseRules(text: string, file = 'format-rules.csv'): FormatRules
       xipDataSetting = r['value'];
       return;
     }
+    if (key === 'xip_arches') {
+      xipArches = (r['value'] ?? '').split(/\s+/).filter(Boolean);
+      return;
+    }
     if (!(RULE_KEYS as readonly string[]).includes(key)) throw new FormatRulesError(`${where}: unknown rule "${key}"`);
     const v = Number(r['value']);
     if (!Number.isSafeInteger(v) || v <= 0) throw new FormatRulesError(`${where}: ${key} = "${r['value']}" is not a positive whole number`);
     numbers[key as RuleKey] = v;
   });
   const missing = RULE_KEYS.filter((k) => numbers[k] === undefined);
-  if (missing.length || !xipDataSetting) throw new FormatRulesError(`${file}: missing ${[...missing, ...(xipDataSetting ? [] : ['xip_data_setting'])].join(', ')}`);
-  return { numbers: numbers as Record<RuleKey, number>, xipDataSetting, sources, file };
+  if (missing.length || !xipDataSetting || !xipArches) throw new FormatRulesError(`${file}: missing ${[...missing, ...(xipDataSetting ? [] : ['xip_data_setting']), ...(xipArches ? [] : ['xip_arches'])].join(', ')}`);
+  return { numbers: numbers as Record<RuleKey, number>, xipDataSetting, xipArches, sources, file };
 }
 
 let cached: FormatRules | undefined;

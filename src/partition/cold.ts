@@ -3,7 +3,10 @@
 // runCells block unit whose rows carry the cold columns (docs/results.md,
 // docs/cold.md). The CLI (`kzbench cold`) and suites build cells here.
 import { basename } from 'node:path';
+import type { TraceMatch } from './trace-map.js';
 import { formatBytes } from '../codecs/settings.js';
+import { kernelProfile, parseSetting } from '../codecs/index.js';
+import { kernelTarget } from '../suite/settings.js';
 import type { KernelImage } from '../image/index.js';
 import { median } from '../measure/stats.js';
 import type { CellMeasurement } from '../pool/task.js';
@@ -139,6 +142,12 @@ export interface TraceInfo {
   unmatched: number;
   /** The first few unmatched entries, with why. */
   unmatched_first: { name: string | null; address: string | null; why: string }[];
+  /** The offset subtracted from the trace's addresses (given or inferred: a KASLR boot), as hex. */
+  kaslr_offset?: string;
+  /** Entries whose address named another function than their name (the address decided). */
+  mismatched?: number;
+  /** What the matcher noticed (inferred KASLR offset, name/address disagreements, ...). */
+  notes?: string[];
 }
 
 export function traceInfo(set: HotSet, code: CodeMap, trace: { file: string; format: string; entries: unknown[]; events: number; skippedLines: number }, first = 10): TraceInfo {
@@ -155,6 +164,7 @@ export function traceInfo(set: HotSet, code: CodeMap, trace: { file: string; for
     functions: ranges.size,
     unmatched: set.unmatched.length,
     unmatched_first: set.unmatched.slice(0, first).map((u) => ({ name: u.name, address: u.address === null ? null : '0x' + u.address.toString(16), why: u.why })),
+    ...('kaslrOffset' in set ? { kaslr_offset: '0x' + (set as TraceMatch).kaslrOffset.toString(16), mismatched: (set as TraceMatch).mismatched, notes: (set as TraceMatch).notes } : {}),
   };
 }
 
@@ -276,3 +286,16 @@ export function coldSummary(img: KernelImage, plan: ColdPlan, info: { trace: Tra
     holdout_ms_note: 'holdout_ms sums the measured median decompression time of each missed block on this machine (warm, in memory); a target CPU is slower',
   };
 }
+
+/**
+ * The setting a cold block cell uses for `key`: the same, except that the
+ * kernel profile of zstd gets content_size. A block compressor knows each
+ * block's size, as `zstd FILE` does; the kernel build pipes the whole image
+ * (size unknown), and without the size zstd -22 sizes its tables for a
+ * 128 MiB window, ~0.4-0.75 s per block whatever its size (docs/cold.md).
+ */
+export function coldSetting(img: KernelImage, key: string): string {
+  const zstdProfile = kernelProfile('zstd', kernelTarget(img)).key;
+  return key === zstdProfile ? parseSetting(`${key},content_size`).key : key;
+}
+

@@ -76,30 +76,39 @@ function imageSection(im: ImageReport, out: string[]): void {
 
 function coldSection(im: ImageReport, out: string[]): void {
   if (!im.cold.length) return;
-  const f = im.cold[0]!;
-  const share = f.function_bytes ? ((f.hot_bytes ?? 0) / f.function_bytes) * 100 : 0;
   out.push('### Cold code (kzbench cold, docs/cold.md)', '');
-  out.push(
-    `Trace \`${f.trace}\`: ${int(f.hot_functions ?? 0)} functions ran, ${int(f.hot_bytes ?? 0)} of ${int(f.function_bytes ?? 0)} function bytes (${share.toFixed(1)}%); ` +
-      `${int(f.cold_functions ?? 0)} cold functions, ${int(f.unit_bytes)} bytes; ${int(f.hole_bytes ?? 0)} bytes of holes not counted.` +
-      (f.holdout_trace ? ` Held out: \`${f.holdout_trace}\` (replay time measured on this machine).` : ''),
-    '',
-  );
-  const rows = im.cold.map((r) => [
-    r.layout ?? '',
-    int(r.block_bytes ?? 0),
-    `\`${r.setting}\``,
-    int(r.compressed_bytes!),
-    ratioText(r.ratio ?? r.unit_bytes / r.compressed_bytes!),
-    int(r.flash_xip_bytes ?? 0),
-    r.holdout_misses === null || r.holdout_misses === undefined ? '' : int(r.holdout_misses),
-    r.holdout_raw_bytes === null || r.holdout_raw_bytes === undefined ? '' : int(r.holdout_raw_bytes),
-    r.holdout_ms === null || r.holdout_ms === undefined ? '' : r.holdout_ms.toFixed(1),
-  ]);
-  out.push(
-    mdTable(['layout', 'block bytes', 'setting', 'cold compressed (with index)', 'ratio', 'flash, hot code XIP', 'holdout blocks', 'holdout bytes', 'holdout ms'], rows, [false, true, false, true, true, true, true, true, true]),
-    '',
-  );
+  // One table per trace and held-out trace: their partitions differ.
+  const groups = new Map<string, typeof im.cold>();
+  for (const r of im.cold) {
+    const k = `${r.trace ?? ''}\0${r.holdout_trace ?? ''}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  const opt = (v: number | null | undefined, f: (x: number) => string) => (v === null || v === undefined ? '' : f(v));
+  for (const rowsOfTrace of groups.values()) {
+    const f = rowsOfTrace[0]!;
+    const share = f.function_bytes ? ((f.hot_bytes ?? 0) / f.function_bytes) * 100 : 0;
+    out.push(
+      `Trace \`${f.trace}\`: ${int(f.hot_functions ?? 0)} functions ran, ${int(f.hot_bytes ?? 0)} of ${int(f.function_bytes ?? 0)} function bytes (${share.toFixed(1)}%); ` +
+        `${int(f.cold_functions ?? 0)} cold functions, ${int(f.unit_bytes)} bytes; ${int(f.hole_bytes ?? 0)} bytes of holes not counted.` +
+        (f.holdout_trace ? ` Held out: \`${f.holdout_trace}\` (replay time measured on this machine).` : ''),
+      '',
+    );
+    const rows = rowsOfTrace.map((r) => [
+      r.layout ?? '',
+      int(r.block_bytes ?? 0),
+      `\`${r.setting}\``,
+      int(r.compressed_bytes!),
+      ratioText(r.ratio ?? r.unit_bytes / r.compressed_bytes!),
+      int(r.flash_xip_bytes ?? 0),
+      opt(r.holdout_misses, int),
+      opt(r.holdout_raw_bytes, int),
+      opt(r.holdout_ms, (x) => x.toFixed(1)),
+    ]);
+    out.push(
+      mdTable(['layout', 'block bytes', 'setting', 'cold compressed (with index)', 'ratio', 'flash, hot code XIP', 'holdout blocks', 'holdout bytes', 'holdout ms'], rows, [false, true, false, true, true, true, true, true, true]),
+      '',
+    );
+  }
 }
 
 export function renderMarkdown(report: Report): string {

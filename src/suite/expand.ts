@@ -18,7 +18,7 @@ import type { Problem } from './located.js';
 import { archBcj, sweepSpecs, traceFileList, type ColdEntry, type SettingEntry } from './schema.js';
 import { parseBytes } from '../codecs/settings.js';
 import { DEFAULT_BLOCK_SIZES } from '../partition/blocks.js';
-import { planCold } from '../partition/cold.js';
+import { coldSetting, planCold } from '../partition/cold.js';
 import type { LayoutName } from '../partition/layout.js';
 import { mapTrace } from '../partition/trace-map.js';
 import { mergeTraces, readTraceFile, TraceError } from '../partition/traces.js';
@@ -31,15 +31,17 @@ export function coldCells(c: ColdEntry, baseDir: string, img: SuiteImage, settin
   const map = (files: string | string[]) => mapTrace(mergeTraces(traceFileList(files).map((f) => readTraceFile(abs(f), format))), img.image.functions);
   const trace = map(c.trace);
   if (trace.hot.size === 0) throw new TraceError(`the trace matches no function of ${img.ref}`, traceFileList(c.trace).join('+'));
+  const holdout = c.holdout ? map(c.holdout) : null;
+  if (holdout && holdout.hot.size === 0) throw new TraceError(`the holdout trace matches no function of ${img.ref}`, traceFileList(c.holdout).join('+'));
   const layouts: LayoutName[] = c.layouts ?? ['address', ...(c.layout_trace ? (['trace'] as const) : [])];
   const blockSizes = c.block_sizes ? c.block_sizes.map((b) => (typeof b === 'number' ? b : parseBytes('block_sizes', b))) : [...DEFAULT_BLOCK_SIZES];
   return planCold(img.image, {
     trace,
-    ...(c.holdout ? { holdout: map(c.holdout) } : {}),
+    ...(holdout ? { holdout } : {}),
     ...(c.layout_trace ? { layoutTrace: map(c.layout_trace) } : {}),
     layouts,
     blockSizes,
-    settings,
+    settings: [...new Set(settings.map((key) => coldSetting(img.image, key)))],
     image: { path: img.path, sha256: img.sha256 },
   }).cells;
 }

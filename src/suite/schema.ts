@@ -2,6 +2,7 @@
 // timing and (for the model) boards; docs/suites.md describes every key.
 // Checks that need the outside world (corpus names, files, what a setting
 // spec parses to) are done here too, so one pass reports every mistake.
+import { TRACE_FORMATS } from '../partition/types.js';
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
@@ -142,7 +143,7 @@ export const coldSchema = strictObject({
   layout_trace: traceFiles.optional(),
   block_sizes: z.array(size).min(1).optional(),
   layouts: z.array(z.enum(LAYOUTS, { error: `expected one of ${LAYOUTS.join(', ')}` })).min(1).optional(),
-  trace_format: z.string().optional(),
+  trace_format: z.enum(TRACE_FORMATS, { error: `expected one of ${TRACE_FORMATS.join(', ')}` }).optional(),
 });
 export type ColdEntry = z.infer<typeof coldSchema>;
 
