@@ -3,7 +3,7 @@
 // Every strategy x algorithm x setting for a board from measured payloads,
 // the Pareto frontier and one recommendation (src/model/pick.ts).
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { ImageError, openKernelImage } from '../image/index.js';
@@ -204,7 +204,6 @@ export async function pickCommand(opts: PickOptions): Promise<number> {
   if (csvPath) {
     mkdirSync(dirname(csvPath), { recursive: true });
     writeFileSync(csvPath + '.tmp', csvText);
-    const { renameSync } = await import('node:fs');
     renameSync(csvPath + '.tmp', csvPath);
   }
   if (opts.json) {

@@ -22,16 +22,18 @@ export class FormatRequirementError extends Error {
 
 let cached: FormatRequirement[] | undefined;
 
-/** data/decompressor-formats.csv: what the kernel's boot decompressors read. */
-export function kernelDecompressorFormats(path = projectPath('data', 'decompressor-formats.csv')): FormatRequirement[] {
-  if (cached && path === projectPath('data', 'decompressor-formats.csv')) return cached;
+/** data/decompressor-formats.csv: what the kernel's boot decompressors read (read once). */
+export function kernelDecompressorFormats(): FormatRequirement[] {
+  cached ??= parseDecompressorFormats(projectPath('data', 'decompressor-formats.csv'));
+  return cached;
+}
+
+export function parseDecompressorFormats(path: string): FormatRequirement[] {
   const records = parse(readFileSync(path, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
-  const out = records.map((r, i) => {
+  return records.map((r, i) => {
     if (!r['algorithm'] || !r['param'] || !r['allowed'] || !r['source']) throw new FormatRequirementError(`${path}:${i + 2}: algorithm, param, allowed and source are all needed`);
     return { algorithm: r['algorithm'], param: r['param'], allowed: r['allowed'].split('|'), source: r['source'] };
   });
-  cached = out;
-  return out;
 }
 
 /**
