@@ -1,7 +1,6 @@
 // Cold-code cells through the real pool and `kzbench cold` end to end, on
 // the vmlinux built in test/fixtures/cold-kernel.ts.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

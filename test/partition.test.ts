@@ -1,5 +1,7 @@
 // The hot/cold partition, fill stripping, layouts, blocks and the held-out
 // replay, on a vmlinux built in code (and on the real Debian kernel when
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 // it is cached).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -211,13 +213,22 @@ describe('on the real Debian amd64 kernel', () => {
     assert.equal(plan.ends.at(-1), p.totals.coldBytes);
   });
 
-  it('the committed boot traces match the kernel they were made on: nothing unmatched, a sixth of .text ran', { skip: real ? false : 'the Debian amd64 kernel is not cached (scripts/fetch-test-kernels)', timeout: 60_000 }, () => {
+  // The traces were made on one build (data/traces/*/README.md records its release and sha256);
+  // the cache holds whatever build Debian serves today. On that exact build the match is exact;
+  // on another build of the same series (same upstream version and flavour) what must hold for
+  // any build is checked: the names still match and a sixth of .text still ran.
+  it('the committed boot traces match the kernel series they were made on: names matched, a sixth of .text ran', { skip: real ? false : 'the Debian amd64 kernel is not cached (scripts/fetch-test-kernels)', timeout: 60_000 }, () => {
     const img = real!.image;
     const dir = projectPath('data', 'traces', 'debian-amd64-6.1.0-56');
     const boot = mergeTraces(['boot.ftrace.txt', 'boot.qemu-tb.txt'].map((f) => readTraceFile(`${dir}/${f}`)));
-    assert.equal(boot.provenance['release'], img.release, 'the trace names the kernel it was made on');
+    const traced = boot.provenance['image_sha256'];
+    assert.match(traced ?? '', /^[0-9a-f]{64}$/, 'the traces record the sha256 of the image they were made on');
+    const sameBuild = traced === createHash('sha256').update(readFileSync(real!.path)).digest('hex');
+    if (sameBuild) assert.equal(`${boot.provenance['release'] ?? ''}`, img.release, 'the trace names the kernel it was made on');
+    else assert.equal(seriesOf(img.release), seriesOf(boot.provenance['release']), `the cached kernel ${img.release} is another series than the traces' ${boot.provenance['release']}`);
     const set = mapTrace(boot, img.functions);
-    assert.deepEqual(set.unmatched, []);
+    if (sameBuild) assert.deepEqual(set.unmatched, []);
+    else assert.ok(set.unmatched.length <= boot.entries.length * 0.01, `${set.unmatched.length} of ${boot.entries.length} trace entries unmatched on another build`);
     const p = partition(img, set);
     checkInvariants(p);
     const text = p.sections.find((s) => s.section === '.text')!;
@@ -229,3 +240,9 @@ describe('on the real Debian amd64 kernel', () => {
     assert.ok(coldInWorkload > 100, `${coldInWorkload} workload functions are cold after boot`);
   });
 });
+
+/** "6.1.0-56-amd64" -> "6.1-amd64": the upstream series and flavour, which every ABI bump of Debian's kernel keeps. */
+function seriesOf(release: string | null | undefined): string | null {
+  const m = /^(\d+\.\d+)\.\d+-\d+-(.+)$/.exec(release ?? '');
+  return m ? `${m[1]}-${m[2]}` : null;
+}

@@ -3,6 +3,7 @@
 // charted, the optional model.csv), and the HTML opened in headless Chromium
 // with no console message at all (the page has no script, so any message is
 // a blocked load, a CSP violation or a parse error).
+import { KzError } from '../src/errors.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +23,6 @@ const target = { arch: 'x86_64', kernelVersion: '6.1.0-56-amd64' };
 const XZ_DEFAULT = kernelProfile('xz', target).key;
 const GZIP_PROFILE = kernelProfile('gzip', target).key;
 
-let n = 0;
 function row(unit: string, algorithm: string, setting: string, unitBytes: number, compressed: number | null, ms: number | null, extra: Partial<ResultRow> = {}): ResultRow {
   const params = Object.fromEntries(PARAM_COLUMNS.map((c) => [c, null])) as Record<(typeof PARAM_COLUMNS)[number], null>;
   const ok = compressed !== null && ms !== null;
@@ -272,7 +272,7 @@ describe('report summary', () => {
     assert.match(out.join(''), /^# kzbench report: /);
     assert.ok(existsSync(join(dir, 'report.html')));
     assert.ok(existsSync(join(dir, 'other.html')));
-    await assert.rejects(reportCommand(join(root, 'nothing-here'), {}), { name: 'UsageError' });
+    await assert.rejects(reportCommand(join(root, 'nothing-here'), {}), (e: unknown) => e instanceof KzError && e.lines().length === 1);
   });
 });
 

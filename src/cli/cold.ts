@@ -13,7 +13,7 @@ import { coldSetting, coldSummary, planCold, traceInfo, type ColdSummary, type T
 import { LAYOUTS, type LayoutName } from '../partition/layout.js';
 import { codeMap, type CodeMap } from '../partition/partition.js';
 import { mapTrace } from '../partition/trace-map.js';
-import { mergeTraces, readTraceFile, TraceError } from '../partition/traces.js';
+import { mergeTraces, readTraceFile } from '../partition/traces.js';
 import { TRACE_FORMATS, type HotSet, type Trace, type TraceFormat } from '../partition/types.js';
 import { readRunJson } from '../results/run-json.js';
 import { readResults } from '../results/reader.js';
@@ -92,16 +92,7 @@ const list = (v: string | string[] | undefined): string[] => (v === undefined ? 
 
 /** Read one or more trace files as one trace (mergeTraces). */
 function readTrace(paths: readonly string[], format: TraceFormat | undefined): Trace {
-  return mergeTraces(
-    paths.map((path) => {
-      try {
-        return readTraceFile(path, format);
-      } catch (e) {
-        if (e instanceof TraceError) throw new UsageError(e.message.startsWith(path) ? e.message : `${path}: ${e.message}`);
-        throw e;
-      }
-    }),
-  );
+  return mergeTraces(paths.map((path) => readTraceFile(path, format)));
 }
 
 function matched(set: HotSet, trace: Trace, img: KernelImage, what: string): void {

@@ -3,9 +3,10 @@
 // kernel images, raw and compressed. Text (symbol blocks exactly as
 // bloat-o-meter -c prints them), JSON (the DiffResult), or one tidy CSV (a
 // `table` column tells the row kinds apart); columns in docs/diff.md.
+import { KzError } from '../errors.js';
 import { stringify } from 'csv-stringify/sync';
 import { checkSpecs, diffImages, bloatOMeterText, summaryLine, totalLine, type DiffResult, type ImageSummary, type Profile } from '../diff/index.js';
-import { ImageError, openKernelImage } from '../image/index.js';
+import { openKernelImage } from '../image/index.js';
 import { table } from './format.js';
 import { UsageError } from './usage.js';
 
@@ -23,8 +24,7 @@ function named<T>(path: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof ImageError && !e.message.startsWith(path)) throw new ImageError(`${path}: ${e.message}`);
-    throw e;
+    throw e instanceof KzError ? e.about(path) : e;
   }
 }
 

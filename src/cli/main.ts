@@ -1,58 +1,12 @@
 // The kzbench command line: a thin shell over the typed API. Every failure a
 // user can cause ends in one line naming the file and the problem, exit 2.
 import { Command, CommanderError } from 'commander';
-import { CodecError } from '../codecs/types.js';
-import { ImageError } from '../image/errors.js';
-import { CorpusError } from '../corpus/debian.js';
-import { ResultsError } from '../results/writer.js';
-import { SettingsError } from '../run/index.js';
-import { formatProblem, MergeError, ShardError, YamlFileError } from '../suite/index.js';
+import { guarded } from './guarded.js';
 import { corpusFetchCommand, corpusListCommand } from './corpus.js';
 import { inspectCommand } from './inspect.js';
 import { mergeCommand } from './merge.js';
 import { runCommand } from './run.js';
-import { UsageError } from './usage.js';
 import { kzbenchVersion } from '../project.js';
-import { TraceError } from '../partition/traces.js';
-
-
-/** Run an action; user-facing errors become "kzbench: FILE: message" and exit 2. */
-async function guarded(file: string | undefined, action: () => void | Promise<void>): Promise<void> {
-  try {
-    await action();
-  } catch (e) {
-    const where = file ? `${file}: ` : '';
-    if (e instanceof ImageError || e instanceof CodecError) {
-      const msg = e.message.startsWith(file ?? '\0') ? e.message : where + e.message;
-      process.stderr.write(`kzbench: ${msg}\n`);
-      process.exit(2);
-    }
-    if (e instanceof SettingsError) {
-      for (const p of e.problems) process.stderr.write(`kzbench: --codec ${p.spec}: ${p.message}\n`);
-      process.exit(2);
-    }
-    if (e instanceof YamlFileError) {
-      // a suite or manifest with mistakes: every one, each on its own line with file:line:col
-      for (const p of e.problems) process.stderr.write(`kzbench: ${formatProblem(p)}\n`);
-      process.exit(2);
-    }
-    if (e instanceof TraceError) {
-      process.stderr.write(`kzbench: ${e.message}\n`);
-      process.exit(2);
-    }
-    if (e instanceof UsageError || e instanceof CorpusError || e instanceof MergeError || e instanceof ShardError || e instanceof ResultsError) {
-      process.stderr.write(`kzbench: ${e.message}\n`);
-      process.exit(2);
-    }
-    if (e instanceof RangeError && /Array buffer allocation|Invalid typed array length/.test(e.message)) {
-      process.stderr.write(`kzbench: ${where}out of memory while reading (${e.message})\n`);
-      process.exit(2);
-    }
-    const err = e as Error;
-    process.stderr.write(`kzbench: internal error: ${err?.message ?? String(e)}${process.env.KZBENCH_DEBUG ? '\n' + err?.stack : ' (set KZBENCH_DEBUG=1 for a stack trace)'}\n`);
-    process.exit(70);
-  }
-}
 
 const program = new Command();
 program

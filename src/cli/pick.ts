@@ -3,27 +3,22 @@
 // Every strategy x algorithm x setting for a board from measured payloads,
 // the Pareto frontier and one recommendation (src/model/pick.ts).
 
+import { KzError } from '../errors.js';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { ImageError, openKernelImage } from '../image/index.js';
+import { openKernelImage } from '../image/index.js';
 import { sha256File } from '../corpus/debian.js';
 import { runCells, type Cell } from '../run/index.js';
 import { wholeUnit } from '../units/index.js';
 import {
-  BoardError,
   boardArch,
-  FormatRulesError,
-  ImageSizeError,
   kernelFacts,
   loadBoard,
   loadStubTable,
   payloadsFromRows,
   pick,
-  PickError,
   rowsFromResults,
-  StubTableError,
-  XipError,
   type Candidate,
   type PickResult,
 } from '../model/index.js';
@@ -124,18 +119,6 @@ function text(result: PickResult, image: string): string {
   return lines.join('\n') + '\n';
 }
 
-/** Model errors are the user's input problems: one line, exit 2. */
-function asUsage<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof BoardError || e instanceof PickError || e instanceof FormatRulesError || e instanceof StubTableError || e instanceof XipError || e instanceof ImageSizeError) {
-      throw new UsageError(e.message);
-    }
-    throw e;
-  }
-}
-
 export async function pickCommand(opts: PickOptions): Promise<number> {
   if (!opts.board) throw new UsageError('pick needs --board NAME|FILE (data/boards/*.yaml, or your own file)');
   if (!opts.image && !opts.results) throw new UsageError('pick needs --image FILE or --results DIR (a kzbench run with whole-kernel rows)');
@@ -144,14 +127,14 @@ export async function pickCommand(opts: PickOptions): Promise<number> {
   const minRuns = wholeNumber(opts.minRuns, '--min-runs', 1);
   const minTimeMs = wholeNumber(opts.minTime, '--min-time', 0);
   if (opts.out && opts.results) throw new UsageError('--out goes with --image (where the measurement is written); with --results, model.csv goes into that directory or --csv FILE');
-  const board = asUsage(() => loadBoard(opts.board!));
-  const stubs = asUsage(() => loadStubTable());
+  const board = loadBoard(opts.board!);
+  const stubs = loadStubTable();
   const log = (s: string) => process.stderr.write(s + '\n');
 
   let imagePath: string;
   let rows;
   if (opts.results) {
-    const found = asUsage(() => rowsFromResults(opts.results!, opts.image));
+    const found = rowsFromResults(opts.results!, opts.image);
     imagePath = found.image;
     rows = found.rows;
   } else imagePath = opts.image!;
@@ -160,11 +143,10 @@ export async function pickCommand(opts: PickOptions): Promise<number> {
     img = openKernelImage(imagePath, { configPath: opts.config, systemMapPath: opts.systemMap });
   } catch (e) {
     // --results names the image it was measured on: say which file failed, not the directory.
-    if (e instanceof ImageError && opts.results && !e.message.startsWith(imagePath)) throw new UsageError(`${imagePath}: ${e.message}`);
-    throw e;
+    throw opts.results && e instanceof KzError && e.aboutInput ? e.about(imagePath) : e;
   }
   if (boardArch(img.arch) !== board.arch) throw new UsageError(`board ${board.name} is ${board.arch}, the kernel is ${boardArch(img.arch)} (${imagePath})`);
-  const facts = asUsage(() => kernelFacts(img, { xipData: board.xip && boardArch(img.arch) === 'arm' }));
+  const facts = kernelFacts(img, { xipData: board.xip && boardArch(img.arch) === 'arm' });
 
   if (!rows) {
     const settings = resolveSettings(img, opts.codec, 'kernel');
@@ -198,7 +180,7 @@ export async function pickCommand(opts: PickOptions): Promise<number> {
   }
   const measured = payloadsFromRows(rows);
   if (measured.length === 0) throw new UsageError(`${imagePath}: no verified whole-kernel measurement to pick from`);
-  const result = asUsage(() => pick({ board, facts, measured, stubs }));
+  const result = pick({ board, facts, measured, stubs });
   const csvText = modelCsv(result);
   const csvPath = opts.csv ?? (opts.out ? join(opts.out, 'model.csv') : opts.results ? join(opts.results, 'model.csv') : undefined);
   if (csvPath) {

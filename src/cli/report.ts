@@ -1,7 +1,7 @@
 // kzbench report DIR: print the Markdown summary, write DIR/report.html.
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildReport, renderHtml, renderMarkdown, ReportError } from '../report/index.js';
+import { buildReport, renderHtml, renderMarkdown } from '../report/index.js';
 import { UsageError } from './usage.js';
 
 export interface ReportOptions {
@@ -13,13 +13,7 @@ export interface ReportOptions {
 
 /** Exit code 0 once the report is written (failed cells are listed in it, not an error of the report). */
 export async function reportCommand(dir: string, opts: ReportOptions = {}): Promise<number> {
-  let report;
-  try {
-    report = buildReport(dir, opts.baseline !== undefined ? { baseline: opts.baseline } : {});
-  } catch (e) {
-    if (e instanceof ReportError) throw new UsageError(e.message);
-    throw e;
-  }
+  const report = buildReport(dir, opts.baseline !== undefined ? { baseline: opts.baseline } : {});
   const out = opts.out ?? join(dir, 'report.html');
   const html = await renderHtml(report);
   try {

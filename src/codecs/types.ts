@@ -4,6 +4,7 @@
 // zstd frame); the kernel build's appended 4-byte size is a profile matter
 // (see profiles.ts), not part of a codec's stream.
 
+import { KzError } from '../errors.js';
 export const ALGORITHMS = ['gzip', 'bzip2', 'lzma', 'xz', 'lzo', 'lz4', 'zstd'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 
@@ -12,8 +13,9 @@ export function isAlgorithm(s: string): s is Algorithm {
 }
 
 /** A failure a user can read: bad setting, corrupt stream, output over a limit. */
-export class CodecError extends Error {
+export class CodecError extends KzError {
   override name = 'CodecError';
+  override readonly aboutInput = true;
 }
 
 /** Result of decoding one stream that may be followed by other bytes. */

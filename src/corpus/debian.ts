@@ -2,13 +2,14 @@
 // version, `apt-get download` it into the cache, `dpkg-deb -x` its /boot, and
 // record version and sha256. Kernels are never committed; offline runs use
 // what the cache already holds.
+import { KzError } from '../errors.js';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 
-export class CorpusError extends Error {
+export class CorpusError extends KzError {
   override name = 'CorpusError';
 }
 

@@ -1,7 +1,6 @@
 // corpora/manifest.yaml: real kernels named by distribution package (never
 // the binaries), and the cache that holds what was fetched.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { byPosition, LocatedDocument, strictObject, YamlFileError } from '../suite/located.js';
 import { cachedKernel, CorpusError, fetchDebianKernel, type CachedKernel, type FetchedKernel } from './debian.js';

@@ -8,7 +8,7 @@ import { isArm64Image, isRiscvImage, parseArm64Header, parseRiscvHeader, type Ar
 import { latin1 } from './bytes.js';
 import { isBzImage, parseBzImage, type SetupHeader } from './bzimage.js';
 import { parseConfig, srcArch, type KernelConfig } from './config.js';
-import { elfArch, elfLoadImage, elfSymbols, isElf, parseElf, type Elf } from './elf.js';
+import { elfArch, elfSymbols, isElf, parseElf, type Elf } from './elf.js';
 import { fail, ImageError } from './errors.js';
 import { findImageBase } from './imagebase.js';
 import { readKallsyms, KallsymsError } from './kallsyms.js';

@@ -44,6 +44,7 @@
 // Offsets are taken as word-aligned from the start of `image` (true of an
 // ELF file's .rodata and of raw Images).
 
+import { KzError } from '../errors.js';
 export interface KallsymsSymbol { name: string; type: string; address: bigint }
 export interface KallsymsHints { wordSize: 4 | 8; littleEndian: boolean }
 export interface KallsymsResult {
@@ -54,7 +55,7 @@ export interface KallsymsResult {
   tablesOffset: number;
 }
 
-export class KallsymsError extends Error {
+export class KallsymsError extends KzError {
   constructor(message: string) {
     super(message);
     this.name = 'KallsymsError';

@@ -4,6 +4,7 @@
 // reason, so a model using the board knows which limits it cannot check.
 // No figure lives in this file.
 
+import { KzError } from '../errors.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
@@ -91,7 +92,7 @@ export interface Board extends BoardFile {
   imageBudgetBytes: number | null;
 }
 
-export class BoardError extends Error {
+export class BoardError extends KzError {
   override name = 'BoardError';
 }
 

@@ -3,6 +3,7 @@
 // decides it) and a board's boot loader (bootloader_decompression entries such
 // as "lz4:frame=lz4f"). A setting that breaks one is not a candidate.
 
+import { KzError } from '../errors.js';
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { parseSetting } from '../codecs/index.js';
@@ -16,7 +17,7 @@ export interface FormatRequirement {
   source: string;
 }
 
-export class FormatRequirementError extends Error {
+export class FormatRequirementError extends KzError {
   override name = 'FormatRequirementError';
 }
 

@@ -6,6 +6,7 @@
 // come from data/format-rules.csv, every size from data/stubs.csv or from a
 // measured image.
 
+import { KzError } from '../errors.js';
 import type { StubAlgorithm, StubRow } from './stubs.js';
 import { rule } from './rules.js';
 
@@ -65,7 +66,7 @@ export interface ImagePrediction {
   rule: string;
 }
 
-export class ImageSizeError extends Error {
+export class ImageSizeError extends KzError {
   override name = 'ImageSizeError';
 }
 

@@ -23,6 +23,7 @@
 // from the board file (data/boards) or a calibration against this machine's
 // measured decompression times, which each candidate names in boot_source.
 
+import { KzError } from '../errors.js';
 import type { Board } from './boards.js';
 import { decompressionMs, flashReadMs } from './boards.js';
 import { predictImageBytes, partsOfRow, roundUp, type ImageParts } from './image-size.js';
@@ -107,7 +108,7 @@ export interface PickResult {
   notes: string[];
 }
 
-export class PickError extends Error {
+export class PickError extends KzError {
   override name = 'PickError';
 }
 

@@ -3,6 +3,7 @@
 // setting of XIP's compressed data), read from data/format-rules.csv where
 // each one carries the kernel file that sets it. No figure lives in code.
 
+import { KzError } from '../errors.js';
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { projectPath } from '../project.js';
@@ -31,7 +32,7 @@ export interface FormatRules {
   file: string;
 }
 
-export class FormatRulesError extends Error {
+export class FormatRulesError extends KzError {
   override name = 'FormatRulesError';
 }
 

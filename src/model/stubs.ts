@@ -3,8 +3,8 @@
 // provenance, the columns and the composition rules). Nothing here is a
 // figure of its own: every number comes from the CSV.
 
+import { KzError } from '../errors.js';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { projectPath } from '../project.js';
@@ -47,7 +47,7 @@ export interface StubRow {
   line: number;
 }
 
-export class StubTableError extends Error {
+export class StubTableError extends KzError {
   override name = 'StubTableError';
 }
 

@@ -11,6 +11,7 @@
 // No figure lives here: the sizes come from the kernel's sections, and the
 // check against a real build reads data/xip-stm32.csv.
 
+import { KzError } from '../errors.js';
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
@@ -47,7 +48,7 @@ export interface XipPrediction {
   placed: { name: string; place: XipPlace; bytes: number }[];
 }
 
-export class XipError extends Error {
+export class XipError extends KzError {
   override name = 'XipError';
 }
 

@@ -5,17 +5,18 @@
 // with indexOf and character tests (no backtracking regular expressions on
 // the hot path), so a multi-million-line boot trace reads in seconds, and
 // readTraceFile streams files larger than a JavaScript string can hold.
+import { KzError } from '../errors.js';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { TRACE_FORMATS, type Trace, type TraceEntry, type TraceFormat } from './types.js';
 
 /** A trace kzbench cannot read: one line naming the file and, when known, the line. */
-export class TraceError extends Error {
+export class TraceError extends KzError {
   override name = 'TraceError';
   constructor(
     readonly detail: string,
-    readonly file: string,
+    override readonly file: string,
     readonly line: number | null = null,
   ) {
     super(line === null ? `${file}: ${detail}` : `${file}:${line}: ${detail}`);

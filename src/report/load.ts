@@ -12,6 +12,7 @@
 //   3. nothing: the report says the default is unknown.
 // `baseline` (an algorithm name) overrides the shipped algorithm.
 
+import { KzError } from '../errors.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,7 +51,7 @@ export interface BuildOptions {
   readImages?: boolean;
 }
 
-export class ReportError extends Error {
+export class ReportError extends KzError {
   override name = 'ReportError';
 }
 

@@ -5,6 +5,7 @@
 // (`pareto` or `frontier`) when present. Without a frontier flag it computes
 // the flash/boot Pareto frontier over the candidates that fit.
 
+import { KzError } from '../errors.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 
@@ -29,7 +30,7 @@ export interface ModelResults {
   skipped: string[];
 }
 
-export class ModelCsvError extends Error {
+export class ModelCsvError extends KzError {
   override name = 'ModelCsvError';
 }
 

@@ -3,6 +3,7 @@
 // Ctrl-C or a crash leaves complete rows (at worst a torn final line if the
 // machine dies mid-write, which the reader and resume drop).
 
+import { KzError } from '../errors.js';
 import { closeSync, existsSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { headerLine, rowLine } from './csv.js';
@@ -15,7 +16,7 @@ import type { ResultRow } from './schema.js';
  */
 export type ExistingResults = 'error' | 'overwrite' | 'resume';
 
-export class ResultsError extends Error {
+export class ResultsError extends KzError {
   override name = 'ResultsError';
 }
 

@@ -2,6 +2,7 @@
 // A cell is one unit of bytes x one codec setting. The CLI (`kzbench run`)
 // and tests call this; it knows nothing of how units or settings were chosen.
 
+import { KzError } from '../errors.js';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { CellPool } from '../pool/pool.js';
@@ -120,10 +121,14 @@ export interface RunSummary {
 }
 
 /** Every setting spec that parseSetting refused, with its message. */
-export class SettingsError extends Error {
+export class SettingsError extends KzError {
   override name = 'SettingsError';
   constructor(readonly problems: { spec: string; message: string }[]) {
     super(`invalid codec setting${problems.length > 1 ? 's' : ''}:\n` + problems.map((p) => `  ${p.spec}: ${p.message}`).join('\n'));
+  }
+
+  override lines(): string[] {
+    return this.problems.map((p) => `--codec ${p.spec}: ${p.message}`);
   }
 }
 

@@ -1,6 +1,7 @@
 // YAML files checked by a zod schema, every mistake reported with its path in
 // the file and its line:column (from the yaml package's node ranges). Used by
 // suites and by the corpus manifest.
+import { KzError } from '../errors.js';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { z } from 'zod';
 
@@ -20,13 +21,18 @@ export function formatProblem(p: Problem): string {
 }
 
 /** Every mistake in a YAML file, each with its location. */
-export class YamlFileError extends Error {
+export class YamlFileError extends KzError {
   override name = 'YamlFileError';
   constructor(
-    readonly file: string,
+    override readonly file: string,
     readonly problems: Problem[],
   ) {
-    super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n` + problems.map((p) => '  ' + formatProblem(p)).join('\n'));
+    super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n` + problems.map((p) => '  ' + formatProblem(p)).join('\n'), file);
+  }
+
+  /** Every mistake on its own line, with file:line:col. */
+  override lines(): string[] {
+    return this.problems.map(formatProblem);
   }
 }
 

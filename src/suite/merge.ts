@@ -2,6 +2,7 @@
 // different suites (suite_hash), different images, or different tool
 // versions (kzbench and codec backends) are refused: their rows would not
 // answer the same question.
+import { KzError } from '../errors.js';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { headerLine, rowLine } from '../results/csv.js';
@@ -11,7 +12,7 @@ import type { ResultRow } from '../results/schema.js';
 import { canonicalJson } from './load.js';
 import { shardText, type Shard } from './shard.js';
 
-export class MergeError extends Error {
+export class MergeError extends KzError {
   override name = 'MergeError';
 }
 

@@ -3,12 +3,13 @@
 // not depend on cell order, the machine, or which other cells exist. Shards
 // are numbered 1..N (a CI matrix or an array job's index + 1).
 
+import { KzError } from '../errors.js';
 export interface Shard {
   index: number;
   count: number;
 }
 
-export class ShardError extends Error {
+export class ShardError extends KzError {
   override name = 'ShardError';
 }
 

@@ -1,0 +1,68 @@
+// Reading a user's input file safely: it must be a regular file (a FIFO, a
+// device or a directory would block or fail mid-read) and no larger than its
+// kind allows, checked by stat before a byte is read. Failures are KzErrors
+// naming the file.
+import { closeSync, fstatSync, openSync, readFileSync, statSync, constants, type Stats } from 'node:fs';
+import { KzError } from './errors.js';
+
+export const KiB = 1024;
+export const MiB = 1024 * KiB;
+export const GiB = 1024 * MiB;
+
+/** Largest text file (suite, board, manifest, run.json) kzbench reads whole. */
+export const MAX_TEXT_FILE = 16 * MiB;
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+/** A size in words: "1.9 GiB", "12 MiB", "512 bytes". */
+export function sizeText(n: number): string {
+  if (n >= GiB) return `${(n / GiB).toFixed(1)} GiB`;
+  if (n >= MiB) return `${(n / MiB).toFixed(1)} MiB`;
+  if (n >= KiB) return `${(n / KiB).toFixed(1)} KiB`;
+  return `${n} bytes`;
+}
+
+/**
+ * Stat PATH as an input of kind WHAT ("suite file", "kernel image"): a regular
+ * file of at most MAXBYTES, else a KzError naming the file. Returns its size.
+ */
+export function checkInputFile(path: string, what: string, maxBytes: number): number {
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new KzError(`${what} not found`, path);
+    throw e;
+  }
+  if (!st.isFile()) throw new KzError(`${what} is ${kindOf(st)}, not a file`, path);
+  if (st.size > maxBytes) throw new KzError(`${what} is ${sizeText(st.size)}, more than the ${sizeText(maxBytes)} kzbench reads`, path);
+  return st.size;
+}
+
+/** The bytes of an input file, checked first (checkInputFile). */
+export function readInputFile(path: string, what: string, maxBytes: number): Buffer {
+  checkInputFile(path, what, maxBytes);
+  // O_NONBLOCK: had the file been swapped for a FIFO since the stat, open would not block on it
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new KzError(`${what} is ${kindOf(st)}, not a file`, path);
+    if (st.size > maxBytes) throw new KzError(`${what} is ${sizeText(st.size)}, more than the ${sizeText(maxBytes)} kzbench reads`, path);
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The UTF-8 text of an input file, checked first; MAXBYTES defaults to MAX_TEXT_FILE. */
+export function readInputText(path: string, what: string, maxBytes = MAX_TEXT_FILE): string {
+  return readInputFile(path, what, maxBytes).toString('utf8');
+}
