@@ -1,6 +1,10 @@
-// Bounds-checked little/big-endian reads over a byte array. Every read past
-// the end raises an ImageError naming what was being read, so a truncated or
-// lying header is reported, never an out-of-range crash or a silent zero.
+// The one byte reader of the image code: little/big-endian reads over a byte
+// array. A header read past the end raises an ImageError naming what was
+// being read, so a truncated or lying header is reported, never an
+// out-of-range crash or a silent zero. Scanners that probe many offsets
+// where a table may or may not be (kallsyms) use the probes, which answer
+// out of range with -1 or undefined instead; scanners that read every word
+// of an image (kallsyms, imagebase) use a 32-bit word view of it.
 import { fail } from './errors.js';
 
 export class ByteView {
@@ -8,6 +12,8 @@ export class ByteView {
   constructor(
     readonly bytes: Uint8Array,
     readonly littleEndian = true,
+    /** The kernel's word size, for word() callers that do not pass one and for wordAt(). */
+    readonly wordSize: 4 | 8 = 8,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -63,6 +69,51 @@ export class ByteView {
   ascii(offset: number, size: number, what: string): string {
     return latin1(this.slice(offset, size, what));
   }
+
+  // Probes: out of range is an answer, not an error. Byte by byte rather than
+  // through the DataView: they run millions of times in a kallsyms scan.
+
+  /** The u32 at o, or -1 when out of range. */
+  u32At(o: number): number {
+    const b = this.bytes;
+    if (o < 0 || o + 4 > b.length) return -1;
+    return this.littleEndian
+      ? (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0
+      : ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+  }
+  /** The unsigned word (wordSize bytes) at o, or undefined when out of range. */
+  wordAt(o: number): bigint | undefined {
+    if (o < 0 || o + this.wordSize > this.bytes.length) return undefined;
+    if (this.wordSize === 4) return BigInt(this.u32At(o));
+    const lo = BigInt(this.u32At(this.littleEndian ? o : o + 4));
+    const hi = BigInt(this.u32At(this.littleEndian ? o + 4 : o));
+    return (hi << 32n) | lo;
+  }
+}
+
+/** True when this machine stores words little-endian (word views then need bswap32 for a big-endian image). */
+export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** The bytes of b at a 4-aligned address: b itself, or a copy when it is not aligned. */
+function aligned4(b: Uint8Array): Uint8Array {
+  return b.byteOffset % 4 === 0 ? b : new Uint8Array(b);
+}
+
+/** b's 32-bit words from its start, unsigned, in host byte order. */
+export function uint32Words(b: Uint8Array): Uint32Array {
+  const a = aligned4(b);
+  return new Uint32Array(a.buffer, a.byteOffset, a.length >>> 2);
+}
+
+/** b's 32-bit words from its start, signed, in host byte order. */
+export function int32Words(b: Uint8Array): Int32Array {
+  const a = aligned4(b);
+  return new Int32Array(a.buffer, a.byteOffset, a.length >>> 2);
+}
+
+/** A 32-bit word with its bytes reversed (signed, as the Int32Array view gives it). */
+export function bswap32(x: number): number {
+  return ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
 }
 
 export function latin1(b: Uint8Array): string {

@@ -49,6 +49,7 @@
 // entry against each.
 
 import { Buffer } from 'node:buffer';
+import { bswap32, HOST_LITTLE_ENDIAN, int32Words } from './bytes.js';
 
 export interface ImageBase {
   /** Virtual address of image[0]. */
@@ -100,18 +101,6 @@ function vote(t: Tally, base: bigint, entry: number): void {
   if (w.length < 4096) w.push(entry);
 }
 
-/** 32-bit words of `b` (from its start), copied only when `b` is unaligned. */
-function wordsOf(b: Uint8Array): Int32Array {
-  const a = b.byteOffset % 4 === 0 ? b : new Uint8Array(b);
-  return new Int32Array(a.buffer, a.byteOffset, a.length >>> 2);
-}
-
-const hostLE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-function bswap32(x: number): number {
-  return ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
-}
-
 /** The printable NUL-terminated string at o, or undefined. */
 function nameAt(b: Uint8Array, o: number): string | undefined {
   let s = '';
@@ -159,8 +148,8 @@ function flood(words: number, test: (i: number) => boolean): void {
 
 function scanPrel32(b: Uint8Array, addrOf: Map<string, bigint>, le: boolean): Tally {
   const t = newTally();
-  const words = wordsOf(b);
-  const swap = le !== hostLE;
+  const words = int32Words(b);
+  const swap = le !== HOST_LITTLE_ENDIAN;
   const len = b.length;
   const last = words.length - 2; // the name field must be in the image
   flood(words.length, (i) => {
@@ -223,7 +212,7 @@ function findPairs(b: Uint8Array, symbols: Symbols, ws: 4 | 8, le: boolean): Pai
     if (a >= 0n && a < top) all[k] = a;
   }
   const halves = new Uint32Array(all.buffer);
-  const [L, H] = hostLE ? [0, 1] : [1, 0];
+  const [L, H] = HOST_LITTLE_ENDIAN ? [0, 1] : [1, 0];
   const hiOf = (k: number): number => halves[2 * k + H];
   const keep: number[] = [];
   for (let k = 0; k < symbols.length; k++) {
@@ -259,8 +248,8 @@ function findPairs(b: Uint8Array, symbols: Symbols, ws: 4 | 8, le: boolean): Pai
   // With 64-bit addresses spread over several 4 GiB windows the range test is moot.
   if (his.size > 1) { min = 0; max = 0xffffffff; }
 
-  const words = wordsOf(b);
-  const swap = le !== hostLE;
+  const words = int32Words(b);
+  const swap = le !== HOST_LITTLE_ENDIAN;
   const step = ws / 4;
   const loFirst = ws === 4 || le; // where the low half of a 64-bit word is
   const last = words.length - 2 * step;

@@ -45,6 +45,7 @@
 // ELF file's .rodata and of raw Images).
 
 import { KzError } from '../errors.js';
+import { ByteView, hex, uint32Words } from './bytes.js';
 export interface KallsymsSymbol { name: string; type: string; address: bigint }
 export interface KallsymsHints { wordSize: 4 | 8; littleEndian: boolean }
 export interface KallsymsResult {
@@ -69,35 +70,6 @@ const MAX_ENTRY = 514;
 /** Bytes of names between two markers: 256 entries of 2..MAX_ENTRY bytes. */
 const MIN_MARKER_STEP = 256 * 2;
 const MAX_MARKER_STEP = 256 * MAX_ENTRY;
-
-const hex = (n: number | bigint): string => '0x' + n.toString(16);
-
-class Bytes {
-  constructor(readonly b: Uint8Array, readonly le: boolean, readonly word: 4 | 8) {}
-  get length(): number { return this.b.length; }
-  /** -1 when out of range. */
-  u16(o: number): number {
-    const b = this.b;
-    if (o < 0 || o + 2 > b.length) return -1;
-    return this.le ? b[o] | (b[o + 1] << 8) : (b[o] << 8) | b[o + 1];
-  }
-  /** -1 when out of range. */
-  u32(o: number): number {
-    const b = this.b;
-    if (o < 0 || o + 4 > b.length) return -1;
-    return this.le
-      ? (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0
-      : ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
-  }
-  /** Unsigned word as bigint; undefined when out of range. */
-  wordAt(o: number): bigint | undefined {
-    if (o < 0 || o + this.word > this.b.length) return undefined;
-    if (this.word === 4) return BigInt(this.u32(o));
-    const lo = BigInt(this.u32(this.le ? o : o + 4));
-    const hi = BigInt(this.u32(this.le ? o + 4 : o));
-    return (hi << 32n) | lo;
-  }
-}
 
 interface TokenTables {
   tokenTable: number;
@@ -151,20 +123,19 @@ function filterBE(words: Uint32Array, from: number, to: number, cand: Int32Array
   return c;
 }
 
-function findTokenTables(r: Bytes): TokenTables[] {
-  const b = r.b;
+function findTokenTables(r: ByteView): TokenTables[] {
+  const b = r.bytes;
   const out: TokenTables[] = [];
   const idx = new Int32Array(256);
   // token_index is word-aligned (relative to the image start, as it is in
   // vmlinux and in raw Images): test every 4th offset. A cheap first pass
   // over a 32-bit view collects offsets where index[0] == 0 and
   // 1 <= index[1] <= MAX_TOKEN; the full 256-entry check runs on those.
-  const aligned = b.byteOffset % 4 === 0 ? b : new Uint8Array(b);
-  const words = new Uint32Array(aligned.buffer, aligned.byteOffset, b.length >>> 2);
+  const words = uint32Words(b);
   const last = Math.floor((b.length - 512) / 4); // last word index with 512 bytes after it
   const cand = new Int32Array(1 << 16);
   const CHUNK = 1 << 18;
-  const filter = r.le ? filterLE : filterBE;
+  const filter = r.littleEndian ? filterLE : filterBE;
   for (let from = 0; from <= last; from += CHUNK) {
     const to = Math.min(last + 1, from + CHUNK);
     let c = filter(words, from, to, cand);
@@ -181,16 +152,16 @@ function findTokenTables(r: Bytes): TokenTables[] {
   return out;
 
   function tryMatch(p: number): void {
-    const found = matchTokenTable(r, p, idx, r.word);
+    const found = matchTokenTable(r, p, idx, r.wordSize);
     if (found) out.push(found);
   }
 }
 
 /** 256 u16 at p: 0, then increasing by 1..MAX_TOKEN each. Fills idx. */
-function checkIndex(r: Bytes, p: number, idx: Int32Array): boolean {
-  const b = r.b;
+function checkIndex(r: ByteView, p: number, idx: Int32Array): boolean {
+  const b = r.bytes;
   if (p < 0 || p + 512 > b.length) return false;
-  const le = r.le;
+  const le = r.littleEndian;
   if (b[p] !== 0 || b[p + 1] !== 0) return false;
   let prev = 0;
   idx[0] = 0;
@@ -205,8 +176,8 @@ function checkIndex(r: Bytes, p: number, idx: Int32Array): boolean {
   return true;
 }
 
-function matchTokenTable(r: Bytes, p: number, idx: Int32Array, algn: number): TokenTables | undefined {
-  const b = r.b;
+function matchTokenTable(r: ByteView, p: number, idx: Int32Array, algn: number): TokenTables | undefined {
+  const b = r.bytes;
   const last = idx[255];
   // The table is [tokens..., last token, NUL][pad < algn] then token_index at p.
   for (let t = p - last - 1; t >= 0 && t >= p - last - 1 - MAX_TOKEN - algn; t--) {
@@ -260,12 +231,12 @@ class Aligner {
 }
 
 /** Read and check ceil(n/256) markers at off; undefined when implausible. */
-function readMarkers(r: Bytes, off: number, count: number): number[] | undefined {
+function readMarkers(r: ByteView, off: number, count: number): number[] | undefined {
   if (off < 0 || off + 4 * count > r.length) return undefined;
-  if (r.u32(off) !== 0) return undefined;
+  if (r.u32At(off) !== 0) return undefined;
   const m: number[] = [0];
   for (let i = 1; i < count; i++) {
-    const v = r.u32(off + 4 * i);
+    const v = r.u32At(off + 4 * i);
     const d = v - m[i - 1];
     if (d < MIN_MARKER_STEP || d > MAX_MARKER_STEP) return undefined;
     m.push(v);
@@ -274,14 +245,14 @@ function readMarkers(r: Bytes, off: number, count: number): number[] | undefined
 }
 
 /** Markers ending right before `end` (modulo alignment): walk backwards to markers[0] == 0. */
-function markersBefore(r: Bytes, al: Aligner, end: number): { off: number; values: number[] } | undefined {
+function markersBefore(r: ByteView, al: Aligner, end: number): { off: number; values: number[] } | undefined {
   for (const tail of al.algn === 8 ? [end, end - 4] : [end]) {
-    if (tail !== end && r.u32(tail) !== 0) continue; // the pad must be zero
+    if (tail !== end && r.u32At(tail) !== 0) continue; // the pad must be zero
     const vals: number[] = [];
     let o = tail - 4;
     let prev = -1;
     while (o >= 0) {
-      const v = r.u32(o);
+      const v = r.u32At(o);
       if (prev >= 0) {
         const d = prev - v;
         if (d < MIN_MARKER_STEP || d > MAX_MARKER_STEP) break;
@@ -336,7 +307,7 @@ function markersAgree(b: Uint8Array, names: number, markers: number[], limit: nu
  * the value stored in num_syms is not consulted (to diagnose a bad one).
  */
 function findNames(
-  r: Bytes, al: Aligner, markersOff: number, markers: number[], n: number | undefined,
+  r: ByteView, al: Aligner, markersOff: number, markers: number[], n: number | undefined,
   ignoreNumSyms = false,
 ): { names: number; n: number } | undefined {
   const M = markers.length;
@@ -344,16 +315,16 @@ function findNames(
   const lo = 256 * (M - 1) + 1;
   const hi = 256 * M;
   if (n !== undefined && (n < lo || n > hi)) return undefined;
-  const b = r.b;
+  const b = r.bytes;
   const algn = al.algn;
   const startMax = al.down(markersOff - last - 2);
   const startMin = Math.max(ignoreNumSyms ? 0 : algn, markersOff - last - 256 * MAX_ENTRY - algn);
   for (let N = startMax; N >= startMin; N -= algn) {
     let count = n === undefined ? undefined : n - 256 * (M - 1);
     if (!ignoreNumSyms) {
-      const v = r.u32(N - algn);
+      const v = r.u32At(N - algn);
       if (n !== undefined ? v !== n : v < lo || v > hi) continue;
-      if (algn === 8 && r.u32(N - 4) !== 0) continue;
+      if (algn === 8 && r.u32At(N - 4) !== 0) continue;
       count = v - 256 * (M - 1);
     }
     // Walk the last block: it must end exactly where markers begin (modulo
@@ -373,13 +344,13 @@ function findNames(
   return undefined;
 }
 
-function badNumSyms(r: Bytes, al: Aligner, names: number, n: number): string {
+function badNumSyms(r: ByteView, al: Aligner, names: number, n: number): string {
   const at = names - al.algn;
-  return `kallsyms_num_syms at ${hex(at)} reads ${r.u32(at)}, but kallsyms_names/kallsyms_markers ` +
+  return `kallsyms_num_syms at ${hex(at)} reads ${r.u32At(at)}, but kallsyms_names/kallsyms_markers ` +
     `before kallsyms_token_table hold ${n} symbols`;
 }
 
-function locateNoSeqs(r: Bytes, al: Aligner, tt: TokenTables): NameTables | string {
+function locateNoSeqs(r: ByteView, al: Aligner, tt: TokenTables): NameTables | string {
   const mk = markersBefore(r, al, tt.tokenTable);
   if (!mk) return `no kallsyms_markers table right before kallsyms_token_table at ${hex(tt.tokenTable)}`;
   const found = findNames(r, al, mk.off, mk.values, undefined);
@@ -401,7 +372,7 @@ function locateNoSeqs(r: Bytes, al: Aligner, tt: TokenTables): NameTables | stri
  * (for diagnosis): neither is required; a description of what is wrong is
  * returned instead.
  */
-function locateSeqsBetween(r: Bytes, al: Aligner, tt: TokenTables, width: 3 | 4, strict: boolean): NameTables | string | undefined {
+function locateSeqsBetween(r: ByteView, al: Aligner, tt: TokenTables, width: 3 | 4, strict: boolean): NameTables | string | undefined {
   const T = tt.tokenTable;
   const maxN = Math.floor(T / (width + 2));
   for (let n = 1; n <= maxN; n++) {
@@ -410,15 +381,15 @@ function locateSeqsBetween(r: Bytes, al: Aligner, tt: TokenTables, width: 3 | 4,
     const M = (n + 255) >>> 8;
     const mo = al.down(q - 4 * M);
     if (mo < 0) break;
-    if (r.u32(mo) !== 0) continue;
+    if (r.u32At(mo) !== 0) continue;
     if (M > 1) {
-      const m1 = r.u32(mo + 4);
+      const m1 = r.u32At(mo + 4);
       if (m1 < MIN_MARKER_STEP || m1 > MAX_MARKER_STEP) continue;
     }
     // Padding between markers and seqs, and between seqs and token_table, is zero.
     let pad = true;
-    for (let o = mo + 4 * M; o < q && pad; o++) if (r.b[o] !== 0) pad = false;
-    for (let o = q + width * n; o < T && pad; o++) if (r.b[o] !== 0) pad = false;
+    for (let o = mo + 4 * M; o < q && pad; o++) if (r.bytes[o] !== 0) pad = false;
+    for (let o = q + width * n; o < T && pad; o++) if (r.bytes[o] !== 0) pad = false;
     if (!pad) continue;
     const markers = readMarkers(r, mo, M);
     if (!markers) continue;
@@ -433,7 +404,7 @@ function locateSeqsBetween(r: Bytes, al: Aligner, tt: TokenTables, width: 3 | 4,
     }
     const found = findNames(r, al, mo, markers, n, true);
     if (!found) continue;
-    if (r.u32(found.names - al.algn) !== n) return badNumSyms(r, al, found.names, n);
+    if (r.u32At(found.names - al.algn) !== n) return badNumSyms(r, al, found.names, n);
     if (!checkSeqs(r, q, width, n)) {
       return `kallsyms_seqs_of_names at ${hex(q)} is not a permutation of the ${n} symbols`;
     }
@@ -441,15 +412,15 @@ function locateSeqsBetween(r: Bytes, al: Aligner, tt: TokenTables, width: 3 | 4,
   return undefined;
 }
 
-function readSeq(r: Bytes, off: number, width: 3 | 4, i: number): number {
-  if (width === 4) return r.u32(off + 4 * i);
+function readSeq(r: ByteView, off: number, width: 3 | 4, i: number): number {
+  if (width === 4) return r.u32At(off + 4 * i);
   const o = off + 3 * i;
   if (o + 3 > r.length) return -1;
-  return (r.b[o] << 16) | (r.b[o + 1] << 8) | r.b[o + 2];
+  return (r.bytes[o] << 16) | (r.bytes[o + 1] << 8) | r.bytes[o + 2];
 }
 
 /** seqs_of_names must be a permutation of 0..n-1. */
-function checkSeqs(r: Bytes, off: number, width: 3 | 4, n: number): boolean {
+function checkSeqs(r: ByteView, off: number, width: 3 | 4, n: number): boolean {
   if (off < 0 || off + width * n > r.length) return false;
   const seen = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
@@ -463,8 +434,8 @@ function checkSeqs(r: Bytes, off: number, width: 3 | 4, n: number): boolean {
 // ---------------------------------------------------------------------------
 // Step 3: names
 
-function decodeNames(r: Bytes, tt: TokenTables, nt: NameTables): string[] {
-  const b = r.b;
+function decodeNames(r: ByteView, tt: TokenTables, nt: NameTables): string[] {
+  const b = r.bytes;
   const limit = nt.markers;
   const out: string[] = new Array(nt.n);
   // Token bytes, to expand names into a scratch buffer and make one string each.
@@ -519,18 +490,18 @@ interface AddrChoice {
 
 const MIN_SORTED = 0.98;
 
-function tryAbsolute(r: Bytes, off: number, n: number): AddrChoice | undefined {
-  const w = r.word;
+function tryAbsolute(r: ByteView, off: number, n: number): AddrChoice | undefined {
+  const w = r.wordSize;
   if (off < 0 || off + w * n > r.length) return undefined;
   // Compare as (hi, lo) 32-bit halves: exact, no bigint per symbol.
-  const hiOff = w === 4 ? -1 : r.le ? 4 : 0;
-  const loOff = w === 4 ? 0 : r.le ? 0 : 4;
+  const hiOff = w === 4 ? -1 : r.littleEndian ? 4 : 0;
+  const loOff = w === 4 ? 0 : r.littleEndian ? 0 : 4;
   let ok = 0;
   let pHi = -1, pLo = -1, allSame = true;
   for (let i = 0; i < n; i++) {
     const o = off + w * i;
-    const hi = hiOff < 0 ? 0 : r.u32(o + hiOff);
-    const lo = r.u32(o + loOff);
+    const hi = hiOff < 0 ? 0 : r.u32At(o + hiOff);
+    const lo = r.u32At(o + loOff);
     if (i > 0) {
       if (hi > pHi || (hi === pHi && lo >= pLo)) ok++;
       if (hi !== pHi || lo !== pLo) allSame = false;
@@ -544,15 +515,15 @@ function tryAbsolute(r: Bytes, off: number, n: number): AddrChoice | undefined {
 }
 
 /** Decode kallsyms_offsets at off with kallsyms_relative_base at baseOff. */
-function tryRelative(r: Bytes, off: number, baseOff: number, n: number, arm64Fixup: boolean): AddrChoice | undefined {
+function tryRelative(r: ByteView, off: number, baseOff: number, n: number, arm64Fixup: boolean): AddrChoice | undefined {
   if (off < 0 || off + 4 * n > r.length || n < 1) return undefined;
   let base = r.wordAt(baseOff);
   if (base === undefined) return undefined;
-  const maxAddr = (1n << BigInt(8 * r.word)) - 1n;
+  const maxAddr = (1n << BigInt(8 * r.wordSize)) - 1n;
   const offs = new Uint32Array(n);
   let maxOff = 0;
   for (let i = 0; i < n; i++) {
-    const v = r.u32(off + 4 * i);
+    const v = r.u32At(off + 4 * i);
     offs[i] = v;
     if (v > maxOff) maxOff = v;
   }
@@ -568,7 +539,7 @@ function tryRelative(r: Bytes, off: number, baseOff: number, n: number, arm64Fix
     if (base === 0n) note = ' (relative_base reads 0: addresses are offsets from an unknown base)';
     return true;
   };
-  const end = baseOff + r.word;
+  const end = baseOff + r.wordSize;
   let best: AddrChoice | undefined;
   // Plain: base + (u32)off; the first symbol is the base itself.
   if (offs[0] === 0) {
@@ -620,15 +591,15 @@ function tryRelative(r: Bytes, off: number, baseOff: number, n: number, arm64Fix
  * B is the one for which the targets of the other entries are also zero
  * words in the file (they are all unapplied).
  */
-function relaAddend(r: Bytes, baseOff: number): bigint | undefined {
-  if (r.word !== 8 || !r.le) return undefined;
-  const b = r.b;
+function relaAddend(r: ByteView, baseOff: number): bigint | undefined {
+  if (r.wordSize !== 8 || !r.littleEndian) return undefined;
+  const b = r.bytes;
   const len = BigInt(b.length);
   const entries: number[] = [];
   for (let o = 0; o + 24 <= b.length; o += 8) {
     // r_info == R_AARCH64_RELATIVE (1027), symbol 0
     if (b[o + 8] !== 0x03 || b[o + 9] !== 0x04) continue;
-    if (r.u32(o + 8) !== 0x403 || r.u32(o + 12) !== 0) continue;
+    if (r.u32At(o + 8) !== 0x403 || r.u32At(o + 12) !== 0) continue;
     entries.push(o);
   }
   if (entries.length === 0) return undefined;
@@ -638,7 +609,7 @@ function relaAddend(r: Bytes, baseOff: number): bigint | undefined {
   const answers = new Set<bigint>();
   const bo = BigInt(baseOff);
   for (const o of entries) {
-    if (((r.u32(o) - baseOff) & 0xfff) !== 0) continue; // r_offset - baseOff is not page-aligned
+    if (((r.u32At(o) - baseOff) & 0xfff) !== 0) continue; // r_offset - baseOff is not page-aligned
     const rOff = r.wordAt(o)!;
     const imgBase = rOff - bo;
     if (imgBase < 0n || (imgBase & 0xfffn) !== 0n) continue;
@@ -657,15 +628,15 @@ function relaAddend(r: Bytes, baseOff: number): bigint | undefined {
 
 // ---------------------------------------------------------------------------
 
-function checkedLength(n: number, r: Bytes, what: string): void {
+function checkedLength(n: number, r: ByteView, what: string): void {
   if (!Number.isInteger(n) || n <= 0 || n > r.length) {
     throw new KallsymsError(`${what} is ${n}, impossible for a ${r.length}-byte image`);
   }
 }
 
-function locate(r: Bytes, tt: TokenTables): KallsymsResult {
-  const al = new Aligner(r.word, tt.phase);
-  const isArm64 = r.word === 8 && r.le;
+function locate(r: ByteView, tt: TokenTables): KallsymsResult {
+  const al = new Aligner(r.wordSize, tt.phase);
+  const isArm64 = r.wordSize === 8 && r.littleEndian;
 
   let nt: NameTables | undefined;
   let era: string;
@@ -691,7 +662,7 @@ function locate(r: Bytes, tt: TokenTables): KallsymsResult {
   checkedLength(n, r, 'kallsyms_num_syms');
   const names = decodeNames(r, tt, nt);
 
-  const w = r.word;
+  const w = r.wordSize;
   let addr: AddrChoice | undefined;
   let seqs: { off: number; width: 3 | 4 } | undefined = nt.seqs;
   const afterIndex = al.up(tt.tokenIndex + 512);
@@ -749,7 +720,7 @@ export function readKallsyms(image: Uint8Array, hints: KallsymsHints): KallsymsR
   if (hints.wordSize !== 4 && hints.wordSize !== 8) {
     throw new KallsymsError(`word size must be 4 or 8, not ${String(hints.wordSize)}`);
   }
-  const r = new Bytes(image, hints.littleEndian, hints.wordSize);
+  const r = new ByteView(image, hints.littleEndian, hints.wordSize);
   const anchors = findTokenTables(r);
   if (anchors.length === 0) return null;
   // Each anchor is a full 256-entry token table; more than a few is not a kernel.
