@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { KzError } from '../src/errors.js';
-import { formatTraceList, MAX_TRACE_LINE, readTraceChunks, readTraceFile, TraceError } from '../src/partition/traces.js';
+import { formatTraceList, MAX_STACK_FRAMES, MAX_TRACE_LINE, readTraceChunks, readTraceFile, TraceError } from '../src/partition/traces.js';
 import { TRACE_FORMATS, type Trace, type TraceFormat } from '../src/partition/types.js';
 import { bin, oneLineError } from './cli-helpers.js';
 import { coldKernel } from './fixtures/cold-kernel.js';
@@ -202,6 +202,17 @@ describe('trace files, hostile', () => {
     const big = join(dir, 'no-newline.txt');
     writeFileSync(big, Buffer.alloc(64 << 20, 0x61));
     assert.deepEqual(outcome(() => readTraceFile(big)), { error: `${big}:1: line is longer than ${MAX_TRACE_LINE} characters: not a text trace` });
+  });
+
+  it('a stack deeper than MAX_STACK_FRAMES ends the read instead of growing without bound', () => {
+    const path = join(dir, 'deep-stack.txt');
+    const frames = ' => schedule+0x1/0x20\n'.repeat(MAX_STACK_FRAMES + 1);
+    writeFileSync(path, `# tracer: function\n          sh-1     [000] .....  1.000000: schedule <-do_idle\n${frames}`);
+    assert.deepEqual(outcome(() => readTraceFile(path)), { error: `${path}:${MAX_STACK_FRAMES + 3}: a stack of more than ${MAX_STACK_FRAMES} frames: not a trace of one kernel` });
+    // The deepest stack allowed is read.
+    writeFileSync(path, `# tracer: function\n          sh-1     [000] .....  1.000000: schedule <-do_idle\n${frames.slice(frames.indexOf('\n') + 1)}`);
+    const t = readTraceFile(path);
+    assert.equal(t.events, MAX_STACK_FRAMES + 1);
   });
 
   it('a huge file name is an excerpt in the message', () => {

@@ -13,7 +13,7 @@ export { ftraceBodyStart } from './traces/ftrace-function.js';
 export { graphLine } from './traces/function-graph.js';
 export { formatTraceList } from './traces/list.js';
 export { mergeTraces } from './traces/merge.js';
-export { MAX_TRACE_ENTRIES, MAX_TRACE_LINE, parseTrace, TraceParser } from './traces/parse.js';
+export { MAX_STACK_FRAMES, MAX_TRACE_CHARS, MAX_TRACE_ENTRIES, MAX_TRACE_LINE, parseTrace, TraceParser } from './traces/parse.js';
 export { perfFrame } from './traces/perf-script.js';
 export { moduleOf, parseKernelSymbol } from './traces/symbol.js';
 export { MAX_TRACE_FILE, readTraceChunks, readTraceFile } from './traces/stream.js';

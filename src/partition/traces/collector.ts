@@ -8,6 +8,10 @@ export class Collector {
   readonly entries: TraceEntry[] = [];
   private readonly byName = new Map<string, TraceEntry>();
   private readonly byAddr = new Map<string, TraceEntry>();
+  /** Characters of the names and address keys held: with entries.length, what the trace costs in memory. */
+  chars = 0;
+  /** Stack frames read but not added yet (a stack is added when it ends). */
+  pendingFrames = 0;
 
   add(name: string | null, hex: string | null, count: number): void {
     let e: TraceEntry | undefined;
@@ -18,13 +22,18 @@ export class Collector {
         e = { name, address: BigInt('0x' + key), count: 0, first: this.entries.length };
         this.byAddr.set(key, e);
         this.entries.push(e);
-      } else if (e.name === null && name !== null) e.name = name;
+        this.chars += key.length + (name?.length ?? 0);
+      } else if (e.name === null && name !== null) {
+        e.name = name;
+        this.chars += name.length;
+      }
     } else if (name !== null) {
       e = this.byName.get(name);
       if (e === undefined) {
         e = { name, address: null, count: 0, first: this.entries.length };
         this.byName.set(name, e);
         this.entries.push(e);
+        this.chars += name.length;
       }
     } else return;
     e.count += count;
@@ -40,10 +49,11 @@ export class ChainBuffer {
   private syms: Sym[] = [];
   constructor(private readonly collector: Collector) {}
   push(s: Sym): void {
-    this.syms.push(s);
+    this.collector.pendingFrames = this.syms.push(s);
   }
   flush(): void {
     for (let i = this.syms.length - 1; i >= 0; i--) this.collector.add(this.syms[i]!.name, this.syms[i]!.hex, 1);
     this.syms = [];
+    this.collector.pendingFrames = 0;
   }
 }

@@ -27,6 +27,12 @@ export const MAX_TRACE_LINE = 1 << 20;
  */
 export const MAX_TRACE_ENTRIES = 1 << 22;
 
+/** Most characters of distinct names and addresses in one trace (10^5 real names are a few Mi); bounds what long names cost. */
+export const MAX_TRACE_CHARS = 1 << 28;
+
+/** Deepest stack (func_stack_trace, perf callchain) held before it is added: a kernel stack has at most a few thousand frames. */
+export const MAX_STACK_FRAMES = 1 << 16;
+
 function makeReader(format: TraceFormat, state: State): Reader {
   switch (format) {
     case 'ftrace-function':
@@ -66,15 +72,23 @@ export class TraceParser {
     }
   }
 
+  /** Refuse a trace that would hold more than one kernel's worth of entries, names or stack frames. */
+  private checkBounds(no: number): void {
+    const c = this.state.collector;
+    let why: string | null = null;
+    if (c.entries.length > MAX_TRACE_ENTRIES) why = `more than ${MAX_TRACE_ENTRIES} distinct functions and addresses`;
+    else if (c.chars > MAX_TRACE_CHARS) why = `its distinct names and addresses are more than ${MAX_TRACE_CHARS} characters`;
+    else if (c.pendingFrames > MAX_STACK_FRAMES) why = `a stack of more than ${MAX_STACK_FRAMES} frames`;
+    if (why !== null) throw new TraceError(`${why}: not a trace of one kernel`, this.file, no);
+  }
+
   /** One line, without its newline. */
   line(text: string): void {
     this.checkLength(text.length);
     const no = ++this.no;
     if (text.length > 0 && text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
     const kind = this.reader.line(text, no);
-    if (this.state.collector.entries.length > MAX_TRACE_ENTRIES) {
-      throw new TraceError(`more than ${MAX_TRACE_ENTRIES} distinct functions and addresses: not a trace of one kernel`, this.file, no);
-    }
+    this.checkBounds(no);
     if (kind === 'event' || kind === 'structure') return;
     if (kind === 'bad' && (this.reader.strict || this.state.events === 0)) {
       throw new TraceError(`not ${LABEL[this.format]}: ${excerpt(text.trim())}: ${this.reader.reason}`, this.file, no);
