@@ -22,40 +22,42 @@ const char* BzMsg(int rc) {
 const unsigned kChunk = 1u << 30;
 const unsigned kOutWindow = 1u << 20;
 
-// bzip2Compress(input, blockSize100k, workFactor) -> Buffer
-Napi::Value Compress(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Bytes in = InBytes(info, 0);
-  int block = (int)IntArg(info, 1, 1, 9);
-  int work = (int)IntArg(info, 2, 0, 250);
-  bz_stream s;
-  std::memset(&s, 0, sizeof s);
-  int rc = BZ2_bzCompressInit(&s, block, 0, work);
-  if (rc != BZ_OK) throw CodecErr(env, std::string("bzip2 init: ") + BzMsg(rc));
-  size_t bound = in.size + in.size / 100 + 1024;
-  GrowBuf out(bound, bound * 2 + (1u << 20));
-  if (!out.ok()) { BZ2_bzCompressEnd(&s); throw CodecErr(env, "out of memory"); }
-  size_t inPos = 0;
-  for (;;) {
-    size_t left = in.size - inPos;
-    unsigned chunk = left > kChunk ? kChunk : (unsigned)left;
-    s.next_in = (char*)(in.data + inPos);
-    s.avail_in = chunk;
-    if (out.len == out.cap() && !out.grow()) { BZ2_bzCompressEnd(&s); throw CodecErr(env, "bzip2 output over bound"); }
-    size_t room = out.cap() - out.len;
-    s.next_out = (char*)(out.data() + out.len);
-    s.avail_out = room > kChunk ? kChunk : (unsigned)room;
-    unsigned before = s.avail_out;
-    int action = (left == chunk) ? BZ_FINISH : BZ_RUN;
-    rc = BZ2_bzCompress(&s, action);
-    out.len += before - s.avail_out;
-    inPos += chunk - s.avail_in;
-    if (rc == BZ_STREAM_END) break;
-    if (rc != BZ_RUN_OK && rc != BZ_FINISH_OK) { BZ2_bzCompressEnd(&s); throw CodecErr(env, std::string("bzip2: ") + BzMsg(rc)); }
+// bzip2Compress(input, blockSize100k, workFactor)
+struct Encoder {
+  struct Options {
+    int block, work;
+  };
+  static Options Read(const Napi::CallbackInfo& info, size_t i) {
+    return Options{(int)IntArg(info, i, 1, 9), (int)IntArg(info, i + 1, 0, 250)};
   }
-  BZ2_bzCompressEnd(&s);
-  return out.release(env);
-}
+  static void Encode(Napi::Env env, Bytes in, const Options& o, GrowBuf& out) {
+    bz_stream s;
+    std::memset(&s, 0, sizeof s);
+    int rc = BZ2_bzCompressInit(&s, o.block, 0, o.work);
+    if (rc != BZ_OK) throw CodecErr(env, std::string("bzip2 init: ") + BzMsg(rc));
+    size_t bound = in.size + in.size / 100 + 1024;
+    if (!out.reset(bound, bound * 2 + (1u << 20))) { BZ2_bzCompressEnd(&s); throw CodecErr(env, "out of memory"); }
+    size_t inPos = 0;
+    for (;;) {
+      size_t left = in.size - inPos;
+      unsigned chunk = left > kChunk ? kChunk : (unsigned)left;
+      s.next_in = (char*)(in.data + inPos);
+      s.avail_in = chunk;
+      if (out.len == out.cap() && !out.grow()) { BZ2_bzCompressEnd(&s); throw CodecErr(env, "bzip2 output over bound"); }
+      size_t room = out.cap() - out.len;
+      s.next_out = (char*)(out.data() + out.len);
+      s.avail_out = room > kChunk ? kChunk : (unsigned)room;
+      unsigned before = s.avail_out;
+      int action = (left == chunk) ? BZ_FINISH : BZ_RUN;
+      rc = BZ2_bzCompress(&s, action);
+      out.len += before - s.avail_out;
+      inPos += chunk - s.avail_in;
+      if (rc == BZ_STREAM_END) break;
+      if (rc != BZ_RUN_OK && rc != BZ_FINISH_OK) { BZ2_bzCompressEnd(&s); throw CodecErr(env, std::string("bzip2: ") + BzMsg(rc)); }
+    }
+    BZ2_bzCompressEnd(&s);
+  }
+};
 
 size_t DecodeOne(Napi::Env env, Bytes in, uint8_t* fixed, size_t fixedSize, GrowBuf* gb, size_t* produced) {
   bz_stream s;
@@ -108,39 +110,27 @@ size_t DecodeOne(Napi::Env env, Bytes in, uint8_t* fixed, size_t fixedSize, Grow
   return inPos;
 }
 
-Napi::Value DecompressInto(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Bytes in = InBytes(info, 0);
-  MutBytes out = OutBytes(info, 1);
-  size_t produced = 0;
-  size_t consumed = DecodeOne(env, in, out.data, out.size, nullptr, &produced);
-  Napi::Array a = Napi::Array::New(env, 2);
-  a.Set(uint32_t(0), Napi::Number::New(env, (double)produced));
-  a.Set(uint32_t(1), Napi::Number::New(env, (double)consumed));
-  return a;
-}
-
-Napi::Value DecodeStream(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Bytes in = InBytes(info, 0);
-  size_t maxOut = (size_t)IntArg(info, 1, 0, (int64_t)1 << 46);
-  // Reject non-bzip2 quickly: "BZh1".."BZh9".
-  if (in.size < 4 || in.data[0] != 'B' || in.data[1] != 'Z' || in.data[2] != 'h' || in.data[3] < '1' || in.data[3] > '9')
-    throw CodecErr(env, "bzip2: not a bzip2 stream (bad magic)");
-  size_t guess = in.size * 4;
-  GrowBuf gb(guess < (1u << 20) ? guess : (1u << 20), maxOut);
-  if (!gb.ok()) throw CodecErr(env, "out of memory");
-  size_t produced = 0;
-  size_t consumed = DecodeOne(env, in, nullptr, 0, &gb, &produced);
-  return DecodeResult(env, gb.release(env), consumed);
-}
+struct Decoder {
+  struct Options {};
+  static Options ReadInto(const Napi::CallbackInfo&, size_t) { return {}; }
+  static Options ReadStream(const Napi::CallbackInfo&, size_t) { return {}; }
+  static size_t StreamStart(Napi::Env env, Bytes in, const Options&, size_t) {
+    // Reject non-bzip2 quickly: "BZh1".."BZh9".
+    if (in.size < 4 || in.data[0] != 'B' || in.data[1] != 'Z' || in.data[2] != 'h' || in.data[3] < '1' || in.data[3] > '9')
+      throw CodecErr(env, "bzip2: not a bzip2 stream (bad magic)");
+    return FirstGuess(in, 4);
+  }
+  static size_t Decode(Napi::Env env, Bytes in, const Options&, uint8_t* fixed, size_t fixedSize, GrowBuf* gb,
+                       size_t* produced) {
+    return DecodeOne(env, in, fixed, fixedSize, gb, produced);
+  }
+};
 
 }  // namespace
 
 void InitBzip2(Napi::Env env, Napi::Object exports) {
-  exports.Set("bzip2Compress", Napi::Function::New(env, Compress));
-  exports.Set("bzip2DecompressInto", Napi::Function::New(env, DecompressInto));
-  exports.Set("bzip2DecodeStream", Napi::Function::New(env, DecodeStream));
+  ExportEncoder<Encoder>(env, exports, "bzip2Compress");
+  ExportDecoder<Decoder>(env, exports, "bzip2");
   exports.Set("bzip2Version", Napi::String::New(env, BZ2_bzlibVersion()));
 }
 

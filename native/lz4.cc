@@ -19,92 +19,97 @@ inline uint32_t GetLE32(const uint8_t* p) {
   return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
-// lz4CompressLegacy(input, level) -> Buffer
+// lz4CompressLegacy(input, level)
 // Mirrors lz4io's legacy writer: 8 MiB blocks, each compressed on its own;
 // level < 3 uses LZ4_compress_fast (acceleration 1), else LZ4_compress_HC.
-Napi::Value CompressLegacy(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Bytes in = InBytes(info, 0);
-  int level = (int)IntArg(info, 1, 1, LZ4HC_CLEVEL_MAX);
-  size_t nblocks = (in.size + kLegacyBlock - 1) / kLegacyBlock;
-  size_t bound = 4 + nblocks * (4 + (size_t)LZ4_compressBound((int)kLegacyBlock));
-  GrowBuf out(bound, bound);
-  if (!out.ok()) throw CodecErr(env, "out of memory");
-  PutLE32(out.data(), kLegacyMagic);
-  out.len = 4;
-  void* hcState = nullptr;
-  if (level >= 3) {
-    hcState = std::malloc((size_t)LZ4_sizeofStateHC());
-    if (!hcState) throw CodecErr(env, "out of memory");
+struct LegacyEncoder {
+  struct Options {
+    int level;
+  };
+  static Options Read(const Napi::CallbackInfo& info, size_t i) { return Options{(int)IntArg(info, i, 1, LZ4HC_CLEVEL_MAX)}; }
+  static void Encode(Napi::Env env, Bytes in, const Options& o, GrowBuf& out) {
+    size_t nblocks = (in.size + kLegacyBlock - 1) / kLegacyBlock;
+    size_t bound = 4 + nblocks * (4 + (size_t)LZ4_compressBound((int)kLegacyBlock));
+    if (!out.reset(bound, bound)) throw CodecErr(env, "out of memory");
+    PutLE32(out.data(), kLegacyMagic);
+    out.len = 4;
+    void* hcState = nullptr;
+    if (o.level >= 3) {
+      hcState = std::malloc((size_t)LZ4_sizeofStateHC());
+      if (!hcState) throw CodecErr(env, "out of memory");
+    }
+    for (size_t pos = 0; pos < in.size; pos += kLegacyBlock) {
+      int n = (int)((in.size - pos) < kLegacyBlock ? (in.size - pos) : kLegacyBlock);
+      char* dst = (char*)out.data() + out.len + 4;
+      int cap = (int)(out.cap() - out.len - 4);
+      int c = o.level < 3 ? LZ4_compress_fast((const char*)in.data + pos, dst, n, cap, 1)
+                          : LZ4_compress_HC_extStateHC(hcState, (const char*)in.data + pos, dst, n, cap, o.level);
+      if (c <= 0) { std::free(hcState); throw CodecErr(env, "lz4: block compression failed"); }
+      PutLE32(out.data() + out.len, (uint32_t)c);
+      out.len += 4 + (size_t)c;
+    }
+    std::free(hcState);
   }
-  for (size_t pos = 0; pos < in.size; pos += kLegacyBlock) {
-    int n = (int)((in.size - pos) < kLegacyBlock ? (in.size - pos) : kLegacyBlock);
-    char* dst = (char*)out.data() + out.len + 4;
-    int cap = (int)(out.cap() - out.len - 4);
-    int c = level < 3 ? LZ4_compress_fast((const char*)in.data + pos, dst, n, cap, 1)
-                      : LZ4_compress_HC_extStateHC(hcState, (const char*)in.data + pos, dst, n, cap, level);
-    if (c <= 0) { std::free(hcState); throw CodecErr(env, "lz4: block compression failed"); }
-    PutLE32(out.data() + out.len, (uint32_t)c);
-    out.len += 4 + (size_t)c;
-  }
-  std::free(hcState);
-  return out.release(env);
-}
+};
 
 // lz4CompressFrame(input, level, blockSizeId, linked, contentChecksum, blockChecksum, contentSize, favorDecSpeed)
 // Mirrors lz4io's frame writer (autoFlush, one block-sized chunk per update;
 // input smaller than one block goes through LZ4F_compressFrame).
-Napi::Value CompressFrame(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Bytes in = InBytes(info, 0);
-  int level = (int)IntArg(info, 1, -65536, LZ4HC_CLEVEL_MAX);
-  int bsid = (int)IntArg(info, 2, 4, 7);
-  LZ4F_preferences_t prefs;
-  std::memset(&prefs, 0, sizeof prefs);
-  prefs.compressionLevel = level;
-  prefs.autoFlush = 1;
-  prefs.frameInfo.blockSizeID = (LZ4F_blockSizeID_t)bsid;
-  prefs.frameInfo.blockMode = BoolArg(info, 3) ? LZ4F_blockLinked : LZ4F_blockIndependent;
-  prefs.frameInfo.contentChecksumFlag = BoolArg(info, 4) ? LZ4F_contentChecksumEnabled : LZ4F_noContentChecksum;
-  prefs.frameInfo.blockChecksumFlag = BoolArg(info, 5) ? LZ4F_blockChecksumEnabled : LZ4F_noBlockChecksum;
-  bool withSize = BoolArg(info, 6);
-  prefs.favorDecSpeed = BoolArg(info, 7) ? 1 : 0;
-  size_t blockSize = (size_t)1 << (8 + 2 * bsid);  // 4:64K 5:256K 6:1M 7:4M
-
-  if (in.size < blockSize) {
-    if (withSize) prefs.frameInfo.contentSize = in.size;
-    size_t bound = LZ4F_compressFrameBound(in.size, &prefs);
-    GrowBuf out(bound, bound);
-    if (!out.ok()) throw CodecErr(env, "out of memory");
-    size_t r = LZ4F_compressFrame(out.data(), out.cap(), in.data, in.size, &prefs);
-    if (LZ4F_isError(r)) throw CodecErr(env, std::string("lz4 frame: ") + LZ4F_getErrorName(r));
-    out.len = r;
-    return out.release(env);
+struct FrameEncoder {
+  struct Options {
+    LZ4F_preferences_t prefs;
+    bool withSize;
+    size_t blockSize;
+  };
+  static Options Read(const Napi::CallbackInfo& info, size_t i) {
+    Options o;
+    std::memset(&o.prefs, 0, sizeof o.prefs);
+    o.prefs.compressionLevel = (int)IntArg(info, i, -65536, LZ4HC_CLEVEL_MAX);
+    int bsid = (int)IntArg(info, i + 1, 4, 7);
+    o.prefs.autoFlush = 1;
+    o.prefs.frameInfo.blockSizeID = (LZ4F_blockSizeID_t)bsid;
+    o.prefs.frameInfo.blockMode = BoolArg(info, i + 2) ? LZ4F_blockLinked : LZ4F_blockIndependent;
+    o.prefs.frameInfo.contentChecksumFlag = BoolArg(info, i + 3) ? LZ4F_contentChecksumEnabled : LZ4F_noContentChecksum;
+    o.prefs.frameInfo.blockChecksumFlag = BoolArg(info, i + 4) ? LZ4F_blockChecksumEnabled : LZ4F_noBlockChecksum;
+    o.withSize = BoolArg(info, i + 5);
+    o.prefs.favorDecSpeed = BoolArg(info, i + 6) ? 1 : 0;
+    o.blockSize = (size_t)1 << (8 + 2 * bsid);  // 4:64K 5:256K 6:1M 7:4M
+    return o;
   }
-  if (withSize) prefs.frameInfo.contentSize = in.size;
-  LZ4F_cctx* cctx = nullptr;
-  size_t r = LZ4F_createCompressionContext(&cctx, LZ4F_VERSION);
-  if (LZ4F_isError(r)) throw CodecErr(env, std::string("lz4 frame: ") + LZ4F_getErrorName(r));
-  size_t perChunk = LZ4F_compressBound(blockSize, &prefs);
-  size_t nchunks = (in.size + blockSize - 1) / blockSize;
-  size_t bound = LZ4F_HEADER_SIZE_MAX + nchunks * perChunk + 64;
-  GrowBuf out(bound, bound);
-  if (!out.ok()) { LZ4F_freeCompressionContext(cctx); throw CodecErr(env, "out of memory"); }
-  r = LZ4F_compressBegin(cctx, out.data(), out.cap(), &prefs);
-  if (LZ4F_isError(r)) { LZ4F_freeCompressionContext(cctx); throw CodecErr(env, std::string("lz4 frame: ") + LZ4F_getErrorName(r)); }
-  out.len = r;
-  for (size_t pos = 0; pos < in.size; pos += blockSize) {
-    size_t n = in.size - pos < blockSize ? in.size - pos : blockSize;
-    r = LZ4F_compressUpdate(cctx, out.data() + out.len, out.cap() - out.len, in.data + pos, n, nullptr);
+  static void Encode(Napi::Env env, Bytes in, const Options& o, GrowBuf& out) {
+    LZ4F_preferences_t prefs = o.prefs;
+    const size_t blockSize = o.blockSize;
+    if (o.withSize) prefs.frameInfo.contentSize = in.size;
+    if (in.size < blockSize) {
+      size_t bound = LZ4F_compressFrameBound(in.size, &prefs);
+      if (!out.reset(bound, bound)) throw CodecErr(env, "out of memory");
+      size_t r = LZ4F_compressFrame(out.data(), out.cap(), in.data, in.size, &prefs);
+      if (LZ4F_isError(r)) throw CodecErr(env, std::string("lz4 frame: ") + LZ4F_getErrorName(r));
+      out.len = r;
+      return;
+    }
+    LZ4F_cctx* cctx = nullptr;
+    size_t r = LZ4F_createCompressionContext(&cctx, LZ4F_VERSION);
+    if (LZ4F_isError(r)) throw CodecErr(env, std::string("lz4 frame: ") + LZ4F_getErrorName(r));
+    size_t perChunk = LZ4F_compressBound(blockSize, &prefs);
+    size_t nchunks = (in.size + blockSize - 1) / blockSize;
+    size_t bound = LZ4F_HEADER_SIZE_MAX + nchunks * perChunk + 64;
+    if (!out.reset(bound, bound)) { LZ4F_freeCompressionContext(cctx); throw CodecErr(env, "out of memory"); }
+    r = LZ4F_compressBegin(cctx, out.data(), out.cap(), &prefs);
     if (LZ4F_isError(r)) { LZ4F_freeCompressionContext(cctx); throw CodecErr(env, std::string("lz4 frame: ") + LZ4F_getErrorName(r)); }
+    out.len = r;
+    for (size_t pos = 0; pos < in.size; pos += blockSize) {
+      size_t n = in.size - pos < blockSize ? in.size - pos : blockSize;
+      r = LZ4F_compressUpdate(cctx, out.data() + out.len, out.cap() - out.len, in.data + pos, n, nullptr);
+      if (LZ4F_isError(r)) { LZ4F_freeCompressionContext(cctx); throw CodecErr(env, std::string("lz4 frame: ") + LZ4F_getErrorName(r)); }
+      out.len += r;
+    }
+    r = LZ4F_compressEnd(cctx, out.data() + out.len, out.cap() - out.len, nullptr);
+    LZ4F_freeCompressionContext(cctx);
+    if (LZ4F_isError(r)) throw CodecErr(env, std::string("lz4 frame: ") + LZ4F_getErrorName(r));
     out.len += r;
   }
-  r = LZ4F_compressEnd(cctx, out.data() + out.len, out.cap() - out.len, nullptr);
-  LZ4F_freeCompressionContext(cctx);
-  if (LZ4F_isError(r)) throw CodecErr(env, std::string("lz4 frame: ") + LZ4F_getErrorName(r));
-  out.len += r;
-  return out.release(env);
-}
+};
 
 // Legacy decode. strict: every 4-byte size must start a valid block and all
 // input is consumed (decompressInto). Not strict (decodeStream): the frame has
@@ -206,45 +211,33 @@ size_t FrameDecode(Napi::Env env, Bytes in, uint8_t* fixed, size_t fixedSize, Gr
   return pos;
 }
 
-// lz4DecompressInto(input, out, legacy) -> [written, consumed]
-Napi::Value DecompressInto(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Bytes in = InBytes(info, 0);
-  MutBytes out = OutBytes(info, 1);
-  bool legacy = BoolArg(info, 2);
-  size_t produced = 0;
-  size_t consumed = legacy ? LegacyDecode(env, in, true, out.data, out.size, nullptr, &produced)
-                           : FrameDecode(env, in, out.data, out.size, nullptr, &produced);
-  Napi::Array a = Napi::Array::New(env, 2);
-  a.Set(uint32_t(0), Napi::Number::New(env, (double)produced));
-  a.Set(uint32_t(1), Napi::Number::New(env, (double)consumed));
-  return a;
-}
-
-// lz4DecodeStream(input, maxOutput, legacy) -> [Buffer, consumed]
-Napi::Value DecodeStream(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Bytes in = InBytes(info, 0);
-  size_t maxOut = (size_t)IntArg(info, 1, 0, (int64_t)1 << 46);
-  bool legacy = BoolArg(info, 2);
-  if (!legacy && (in.size < 4 || GetLE32(in.data) != 0x184D2204u)) throw CodecErr(env, "lz4 frame: bad magic");
-  if (legacy && (in.size < 4 || GetLE32(in.data) != kLegacyMagic)) throw CodecErr(env, "lz4: not an lz4 legacy frame (bad magic)");
-  size_t guess = in.size * 4;
-  GrowBuf gb(guess < (1u << 20) ? guess : (1u << 20), maxOut);
-  if (!gb.ok()) throw CodecErr(env, "out of memory");
-  size_t produced = 0;
-  size_t consumed = legacy ? LegacyDecode(env, in, false, nullptr, 0, &gb, &produced)
-                           : FrameDecode(env, in, nullptr, 0, &gb, &produced);
-  return DecodeResult(env, gb.release(env), consumed);
-}
+// lz4DecompressInto(input, out, legacy), lz4DecodeStream(input, maxOutput, legacy)
+struct Decoder {
+  struct Options {
+    bool legacy;
+    // decompressInto: every block must be valid and all input consumed.
+    bool strict;
+  };
+  static Options ReadInto(const Napi::CallbackInfo& info, size_t i) { return Options{BoolArg(info, i), true}; }
+  static Options ReadStream(const Napi::CallbackInfo& info, size_t i) { return Options{BoolArg(info, i), false}; }
+  static size_t StreamStart(Napi::Env env, Bytes in, const Options& o, size_t) {
+    if (!o.legacy && (in.size < 4 || GetLE32(in.data) != 0x184D2204u)) throw CodecErr(env, "lz4 frame: bad magic");
+    if (o.legacy && (in.size < 4 || GetLE32(in.data) != kLegacyMagic)) throw CodecErr(env, "lz4: not an lz4 legacy frame (bad magic)");
+    return FirstGuess(in, 4);
+  }
+  static size_t Decode(Napi::Env env, Bytes in, const Options& o, uint8_t* fixed, size_t fixedSize, GrowBuf* gb,
+                       size_t* produced) {
+    return o.legacy ? LegacyDecode(env, in, o.strict, fixed, fixedSize, gb, produced)
+                    : FrameDecode(env, in, fixed, fixedSize, gb, produced);
+  }
+};
 
 }  // namespace
 
 void InitLz4(Napi::Env env, Napi::Object exports) {
-  exports.Set("lz4CompressLegacy", Napi::Function::New(env, CompressLegacy));
-  exports.Set("lz4CompressFrame", Napi::Function::New(env, CompressFrame));
-  exports.Set("lz4DecompressInto", Napi::Function::New(env, DecompressInto));
-  exports.Set("lz4DecodeStream", Napi::Function::New(env, DecodeStream));
+  ExportEncoder<LegacyEncoder>(env, exports, "lz4CompressLegacy");
+  ExportEncoder<FrameEncoder>(env, exports, "lz4CompressFrame");
+  ExportDecoder<Decoder>(env, exports, "lz4");
   exports.Set("lz4Version", Napi::String::New(env, LZ4_versionString()));
 }
 

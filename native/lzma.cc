@@ -31,77 +31,83 @@ struct StreamGuard {
 };
 
 // lzmaCompress(input, format(0 xz, 1 alone), preset, extreme, dict, lc, lp, pb,
-//              mode, nice, mf, depth, bcjId, check) -> Buffer
+//              mode, nice, mf, depth, bcjId, check)
 // Fields given as -1 keep the preset's value.
-Napi::Value Compress(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Bytes in = InBytes(info, 0);
-  int format = (int)IntArg(info, 1, 0, 1);
-  uint32_t preset = (uint32_t)IntArg(info, 2, 0, 9);
-  if (BoolArg(info, 3)) preset |= LZMA_PRESET_EXTREME;
-  int64_t dict = IntArg(info, 4, -1, (int64_t)1 << 32);
-  int64_t lc = IntArg(info, 5, -1, 4);
-  int64_t lp = IntArg(info, 6, -1, 4);
-  int64_t pb = IntArg(info, 7, -1, 4);
-  int64_t mode = IntArg(info, 8, -1, 2);
-  int64_t nice = IntArg(info, 9, -1, 273);
-  int64_t mf = IntArg(info, 10, -1, 0x14);
-  int64_t depth = IntArg(info, 11, -1, 1 << 30);
-  int64_t bcj = IntArg(info, 12, 0, 0x7f);
-  int64_t check = IntArg(info, 13, 0, 15);
+struct Encoder {
+  struct Options {
+    int format;
+    uint32_t preset;
+    int64_t dict, lc, lp, pb, mode, nice, mf, depth, bcj, check;
+  };
+  static Options Read(const Napi::CallbackInfo& info, size_t i) {
+    Options o;
+    o.format = (int)IntArg(info, i, 0, 1);
+    o.preset = (uint32_t)IntArg(info, i + 1, 0, 9);
+    if (BoolArg(info, i + 2)) o.preset |= LZMA_PRESET_EXTREME;
+    o.dict = IntArg(info, i + 3, -1, (int64_t)1 << 32);
+    o.lc = IntArg(info, i + 4, -1, 4);
+    o.lp = IntArg(info, i + 5, -1, 4);
+    o.pb = IntArg(info, i + 6, -1, 4);
+    o.mode = IntArg(info, i + 7, -1, 2);
+    o.nice = IntArg(info, i + 8, -1, 273);
+    o.mf = IntArg(info, i + 9, -1, 0x14);
+    o.depth = IntArg(info, i + 10, -1, 1 << 30);
+    o.bcj = IntArg(info, i + 11, 0, 0x7f);
+    o.check = IntArg(info, i + 12, 0, 15);
+    return o;
+  }
+  static void Encode(Napi::Env env, Bytes in, const Options& o, GrowBuf& out) {
+    lzma_options_lzma opt;
+    if (lzma_lzma_preset(&opt, o.preset)) throw CodecErr(env, "xz: unsupported preset");
+    if (o.dict >= 0) opt.dict_size = (uint32_t)o.dict;
+    if (o.lc >= 0) opt.lc = (uint32_t)o.lc;
+    if (o.lp >= 0) opt.lp = (uint32_t)o.lp;
+    if (o.pb >= 0) opt.pb = (uint32_t)o.pb;
+    if (o.mode >= 0) opt.mode = (lzma_mode)o.mode;
+    if (o.nice >= 0) opt.nice_len = (uint32_t)o.nice;
+    if (o.mf >= 0) opt.mf = (lzma_match_finder)o.mf;
+    if (o.depth >= 0) opt.depth = (uint32_t)o.depth;
 
-  lzma_options_lzma opt;
-  if (lzma_lzma_preset(&opt, preset)) throw CodecErr(env, "xz: unsupported preset");
-  if (dict >= 0) opt.dict_size = (uint32_t)dict;
-  if (lc >= 0) opt.lc = (uint32_t)lc;
-  if (lp >= 0) opt.lp = (uint32_t)lp;
-  if (pb >= 0) opt.pb = (uint32_t)pb;
-  if (mode >= 0) opt.mode = (lzma_mode)mode;
-  if (nice >= 0) opt.nice_len = (uint32_t)nice;
-  if (mf >= 0) opt.mf = (lzma_match_finder)mf;
-  if (depth >= 0) opt.depth = (uint32_t)depth;
-
-  StreamGuard g;
-  lzma_ret rc;
-  if (format == 1) {
-    if (bcj != 0) throw CodecErr(env, "lzma: the .lzma format cannot hold a BCJ filter");
-    rc = lzma_alone_encoder(&g.s, &opt);
-  } else {
-    lzma_filter filters[3];
-    int n = 0;
-    if (bcj != 0) {
-      if (!lzma_filter_encoder_is_supported((lzma_vli)bcj)) throw CodecErr(env, "xz: this liblzma has no such BCJ filter");
-      filters[n].id = (lzma_vli)bcj;
-      filters[n].options = nullptr;
+    StreamGuard g;
+    lzma_ret rc;
+    if (o.format == 1) {
+      if (o.bcj != 0) throw CodecErr(env, "lzma: the .lzma format cannot hold a BCJ filter");
+      rc = lzma_alone_encoder(&g.s, &opt);
+    } else {
+      lzma_filter filters[3];
+      int n = 0;
+      if (o.bcj != 0) {
+        if (!lzma_filter_encoder_is_supported((lzma_vli)o.bcj)) throw CodecErr(env, "xz: this liblzma has no such BCJ filter");
+        filters[n].id = (lzma_vli)o.bcj;
+        filters[n].options = nullptr;
+        n++;
+      }
+      filters[n].id = LZMA_FILTER_LZMA2;
+      filters[n].options = &opt;
       n++;
+      filters[n].id = LZMA_VLI_UNKNOWN;
+      filters[n].options = nullptr;
+      if (!lzma_check_is_supported((lzma_check)o.check)) throw CodecErr(env, "xz: unsupported check");
+      rc = lzma_stream_encoder(&g.s, filters, (lzma_check)o.check);
     }
-    filters[n].id = LZMA_FILTER_LZMA2;
-    filters[n].options = &opt;
-    n++;
-    filters[n].id = LZMA_VLI_UNKNOWN;
-    filters[n].options = nullptr;
-    if (!lzma_check_is_supported((lzma_check)check)) throw CodecErr(env, "xz: unsupported check");
-    rc = lzma_stream_encoder(&g.s, filters, (lzma_check)check);
-  }
-  if (rc != LZMA_OK) throw CodecErr(env, std::string(format == 1 ? "lzma" : "xz") + " encoder: " + LzmaMsg(rc));
+    if (rc != LZMA_OK) throw CodecErr(env, std::string(o.format == 1 ? "lzma" : "xz") + " encoder: " + LzmaMsg(rc));
 
-  size_t bound = lzma_stream_buffer_bound(in.size) + 4096;
-  GrowBuf out(bound, bound * 2 + (1u << 20));
-  if (!out.ok()) throw CodecErr(env, "out of memory");
-  g.s.next_in = in.data;
-  g.s.avail_in = in.size;
-  for (;;) {
-    if (out.len == out.cap() && !out.grow()) throw CodecErr(env, "xz output over bound");
-    g.s.next_out = out.data() + out.len;
-    g.s.avail_out = out.cap() - out.len;
-    size_t before = g.s.avail_out;
-    rc = lzma_code(&g.s, LZMA_FINISH);
-    out.len += before - g.s.avail_out;
-    if (rc == LZMA_STREAM_END) break;
-    if (rc != LZMA_OK) throw CodecErr(env, std::string("xz encode: ") + LzmaMsg(rc));
+    size_t bound = lzma_stream_buffer_bound(in.size) + 4096;
+    if (!out.reset(bound, bound * 2 + (1u << 20))) throw CodecErr(env, "out of memory");
+    g.s.next_in = in.data;
+    g.s.avail_in = in.size;
+    for (;;) {
+      if (out.len == out.cap() && !out.grow()) throw CodecErr(env, "xz output over bound");
+      g.s.next_out = out.data() + out.len;
+      g.s.avail_out = out.cap() - out.len;
+      size_t before = g.s.avail_out;
+      rc = lzma_code(&g.s, LZMA_FINISH);
+      out.len += before - g.s.avail_out;
+      if (rc == LZMA_STREAM_END) break;
+      if (rc != LZMA_OK) throw CodecErr(env, std::string("xz encode: ") + LzmaMsg(rc));
+    }
   }
-  return out.release(env);
-}
+};
 
 size_t DecodeOne(Napi::Env env, Bytes in, int format, uint64_t memlimit, uint8_t* fixed, size_t fixedSize,
                  GrowBuf* gb, size_t* produced) {
@@ -149,40 +155,31 @@ size_t DecodeOne(Napi::Env env, Bytes in, int format, uint64_t memlimit, uint8_t
   return in.size - g.s.avail_in;
 }
 
-// lzmaDecompressInto(input, out, format) -> [written, consumed]
-Napi::Value DecompressInto(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Bytes in = InBytes(info, 0);
-  MutBytes out = OutBytes(info, 1);
-  int format = (int)IntArg(info, 2, 0, 1);
-  size_t produced = 0;
-  size_t consumed = DecodeOne(env, in, format, UINT64_MAX, out.data, out.size, nullptr, &produced);
-  Napi::Array a = Napi::Array::New(env, 2);
-  a.Set(uint32_t(0), Napi::Number::New(env, (double)produced));
-  a.Set(uint32_t(1), Napi::Number::New(env, (double)consumed));
-  return a;
-}
-
-// lzmaDecodeStream(input, maxOutput, format, memlimit) -> [Buffer, consumed]
-Napi::Value DecodeStream(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Bytes in = InBytes(info, 0);
-  size_t maxOut = (size_t)IntArg(info, 1, 0, (int64_t)1 << 46);
-  int format = (int)IntArg(info, 2, 0, 1);
-  uint64_t memlimit = (uint64_t)IntArg(info, 3, 1, (int64_t)1 << 46);
-  if (format == 0) {
-    static const uint8_t magic[6] = {0xFD, '7', 'z', 'X', 'Z', 0x00};
-    if (in.size < 6 || std::memcmp(in.data, magic, 6) != 0) throw CodecErr(env, "xz: not an xz stream (bad magic)");
-  } else {
-    if (in.size < 13 || in.data[0] > 224) throw CodecErr(env, "lzma: not an .lzma stream (bad header)");
+// lzmaDecompressInto(input, out, format), lzmaDecodeStream(input, maxOutput, format, memlimit)
+struct Decoder {
+  struct Options {
+    int format;
+    uint64_t memlimit;
+  };
+  static Options ReadInto(const Napi::CallbackInfo& info, size_t i) { return Options{(int)IntArg(info, i, 0, 1), UINT64_MAX}; }
+  static Options ReadStream(const Napi::CallbackInfo& info, size_t i) {
+    int format = (int)IntArg(info, i, 0, 1);
+    return Options{format, (uint64_t)IntArg(info, i + 1, 1, (int64_t)1 << 46)};
   }
-  size_t guess = in.size * 4;
-  GrowBuf gb(guess < (1u << 20) ? guess : (1u << 20), maxOut);
-  if (!gb.ok()) throw CodecErr(env, "out of memory");
-  size_t produced = 0;
-  size_t consumed = DecodeOne(env, in, format, memlimit, nullptr, 0, &gb, &produced);
-  return DecodeResult(env, gb.release(env), consumed);
-}
+  static size_t StreamStart(Napi::Env env, Bytes in, const Options& o, size_t) {
+    if (o.format == 0) {
+      static const uint8_t magic[6] = {0xFD, '7', 'z', 'X', 'Z', 0x00};
+      if (in.size < 6 || std::memcmp(in.data, magic, 6) != 0) throw CodecErr(env, "xz: not an xz stream (bad magic)");
+    } else {
+      if (in.size < 13 || in.data[0] > 224) throw CodecErr(env, "lzma: not an .lzma stream (bad header)");
+    }
+    return FirstGuess(in, 4);
+  }
+  static size_t Decode(Napi::Env env, Bytes in, const Options& o, uint8_t* fixed, size_t fixedSize, GrowBuf* gb,
+                       size_t* produced) {
+    return DecodeOne(env, in, o.format, o.memlimit, fixed, fixedSize, gb, produced);
+  }
+};
 
 Napi::Value FilterSupported(const Napi::CallbackInfo& info) {
   int64_t id = IntArg(info, 0, 0, (int64_t)1 << 40);
@@ -207,9 +204,8 @@ Napi::Value PresetOptions(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitLzma(Napi::Env env, Napi::Object exports) {
-  exports.Set("lzmaCompress", Napi::Function::New(env, Compress));
-  exports.Set("lzmaDecompressInto", Napi::Function::New(env, DecompressInto));
-  exports.Set("lzmaDecodeStream", Napi::Function::New(env, DecodeStream));
+  ExportEncoder<Encoder>(env, exports, "lzmaCompress");
+  ExportDecoder<Decoder>(env, exports, "lzma");
   exports.Set("lzmaFilterSupported", Napi::Function::New(env, FilterSupported));
   exports.Set("lzmaPresetOptions", Napi::Function::New(env, PresetOptions));
   exports.Set("lzmaVersion", Napi::String::New(env, lzma_version_string()));

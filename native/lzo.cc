@@ -43,72 +43,85 @@ bool EnsureInit() {
   return once.ok;
 }
 
-// lzopCompress(input, level(1-9), mtimeLow, mtimeHigh, flags, optimize) -> Buffer
-Napi::Value Compress(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!EnsureInit()) throw CodecErr(env, "lzo: lzo_init failed");
-  Bytes in = InBytes(info, 0);
-  int level = (int)IntArg(info, 1, 1, 9);
-  uint32_t mtimeLow = (uint32_t)IntArg(info, 2, 0, 0xffffffffLL);
-  uint32_t mtimeHigh = (uint32_t)IntArg(info, 3, 0, 0xffffffffLL);
-  uint32_t flags = (uint32_t)IntArg(info, 4, 0, 0xffffffffLL);
-  bool optimize = BoolArg(info, 5);
-  if (flags & (F_H_EXTRA_FIELD | F_H_FILTER | F_MULTIPART | F_CRC32_D | F_CRC32_C | F_H_CRC32))
-    throw CodecErr(env, "lzo: unsupported lzop header flags");
-  int method = level == 1 ? 2 : level <= 6 ? 1 : 3;
-  int storedLevel = level == 1 ? 1 : level <= 6 ? 5 : level;
-
-  std::vector<uint8_t> out;
-  size_t nblocks = (in.size + kBlock - 1) / kBlock;
-  out.reserve(64 + nblocks * 16 + in.size + in.size / 16);
-  out.insert(out.end(), kMagic, kMagic + 9);
-  size_t hstart = out.size();
-  PutBE16(out, 0x1040);                       // lzop 1.04
-  PutBE16(out, lzo_version() & 0xffff);       // library version
-  PutBE16(out, 0x0940);                       // version needed to extract
-  out.push_back((uint8_t)method);
-  out.push_back((uint8_t)storedLevel);
-  PutBE32(out, flags);
-  PutBE32(out, 0);                            // mode (stdin: 0)
-  PutBE32(out, mtimeLow);
-  PutBE32(out, mtimeHigh);
-  out.push_back(0);                           // no name
-  lzo_uint32_t hsum = lzo_adler32(1, out.data() + hstart, (lzo_uint)(out.size() - hstart));
-  PutBE32(out, hsum);
-
-  size_t wrkSize = method == 3 ? LZO1X_999_MEM_COMPRESS : method == 2 ? LZO1X_1_15_MEM_COMPRESS : LZO1X_1_MEM_COMPRESS;
-  std::vector<uint8_t> wrk(wrkSize);
-  std::vector<uint8_t> cbuf(kBlock + kBlock / 16 + 64 + 3);
-  std::vector<uint8_t> tmp;
-  for (size_t pos = 0; pos < in.size; pos += kBlock) {
-    size_t n = in.size - pos < kBlock ? in.size - pos : kBlock;
-    const uint8_t* src = in.data + pos;
-    lzo_uint clen = 0;
-    int r;
-    if (method == 3)
-      r = lzo1x_999_compress_level(src, (lzo_uint)n, cbuf.data(), &clen, wrk.data(), nullptr, 0, nullptr, level);
-    else if (method == 2)
-      r = lzo1x_1_15_compress(src, (lzo_uint)n, cbuf.data(), &clen, wrk.data());
-    else
-      r = lzo1x_1_compress(src, (lzo_uint)n, cbuf.data(), &clen, wrk.data());
-    if (r != LZO_E_OK) throw CodecErr(env, "lzo: compression failed (" + std::to_string(r) + ")");
-    if (optimize && clen < n) {
-      tmp.assign(src, src + n);
-      lzo_uint newLen = (lzo_uint)n;
-      r = lzo1x_optimize(cbuf.data(), clen, tmp.data(), &newLen, nullptr);
-      if (r != LZO_E_OK || newLen != n) throw CodecErr(env, "lzo: optimize failed");
-    }
-    PutBE32(out, (uint32_t)n);
-    bool stored = clen >= n;
-    PutBE32(out, (uint32_t)(stored ? n : clen));
-    if (flags & F_ADLER32_D) PutBE32(out, lzo_adler32(1, src, (lzo_uint)n));
-    if (!stored && (flags & F_ADLER32_C)) PutBE32(out, lzo_adler32(1, cbuf.data(), clen));
-    if (stored) out.insert(out.end(), src, src + n);
-    else out.insert(out.end(), cbuf.data(), cbuf.data() + clen);
+// lzopCompress(input, level(1-9), mtimeLow, mtimeHigh, flags, optimize)
+struct Encoder {
+  struct Options {
+    int level;
+    uint32_t mtimeLow, mtimeHigh, flags;
+    bool optimize;
+  };
+  static Options Read(const Napi::CallbackInfo& info, size_t i) {
+    Options o;
+    o.level = (int)IntArg(info, i, 1, 9);
+    o.mtimeLow = (uint32_t)IntArg(info, i + 1, 0, 0xffffffffLL);
+    o.mtimeHigh = (uint32_t)IntArg(info, i + 2, 0, 0xffffffffLL);
+    o.flags = (uint32_t)IntArg(info, i + 3, 0, 0xffffffffLL);
+    o.optimize = BoolArg(info, i + 4);
+    return o;
   }
-  PutBE32(out, 0);
-  return CopyOut(env, out.data(), out.size());
-}
+  static void Encode(Napi::Env env, Bytes in, const Options& o, GrowBuf& result) {
+    if (!EnsureInit()) throw CodecErr(env, "lzo: lzo_init failed");
+    const int level = o.level;
+    const uint32_t flags = o.flags;
+    if (flags & (F_H_EXTRA_FIELD | F_H_FILTER | F_MULTIPART | F_CRC32_D | F_CRC32_C | F_H_CRC32))
+      throw CodecErr(env, "lzo: unsupported lzop header flags");
+    int method = level == 1 ? 2 : level <= 6 ? 1 : 3;
+    int storedLevel = level == 1 ? 1 : level <= 6 ? 5 : level;
+
+    std::vector<uint8_t> out;
+    size_t nblocks = (in.size + kBlock - 1) / kBlock;
+    out.reserve(64 + nblocks * 16 + in.size + in.size / 16);
+    out.insert(out.end(), kMagic, kMagic + 9);
+    size_t hstart = out.size();
+    PutBE16(out, 0x1040);                       // lzop 1.04
+    PutBE16(out, lzo_version() & 0xffff);       // library version
+    PutBE16(out, 0x0940);                       // version needed to extract
+    out.push_back((uint8_t)method);
+    out.push_back((uint8_t)storedLevel);
+    PutBE32(out, flags);
+    PutBE32(out, 0);                            // mode (stdin: 0)
+    PutBE32(out, o.mtimeLow);
+    PutBE32(out, o.mtimeHigh);
+    out.push_back(0);                           // no name
+    lzo_uint32_t hsum = lzo_adler32(1, out.data() + hstart, (lzo_uint)(out.size() - hstart));
+    PutBE32(out, hsum);
+
+    size_t wrkSize = method == 3 ? LZO1X_999_MEM_COMPRESS : method == 2 ? LZO1X_1_15_MEM_COMPRESS : LZO1X_1_MEM_COMPRESS;
+    std::vector<uint8_t> wrk(wrkSize);
+    std::vector<uint8_t> cbuf(kBlock + kBlock / 16 + 64 + 3);
+    std::vector<uint8_t> tmp;
+    for (size_t pos = 0; pos < in.size; pos += kBlock) {
+      size_t n = in.size - pos < kBlock ? in.size - pos : kBlock;
+      const uint8_t* src = in.data + pos;
+      lzo_uint clen = 0;
+      int r;
+      if (method == 3)
+        r = lzo1x_999_compress_level(src, (lzo_uint)n, cbuf.data(), &clen, wrk.data(), nullptr, 0, nullptr, level);
+      else if (method == 2)
+        r = lzo1x_1_15_compress(src, (lzo_uint)n, cbuf.data(), &clen, wrk.data());
+      else
+        r = lzo1x_1_compress(src, (lzo_uint)n, cbuf.data(), &clen, wrk.data());
+      if (r != LZO_E_OK) throw CodecErr(env, "lzo: compression failed (" + std::to_string(r) + ")");
+      if (o.optimize && clen < n) {
+        tmp.assign(src, src + n);
+        lzo_uint newLen = (lzo_uint)n;
+        r = lzo1x_optimize(cbuf.data(), clen, tmp.data(), &newLen, nullptr);
+        if (r != LZO_E_OK || newLen != n) throw CodecErr(env, "lzo: optimize failed");
+      }
+      PutBE32(out, (uint32_t)n);
+      bool stored = clen >= n;
+      PutBE32(out, (uint32_t)(stored ? n : clen));
+      if (flags & F_ADLER32_D) PutBE32(out, lzo_adler32(1, src, (lzo_uint)n));
+      if (!stored && (flags & F_ADLER32_C)) PutBE32(out, lzo_adler32(1, cbuf.data(), clen));
+      if (stored) out.insert(out.end(), src, src + n);
+      else out.insert(out.end(), cbuf.data(), cbuf.data() + clen);
+    }
+    PutBE32(out, 0);
+    if (!result.reset(out.size(), out.size())) throw CodecErr(env, "out of memory");
+    std::memcpy(result.data(), out.data(), out.size());
+    result.len = out.size();
+  }
+};
 
 // Parse and decode one lzop file (first member). Returns consumed bytes.
 size_t DecodeOne(Napi::Env env, Bytes in, uint8_t* fixed, size_t fixedSize, GrowBuf* gb, size_t* produced) {
@@ -218,36 +231,22 @@ size_t DecodeOne(Napi::Env env, Bytes in, uint8_t* fixed, size_t fixedSize, Grow
   return pos;
 }
 
-Napi::Value DecompressInto(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Bytes in = InBytes(info, 0);
-  MutBytes out = OutBytes(info, 1);
-  size_t produced = 0;
-  size_t consumed = DecodeOne(env, in, out.data, out.size, nullptr, &produced);
-  Napi::Array a = Napi::Array::New(env, 2);
-  a.Set(uint32_t(0), Napi::Number::New(env, (double)produced));
-  a.Set(uint32_t(1), Napi::Number::New(env, (double)consumed));
-  return a;
-}
-
-Napi::Value DecodeStream(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Bytes in = InBytes(info, 0);
-  size_t maxOut = (size_t)IntArg(info, 1, 0, (int64_t)1 << 46);
-  size_t guess = in.size * 3;
-  GrowBuf gb(guess < (1u << 20) ? guess : (1u << 20), maxOut);
-  if (!gb.ok()) throw CodecErr(env, "out of memory");
-  size_t produced = 0;
-  size_t consumed = DecodeOne(env, in, nullptr, 0, &gb, &produced);
-  return DecodeResult(env, gb.release(env), consumed);
-}
+struct Decoder {
+  struct Options {};
+  static Options ReadInto(const Napi::CallbackInfo&, size_t) { return {}; }
+  static Options ReadStream(const Napi::CallbackInfo&, size_t) { return {}; }
+  static size_t StreamStart(Napi::Env, Bytes in, const Options&, size_t) { return FirstGuess(in, 3); }
+  static size_t Decode(Napi::Env env, Bytes in, const Options&, uint8_t* fixed, size_t fixedSize, GrowBuf* gb,
+                       size_t* produced) {
+    return DecodeOne(env, in, fixed, fixedSize, gb, produced);
+  }
+};
 
 }  // namespace
 
 void InitLzo(Napi::Env env, Napi::Object exports) {
-  exports.Set("lzopCompress", Napi::Function::New(env, Compress));
-  exports.Set("lzopDecompressInto", Napi::Function::New(env, DecompressInto));
-  exports.Set("lzopDecodeStream", Napi::Function::New(env, DecodeStream));
+  ExportEncoder<Encoder>(env, exports, "lzopCompress");
+  ExportDecoder<Decoder>(env, exports, "lzop");
   exports.Set("lzoVersion", Napi::String::New(env, lzo_version_string()));
 }
 

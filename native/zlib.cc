@@ -59,42 +59,43 @@ const char* ZMsg(int rc, const z_stream& s) {
   }
 }
 
-// zlibCompress(input, level, windowBits, memLevel, strategy) -> Buffer
-Napi::Value Compress(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Bytes in = InBytes(info, 0);
-  int level = (int)IntArg(info, 1, 0, 9);
-  int wbits = (int)IntArg(info, 2, -15, 31);
-  int memLevel = (int)IntArg(info, 3, 1, 9);
-  int strategy = (int)IntArg(info, 4, 0, 4);
-  z_stream s;
-  std::memset(&s, 0, sizeof s);
-  const SysZlib& z = Z(env);
-  int rc = z.deflateInit2_(&s, level, Z_DEFLATED, wbits, memLevel, strategy, ZLIB_VERSION, (int)sizeof(z_stream));
-  if (rc != Z_OK) throw CodecErr(env, std::string("deflateInit2: ") + ZMsg(rc, s));
-  size_t bound = z.deflateBound(&s, (uLong)in.size) + 64;
-  GrowBuf out(bound, bound * 2 + (1u << 20));
-  if (!out.ok()) { z.deflateEnd(&s); throw CodecErr(env, "out of memory"); }
-  s.next_in = const_cast<Bytef*>(in.data);
-  size_t inLeft = in.size;
-  for (;;) {
-    uInt chunkIn = inLeft > (1u << 30) ? (1u << 30) : (uInt)inLeft;
-    s.avail_in = chunkIn;
-    if (out.len == out.cap() && !out.grow()) { z.deflateEnd(&s); throw CodecErr(env, "deflate output over bound"); }
-    size_t room = out.cap() - out.len;
-    s.next_out = out.data() + out.len;
-    s.avail_out = room > (1u << 30) ? (1u << 30) : (uInt)room;
-    uInt availOutBefore = s.avail_out;
-    int flush = (inLeft == chunkIn) ? Z_FINISH : Z_NO_FLUSH;
-    rc = z.deflate(&s, flush);
-    out.len += availOutBefore - s.avail_out;
-    inLeft -= chunkIn - s.avail_in;
-    if (rc == Z_STREAM_END) break;
-    if (rc != Z_OK && rc != Z_BUF_ERROR) { z.deflateEnd(&s); throw CodecErr(env, std::string("deflate: ") + ZMsg(rc, s)); }
+// zlibCompress(input, level, windowBits, memLevel, strategy)
+struct Encoder {
+  struct Options {
+    int level, wbits, memLevel, strategy;
+  };
+  static Options Read(const Napi::CallbackInfo& info, size_t i) {
+    return Options{(int)IntArg(info, i, 0, 9), (int)IntArg(info, i + 1, -15, 31), (int)IntArg(info, i + 2, 1, 9),
+                   (int)IntArg(info, i + 3, 0, 4)};
   }
-  z.deflateEnd(&s);
-  return out.release(env);
-}
+  static void Encode(Napi::Env env, Bytes in, const Options& o, GrowBuf& out) {
+    z_stream s;
+    std::memset(&s, 0, sizeof s);
+    const SysZlib& z = Z(env);
+    int rc = z.deflateInit2_(&s, o.level, Z_DEFLATED, o.wbits, o.memLevel, o.strategy, ZLIB_VERSION, (int)sizeof(z_stream));
+    if (rc != Z_OK) throw CodecErr(env, std::string("deflateInit2: ") + ZMsg(rc, s));
+    size_t bound = z.deflateBound(&s, (uLong)in.size) + 64;
+    if (!out.reset(bound, bound * 2 + (1u << 20))) { z.deflateEnd(&s); throw CodecErr(env, "out of memory"); }
+    s.next_in = const_cast<Bytef*>(in.data);
+    size_t inLeft = in.size;
+    for (;;) {
+      uInt chunkIn = inLeft > (1u << 30) ? (1u << 30) : (uInt)inLeft;
+      s.avail_in = chunkIn;
+      if (out.len == out.cap() && !out.grow()) { z.deflateEnd(&s); throw CodecErr(env, "deflate output over bound"); }
+      size_t room = out.cap() - out.len;
+      s.next_out = out.data() + out.len;
+      s.avail_out = room > (1u << 30) ? (1u << 30) : (uInt)room;
+      uInt availOutBefore = s.avail_out;
+      int flush = (inLeft == chunkIn) ? Z_FINISH : Z_NO_FLUSH;
+      rc = z.deflate(&s, flush);
+      out.len += availOutBefore - s.avail_out;
+      inLeft -= chunkIn - s.avail_in;
+      if (rc == Z_STREAM_END) break;
+      if (rc != Z_OK && rc != Z_BUF_ERROR) { z.deflateEnd(&s); throw CodecErr(env, std::string("deflate: ") + ZMsg(rc, s)); }
+    }
+    z.deflateEnd(&s);
+  }
+};
 
 // Shared inflate loop. Writes into `fixed` (if given) or a GrowBuf.
 // Returns consumed input bytes; sets produced.
@@ -168,40 +169,25 @@ size_t InflateOne(Napi::Env env, Bytes in, int wbits, uint8_t* fixed, size_t fix
   return consumed;
 }
 
-// zlibDecompressInto(input, out, windowBits) -> [written, consumed]
-Napi::Value DecompressInto(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Bytes in = InBytes(info, 0);
-  MutBytes out = OutBytes(info, 1);
-  int wbits = (int)IntArg(info, 2, -15, 47);
-  size_t produced = 0;
-  size_t consumed = InflateOne(env, in, wbits, out.data, out.size, nullptr, &produced);
-  Napi::Array a = Napi::Array::New(env, 2);
-  a.Set(uint32_t(0), Napi::Number::New(env, (double)produced));
-  a.Set(uint32_t(1), Napi::Number::New(env, (double)consumed));
-  return a;
-}
-
-// zlibDecodeStream(input, maxOutput, windowBits) -> [Buffer, consumed]
-Napi::Value DecodeStream(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Bytes in = InBytes(info, 0);
-  size_t maxOut = (size_t)IntArg(info, 1, 0, (int64_t)1 << 46);
-  int wbits = (int)IntArg(info, 2, -15, 47);
-  size_t guess = in.size * 4;
-  GrowBuf gb(guess < (1u << 20) ? guess : (1u << 20), maxOut);
-  if (!gb.ok()) throw CodecErr(env, "out of memory");
-  size_t produced = 0;
-  size_t consumed = InflateOne(env, in, wbits, nullptr, 0, &gb, &produced);
-  return DecodeResult(env, gb.release(env), consumed);
-}
+// zlibDecompressInto(input, out, windowBits), zlibDecodeStream(input, maxOutput, windowBits)
+struct Decoder {
+  struct Options {
+    int wbits;
+  };
+  static Options ReadInto(const Napi::CallbackInfo& info, size_t i) { return Options{(int)IntArg(info, i, -15, 47)}; }
+  static Options ReadStream(const Napi::CallbackInfo& info, size_t i) { return ReadInto(info, i); }
+  static size_t StreamStart(Napi::Env, Bytes in, const Options&, size_t) { return FirstGuess(in, 4); }
+  static size_t Decode(Napi::Env env, Bytes in, const Options& o, uint8_t* fixed, size_t fixedSize, GrowBuf* gb,
+                       size_t* produced) {
+    return InflateOne(env, in, o.wbits, fixed, fixedSize, gb, produced);
+  }
+};
 
 }  // namespace
 
 void InitZlib(Napi::Env env, Napi::Object exports) {
-  exports.Set("zlibCompress", Napi::Function::New(env, Compress));
-  exports.Set("zlibDecompressInto", Napi::Function::New(env, DecompressInto));
-  exports.Set("zlibDecodeStream", Napi::Function::New(env, DecodeStream));
+  ExportEncoder<Encoder>(env, exports, "zlibCompress");
+  ExportDecoder<Decoder>(env, exports, "zlib");
   exports.Set("zlibVersion", Napi::String::New(env, ZRaw().ok ? ZRaw().zlibVersion() : "unavailable"));
 }
 

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-import { CodecError } from './types.js';
+import { CodecError } from './errors.js';
 import { projectRoot } from '../project.js';
 
 /** [bytes written or output buffer, input bytes consumed] */

@@ -1,0 +1,65 @@
+// One row of the codec table: everything kzbench knows about one algorithm.
+// Adding an algorithm is writing one of these (and its backend) and listing
+// it in table.ts; nothing else switches on algorithm names.
+import type { KArch, ProfileTarget } from './kernel.js';
+import type { CodecSetting, LooseParams, Token } from './spec.js';
+
+/** A library or tool that does the work, as run.json's backend_versions names it. */
+export interface Backend {
+  name: string;
+  /** The version the bytes depend on (library version string, tool banner). */
+  version(): string;
+}
+
+/** [bytes written, input bytes consumed] */
+export type IntoResult = [number, number];
+/** [output, input bytes consumed] */
+export type StreamResult = [Uint8Array, number];
+
+export interface CodecDescriptor<Name extends string = string> {
+  /** Lower case; the setting spec's prefix ("xz:9e") and results.csv's algorithm. */
+  name: Name;
+  /** The levels its tool accepts, [lowest, highest]. */
+  levels: readonly [number, number];
+  /** Every backend a setting of this codec may name. */
+  backends: readonly Backend[];
+
+  /**
+   * The setting for a spec's fields (after "name:"): validated, defaults
+   * filled in, with a canonical key that parses back to the same setting.
+   * CodecError, naming the field, for anything it does not accept.
+   */
+  parse(fields: readonly Token[]): CodecSetting;
+
+  /** The compressed stream in its container format, without the kernel's appended size. */
+  encode(setting: CodecSetting, input: Uint8Array): Uint8Array;
+  /** Decode the whole of `stream` into `out` without allocating the output. */
+  decodeInto(setting: CodecSetting, stream: Uint8Array, out: Uint8Array): IntoResult;
+  /**
+   * Decode ONE stream at input[0] whose length is unknown (an image's
+   * payload); trailing bytes are not consumed; never more than maxOutput bytes.
+   */
+  decodeStream(input: Uint8Array, maxOutput: number): StreamResult;
+
+  /** How the kernel build uses it; absent: the kernel has no such compressor. */
+  kernel?: {
+    /** The arches with HAVE_KERNEL_<NAME> (arm64/riscv: an Image.* target). */
+    arches: readonly KArch[];
+    /** The kernel build's own command for that arch and version, as a setting spec. */
+    spec(target: ProfileTarget): string;
+  };
+
+  /**
+   * Encoder plus decoder state in bytes, rounded up (the pool's memory
+   * budget; I/O buffers are counted by the pool). Params may come from a
+   * stand-in codec module, so read them leniently.
+   */
+  stateBytes(params: LooseParams, unitBytes: number): number;
+  /** Rough compression milliseconds per MB: only orders the pool's queue. */
+  msPerMB(params: LooseParams): number;
+}
+
+/** A row, with its name kept as a literal type (so the table's names form a union). */
+export function defineCodec<const Name extends string>(row: CodecDescriptor<Name>): CodecDescriptor<Name> {
+  return row;
+}

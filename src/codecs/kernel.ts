@@ -1,0 +1,54 @@
+// What a kernel profile depends on: the kernel's arch family and its version.
+// The per-algorithm commands live in each codec's row; profiles.ts picks one.
+import { CodecError } from './errors.js';
+
+export interface KernelTarget {
+  arch: string;
+  /** "6.1.0-56-amd64", "6.12.117", ...; absent = 6.1 (Debian 12). */
+  kernelVersion?: string;
+  thumb2?: boolean;
+  bigEndian?: boolean;
+}
+
+/** The arch families whose boot Makefiles decide the compression commands. */
+export type KArch = 'x86' | 'arm' | 'arm64' | 'riscv';
+export const KERNEL_ARCHES: readonly KArch[] = ['x86', 'arm', 'arm64', 'riscv'];
+
+const ARCH_ALIASES: Record<string, KArch> = {
+  x86: 'x86', x86_64: 'x86', amd64: 'x86', i386: 'x86', i486: 'x86', i586: 'x86', i686: 'x86', x64: 'x86',
+  arm: 'arm', armhf: 'arm', armel: 'arm', armv7: 'arm', armv7l: 'arm', armv6l: 'arm', armv5tel: 'arm',
+  arm64: 'arm64', aarch64: 'arm64',
+  riscv: 'riscv', riscv64: 'riscv', riscv32: 'riscv',
+};
+
+export function karch(arch: string): KArch {
+  const a = ARCH_ALIASES[arch.trim().toLowerCase()];
+  if (!a) {
+    throw new CodecError(
+      `no kernel profile for arch "${arch}"; known: x86 (x86_64, amd64, i386), arm (armhf, armel), arm64 (aarch64), riscv (riscv64)`,
+    );
+  }
+  return a;
+}
+
+/** [major, minor] of a kernel release string; absent => 6.1. */
+export function kernelMajorMinor(version: string | undefined): [number, number] {
+  if (!version) return [6, 1];
+  const m = /^(\d+)\.(\d+)/.exec(version.trim());
+  if (!m) throw new CodecError(`kernel version "${version}": expected something like 6.1.0-56-amd64 or 6.12.117`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+export const atLeast = (v: readonly [number, number], major: number, minor: number) => v[0] > major || (v[0] === major && v[1] >= minor);
+
+/** What a codec row's kernel command is decided by. */
+export interface ProfileTarget {
+  arch: KArch;
+  version: [number, number];
+  target: KernelTarget;
+  /**
+   * ",size_append" for self-decompressing images (x86 bzImage, arm zImage),
+   * which append the 4-byte size; "" for arm64/riscv Image.*, plain files.
+   */
+  sizeAppend: string;
+}
