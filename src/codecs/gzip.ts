@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { defineCodec, type Backend } from './descriptor.js';
 import { CodecError } from './errors.js';
 import { addon, call } from './native.js';
-import { bool, findTool, numberParam, MiB, num, unknown, levelToken, type CodecSetting } from './spec.js';
+import { bool, findTool, levelToken, MiB, num, numberParam, unknown, type CodecSetting } from './spec.js';
 
 const zlib: Backend = { name: 'zlib', version: () => addon().zlibVersion };
 

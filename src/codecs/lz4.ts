@@ -3,7 +3,7 @@
 import { defineCodec } from './descriptor.js';
 import { CodecError } from './errors.js';
 import { addon, call } from './native.js';
-import { bool, flag, formatBytes, intIn, levelToken, numberParam, MiB, num, parseBytes, unknown, type CodecSetting, type ParamValue } from './spec.js';
+import { bool, flag, formatBytes, intIn, levelToken, MiB, num, numberParam, parseBytes, unknown, type CodecSetting, type ParamValue } from './spec.js';
 
 /** LZ4F block size IDs. */
 export const LZ4_BLOCK_IDS: Record<string, number> = { '64KiB': 4, '256KiB': 5, '1MiB': 6, '4MiB': 7 };

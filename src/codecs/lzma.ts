@@ -5,7 +5,7 @@ import { defineCodec, type Backend } from './descriptor.js';
 import { CodecError } from './errors.js';
 import { atLeast, type KArch, type ProfileTarget } from './kernel.js';
 import { addon, call } from './native.js';
-import { bool, flag, formatBytes, intIn, KiB, looseNumber, numberParam, MiB, num, parseBytes, unknown, type CodecSetting, type ParamValue, type Token } from './spec.js';
+import { bool, flag, formatBytes, intIn, KiB, looseNumber, MiB, num, numberParam, parseBytes, unknown, type CodecSetting, type ParamValue, type Token } from './spec.js';
 
 // liblzma enum values.
 export const LZMA_MODES: Record<string, number> = { fast: 1, normal: 2 };

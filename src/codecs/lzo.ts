@@ -2,7 +2,7 @@
 import { defineCodec } from './descriptor.js';
 import { CodecError } from './errors.js';
 import { addon, call } from './native.js';
-import { bool, intIn, levelToken, numberParam, MiB, num, unknown, type CodecSetting } from './spec.js';
+import { bool, intIn, levelToken, MiB, num, numberParam, unknown, type CodecSetting } from './spec.js';
 
 const LZO_METHODS: Record<string, number> = { 'lzo1x-1-15': 1, 'lzo1x-1': 3, 'lzo1x-999': 9 };
 

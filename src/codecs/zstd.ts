@@ -1,7 +1,7 @@
 // zstd: a zstd frame from libzstd, driven like the zstd tool on a pipe.
 import { defineCodec } from './descriptor.js';
 import { addon, call } from './native.js';
-import { bool, flag, intIn, KiB, levelToken, looseNumber, numberParam, MiB, num, unknown, type CodecSetting } from './spec.js';
+import { bool, flag, intIn, KiB, levelToken, looseNumber, MiB, num, numberParam, unknown, type CodecSetting } from './spec.js';
 
 function nextPow2(n: number): number {
   let p = 1;
