@@ -5,9 +5,10 @@
 import { KzError } from '../errors.js';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
+import { withLock } from './lock.js';
 
 export class CorpusError extends KzError {
   override name = 'CorpusError';
@@ -217,58 +218,90 @@ export function fetchDebianKernel(request: string, arch = hostDebArch(), log: (s
   const name = `${resolved.package}_${resolved.version}_${arch}`;
   const dir = join(cacheDir(), 'kernels', name);
   const metaPath = join(dir, 'kzbench.json');
-  if (existsSync(metaPath)) return { ...(JSON.parse(readFileSync(metaPath, 'utf8')) as CachedKernel), outcome: 'cached' };
-  const adopted = adopt(dir);
-  if (adopted) return { ...adopted, request, outcome: 'cached' };
-
-  const debs = join(cacheDir(), 'debs');
-  mkdirSync(debs, { recursive: true });
-  const debName = `${resolved.package}_${resolved.version.replace(/:/g, '%3a')}_${arch}.deb`;
-  const deb = join(debs, debName);
-  if (!existsSync(deb)) {
-    log(`downloading ${resolved.package}:${arch} ${resolved.version} (apt-get download) into ${debs}`);
-    try {
-      run('apt-get', ['download', '-q', `${resolved.package}:${arch}=${resolved.version}`], debs);
-    } catch (e) {
-      return fallback(e);
+  const cached = (): FetchedKernel | undefined => {
+    if (existsSync(metaPath)) {
+      try {
+        return { ...(JSON.parse(readFileSync(metaPath, 'utf8')) as CachedKernel), outcome: 'cached' };
+      } catch {
+        // unreadable: described again from the files below
+      }
     }
-    if (!existsSync(deb)) {
-      const got = readdirSync(debs).find((f) => f.startsWith(`${resolved.package}_`) && f.endsWith(`_${arch}.deb`));
-      if (!got) return fallback(new CorpusError(`apt-get download ${resolved.package}:${arch} left no .deb in ${debs}`));
-      renameSync(join(debs, got), deb);
-    }
-  }
-  const tmp = `${dir}.tmp`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  log(`extracting /boot of ${debName} (dpkg-deb -x)`);
-  try {
-    execFileSync('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" ./boot', 'sh', deb, tmp], { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw new CorpusError(`dpkg-deb -x ${deb} failed: ${((e as { stderr?: Buffer }).stderr ?? '').toString().trim().split('\n')[0]}`);
-  }
-  const boot = join(tmp, 'boot');
-  const files = existsSync(boot) ? readdirSync(boot) : [];
-  const image = files.find((f) => /^(vmlinuz|vmlinux|zImage|Image)-/.test(f));
-  if (!image) throw new CorpusError(`${debName} has no kernel image in /boot`);
-  const config = files.find((f) => f.startsWith('config-'));
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
-  const entry: CachedKernel = {
-    request,
-    package: resolved.package,
-    version: resolved.version,
-    arch,
-    deb,
-    deb_sha256: sha256File(deb),
-    image: join(dir, 'boot', image),
-    image_sha256: sha256File(join(dir, 'boot', image)),
-    config: config ? join(dir, 'boot', config) : null,
-    fetched: new Date().toISOString(),
+    const adopted = adopt(dir);
+    return adopted ? { ...adopted, request, outcome: 'cached' } : undefined;
   };
-  writeFileSync(metaPath, JSON.stringify(entry, null, 2) + '\n');
-  return { ...entry, outcome: 'fetched' };
+  const before = cached();
+  if (before) return before;
+  // One fetch of this entry at a time: a second waits, then finds it cached.
+  return withLock(join(cacheDir(), 'locks', `${name}.lock`), `${resolved.package}:${arch} ${resolved.version}`, () => cached() ?? download(request, resolved, arch, dir, fallback, log), { log });
+}
+
+/**
+ * Download and extract one kernel package into DIR. The caller holds DIR's
+ * lock; everything is written in a temporary directory of this fetch
+ * (mkdtemp in the cache, so the final renames stay on one file system) and
+ * renamed into place whole: the .deb into debs/, the extracted /boot with
+ * its kzbench.json into kernels/.
+ */
+function download(request: string, resolved: { package: string; version: string }, arch: string, dir: string, fallback: (e: unknown) => FetchedKernel, log: (s: string) => void): FetchedKernel {
+  const name = basename(dir);
+  const tmpRoot = join(cacheDir(), 'tmp');
+  mkdirSync(tmpRoot, { recursive: true });
+  // Left by a fetch of this entry that was killed: it held this lock, so nobody is using them.
+  for (const d of readdirSync(tmpRoot)) if (d.startsWith(`${name}-`)) rmSync(join(tmpRoot, d), { recursive: true, force: true });
+  rmSync(`${dir}.tmp`, { recursive: true, force: true });
+  const tmp = mkdtempSync(join(tmpRoot, `${name}-`));
+  try {
+    const debs = join(cacheDir(), 'debs');
+    mkdirSync(debs, { recursive: true });
+    const debName = `${resolved.package}_${resolved.version.replace(/:/g, '%3a')}_${arch}.deb`;
+    const deb = join(debs, debName);
+    if (!existsSync(deb)) {
+      const dl = join(tmp, 'download');
+      mkdirSync(dl, { mode: 0o755 });
+      log(`downloading ${resolved.package}:${arch} ${resolved.version} (apt-get download) into ${debs}`);
+      try {
+        run('apt-get', ['download', '-q', `${resolved.package}:${arch}=${resolved.version}`], dl);
+      } catch (e) {
+        return fallback(e);
+      }
+      const got = readdirSync(dl).find((f) => f.startsWith(`${resolved.package}_`) && f.endsWith(`_${arch}.deb`));
+      if (!got) return fallback(new CorpusError(`apt-get download ${resolved.package}:${arch} left no .deb in ${debs}`));
+      renameSync(join(dl, got), deb);
+    }
+    const out = join(tmp, 'kernel');
+    mkdirSync(out);
+    log(`extracting /boot of ${debName} (dpkg-deb -x)`);
+    try {
+      execFileSync('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" ./boot', 'sh', deb, out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      throw new CorpusError(`dpkg-deb -x ${deb} failed: ${((e as { stderr?: Buffer }).stderr ?? '').toString().trim().split('\n')[0]}`);
+    }
+    const boot = join(out, 'boot');
+    const files = existsSync(boot) ? readdirSync(boot) : [];
+    const image = files.find((f) => /^(vmlinuz|vmlinux|zImage|Image)-/.test(f));
+    if (!image) throw new CorpusError(`${debName} has no kernel image in /boot`);
+    const config = files.find((f) => f.startsWith('config-'));
+    const entry: CachedKernel = {
+      request,
+      package: resolved.package,
+      version: resolved.version,
+      arch,
+      deb,
+      deb_sha256: sha256File(deb),
+      image: join(dir, 'boot', image),
+      image_sha256: sha256File(join(boot, image)),
+      config: config ? join(dir, 'boot', config) : null,
+      fetched: new Date().toISOString(),
+    };
+    // kzbench.json goes in before the rename: the entry appears complete or not at all.
+    writeFileSync(join(out, 'kzbench.json'), JSON.stringify(entry, null, 2) + '\n');
+    mkdirSync(join(cacheDir(), 'kernels'), { recursive: true });
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(out, dir);
+    return { ...entry, outcome: 'fetched' };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 /**

@@ -3,12 +3,12 @@
 // whole-kernel payloads of every algorithm, either from a `kzbench run`
 // results directory or by running the cells now (same pool, same round trip).
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { KernelImage } from '../image/index.js';
 import { compress, decompressInto, parseSetting } from '../codecs/index.js';
 import { isAlgorithm } from '../codecs/types.js';
-import { readResults } from '../results/reader.js';
+import { forEachResultRow, ownString } from '../results/reader.js';
 import type { ResultRow } from '../results/schema.js';
 import { measureImageParts } from './image-size.js';
 import type { KernelFacts, MeasuredPayload } from './pick.js';
@@ -119,23 +119,31 @@ export function payloadsFromRows(rows: readonly ResultRow[]): MeasuredPayload[] 
   return [...out.values()];
 }
 
-/** A results directory's whole-kernel rows for one image (the only image there, or the one named). */
+/**
+ * A results directory's whole-kernel rows for one image (the only image
+ * there, or the one named). The file is streamed: only verified whole rows
+ * are kept, the last one of each setting per image (what payloadsFromRows
+ * uses), so a results.csv of many section or failed rows costs no memory.
+ */
 export function rowsFromResults(dir: string, image?: string): { image: string; rows: ResultRow[] } {
   const file = join(dir, 'results.csv');
-  let all: ResultRow[];
-  try {
-    all = readResults(file).rows;
-  } catch (e) {
-    throw new PickError(`${file}: cannot read the results: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const whole = all.filter((r) => r.unit === 'whole' && r.verified);
-  const images = [...new Set(whole.map((r) => r.image))];
+  if (!existsSync(file)) throw new PickError(`${file}: cannot read the results: ENOENT`);
+  const byImage = new Map<string, Map<string, ResultRow>>();
+  forEachResultRow(file, (r) => {
+    if (r.unit !== 'whole' || !r.verified) return;
+    let settings = byImage.get(r.image);
+    if (!settings) byImage.set(ownString(r.image), (settings = new Map()));
+    // The last row of a setting wins, in the place of its first (as payloadsFromRows orders them).
+    settings.set(r.setting, r);
+  });
+  const images = [...byImage.keys()];
+  const list = (xs: string[]) => (xs.length > 5 ? `${xs.slice(0, 5).join(', ')} and ${xs.length - 5} more` : xs.join(', '));
   if (images.length === 0) throw new PickError(`${file}: no verified whole-kernel rows (run kzbench run --unit whole first)`);
   let chosen = images[0]!;
   if (image !== undefined) {
     const match = images.find((i) => resolve(i) === resolve(image));
-    if (!match) throw new PickError(`${file}: no rows for ${image}; it has ${images.join(', ')}`);
+    if (!match) throw new PickError(`${file}: no rows for ${image}; it has ${list(images)}`);
     chosen = match;
-  } else if (images.length > 1) throw new PickError(`${file}: rows of ${images.length} images (${images.join(', ')}): name one with --image`);
-  return { image: chosen, rows: whole.filter((r) => r.image === chosen) };
+  } else if (images.length > 1) throw new PickError(`${file}: rows of ${images.length} images (${list(images)}): name one with --image`);
+  return { image: chosen, rows: [...byImage.get(chosen)!.values()] };
 }

@@ -18,11 +18,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlgorithm } from '../codecs/index.js';
 import { openKernelImage } from '../image/index.js';
-import { readResults } from '../results/reader.js';
+import { forEachResultRow } from '../results/reader.js';
 import { readRunJson, type RunJson } from '../results/run-json.js';
-import type { ResultRow } from '../results/schema.js';
 import { readModelCsv, type ModelResults } from './model.js';
-import { summarize, type ImageContext, type Summary } from './summary.js';
+import { CellCollector } from './cells.js';
+import { summarizeCells, type ImageContext, type Summary } from './summary.js';
 
 export interface RunInfo {
   kzbenchVersion?: string;
@@ -120,11 +120,10 @@ function contextFromImage(path: string, sha: string): ImageContext | undefined {
   }
 }
 
-function resolveContexts(rows: readonly ResultRow[], run: RunJson | undefined, options: BuildOptions): Map<string, ImageContext> {
+/** IMAGES: sha256 -> path, of the images with verified rows. */
+function resolveContexts(images: ReadonlyMap<string, string>, run: RunJson | undefined, options: BuildOptions): Map<string, ImageContext> {
   const fromRun = contextsFromRun(run);
   const out = new Map<string, ImageContext>();
-  const images = new Map<string, string>();
-  for (const r of rows) if (r.verified && !images.has(r.image_sha256)) images.set(r.image_sha256, r.image);
   for (const [sha, path] of images) {
     let ctx = fromRun.get(sha) ?? {};
     const complete = ctx.arch !== undefined && ctx.shippedAlgorithm !== undefined;
@@ -147,16 +146,20 @@ export function buildReport(dir: string, options: BuildOptions = {}): Report {
   if (!existsSync(csv)) {
     throw new ReportError(existsSync(dir) ? `${dir}: no results.csv here; make one with \`kzbench run --out ${dir}\`` : `${dir}: no such directory`);
   }
-  let parsed;
-  try {
-    parsed = readResults(csv);
-  } catch (e) {
-    throw new ReportError(`${csv}: cannot read: ${(e as Error).message}`);
-  }
+  // Streamed: each row is checked and cut down to its cell as it passes (a malformed row is a one-line KzError naming FILE:LINE).
+  const cells = new CellCollector();
+  const parsed = forEachResultRow(csv, (r) => cells.add(r));
   const notes: string[] = [];
   if (parsed.droppedPartialLine) notes.push('results.csv ends in an incomplete line (an interrupted write); it was left out');
   if (parsed.unknownColumns.length) notes.push(`results.csv has columns this version does not know: ${parsed.unknownColumns.join(', ')}`);
-  const runJson = readRunJson(join(dir, 'run.json'));
+  let runJson: RunJson | undefined;
+  try {
+    runJson = readRunJson(join(dir, 'run.json'));
+  } catch (e) {
+    // run.json only describes the run: a broken one is said, and the report goes on without it.
+    if (!(e instanceof KzError)) throw e;
+    notes.push(`run.json left out: ${e.message}`);
+  }
   if (!runJson) notes.push('no readable run.json: the machine and tool versions are unknown');
   else if (runJson.interrupted) notes.push(`the run was interrupted${runJson.stopped ? ` at ${runJson.stopped}` : ''}; resume it with \`kzbench run --resume\``);
   let model: ModelResults | null = null;
@@ -166,7 +169,7 @@ export function buildReport(dir: string, options: BuildOptions = {}): Report {
     notes.push(`model.csv left out: ${(e as Error).message}`);
   }
   if (model) notes.push(...model.skipped);
-  const summary = summarize(parsed.rows, resolveContexts(parsed.rows, runJson, options));
-  if (!parsed.rows.length) notes.push('results.csv has no rows yet');
+  const summary = summarizeCells(cells, resolveContexts(cells.images, runJson, options));
+  if (!parsed.rows) notes.push('results.csv has no rows yet');
   return { dir, run: runJson ? runInfo(runJson) : null, model, notes, ...summary };
 }

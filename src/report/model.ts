@@ -6,7 +6,11 @@
 // the flash/boot Pareto frontier over the candidates that fit.
 
 import { KzError } from '../errors.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { MiB, readInputText } from '../files.js';
+
+/** Largest model.csv the report reads (pick writes a few KiB). */
+const MAX_MODEL_CSV = 64 * MiB;
 import { parse } from 'csv-parse/sync';
 
 export interface ModelPoint {
@@ -85,5 +89,6 @@ export function parseModelCsv(text: string, path = 'model.csv'): ModelResults {
 /** DIR/model.csv if present, else null. */
 export function readModelCsv(path: string): ModelResults | null {
   if (!existsSync(path)) return null;
-  return parseModelCsv(readFileSync(path, 'utf8'), path);
+  // Through files.ts: a FIFO there is refused, not waited on; model.csv is small (one row per candidate).
+  return parseModelCsv(readInputText(path, 'model.csv', MAX_MODEL_CSV), path);
 }

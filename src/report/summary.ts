@@ -15,7 +15,7 @@
 //   gzip profile measured with zlib on a machine without gzip still counts.
 
 import { ALGORITHMS, kernelProfile, type Algorithm } from '../codecs/index.js';
-import type { ResultRow } from '../results/schema.js';
+import { CellCollector, type SummaryRow } from './cells.js';
 
 /** What is known about an image beyond its rows. */
 export interface ImageContext {
@@ -101,7 +101,7 @@ export interface ImageReport {
   /** Settings left out of a sections basis because some sections lack a verified row. */
   incomplete: { setting: string; missingUnits: number }[];
   /** Verified cold-code rows (kzbench cold), by trace, layout, block size, then compressed size. */
-  cold: ResultRow[];
+  cold: SummaryRow[];
 }
 
 export interface FailedCell {
@@ -145,7 +145,7 @@ export function profileKey(algorithm: string, ctx: ImageContext): string | undef
   }
 }
 
-function aggregate(rows: ResultRow[], profile: string | undefined): SettingSummary {
+function aggregate(rows: SummaryRow[], profile: string | undefined): SettingSummary {
   const first = rows[0]!;
   let unitBytes = 0;
   let compressedBytes = 0;
@@ -196,18 +196,13 @@ const algoOrder = (a: string) => {
   return i < 0 ? ALGORITHMS.length : i;
 };
 
-/** A measured row that can be summed and charted. */
-function usable(r: ResultRow): boolean {
-  return r.verified && r.compressed_bytes !== null && r.compressed_bytes > 0 && r.decompress_ms_median !== null;
-}
-
-function imageReport(image: string, sha256: string, rows: ResultRow[], ctx: ImageContext): ImageReport {
+function imageReport(image: string, sha256: string, rows: SummaryRow[], ctx: ImageContext): ImageReport {
   const whole = rows.filter((r) => r.unit === 'whole' || r.unit_kind === 'whole');
   // Cold-code rows (kzbench cold) are blocks of a partition, not sections: not summed or charted here.
   const sectionRows = rows.filter((r) => !(r.unit === 'whole' || r.unit_kind === 'whole') && r.unit_kind !== 'cold');
   const basis: 'whole' | 'sections' = whole.length ? 'whole' : 'sections';
 
-  const bySetting = new Map<string, ResultRow[]>();
+  const bySetting = new Map<string, SummaryRow[]>();
   const incomplete: { setting: string; missingUnits: number }[] = [];
   let unitBytes = 0;
   if (basis === 'whole') {
@@ -217,8 +212,12 @@ function imageReport(image: string, sha256: string, rows: ResultRow[], ctx: Imag
     const units = new Map<string, number>();
     for (const r of sectionRows) units.set(r.unit, r.unit_bytes);
     unitBytes = [...units.values()].reduce((a, b) => a + b, 0);
-    const grouped = new Map<string, ResultRow[]>();
-    for (const r of sectionRows) grouped.set(r.setting, [...(grouped.get(r.setting) ?? []), r]);
+    const grouped = new Map<string, SummaryRow[]>();
+    for (const r of sectionRows) {
+      const list = grouped.get(r.setting);
+      if (list) list.push(r);
+      else grouped.set(r.setting, [r]);
+    }
     for (const [setting, rs] of grouped) {
       if (rs.length === units.size) bySetting.set(setting, rs);
       else incomplete.push({ setting, missingUnits: units.size - rs.length });
@@ -287,20 +286,17 @@ function imageReport(image: string, sha256: string, rows: ResultRow[], ctx: Imag
  * the image (arch, release, shipped algorithm); images without an entry get no
  * kernel default.
  */
-export function summarize(rows: readonly ResultRow[], contexts: ReadonlyMap<string, ImageContext> = new Map()): Summary {
-  // The last verified row of a cell wins (a resumed run may have re-run it).
-  const verifiedCells = new Map<string, ResultRow>();
-  const cellKey = (r: ResultRow) => r.cell_id || `${r.image_sha256}\0${r.unit}\0${r.setting}`;
-  for (const r of rows) if (usable(r)) verifiedCells.set(cellKey(r), r);
+export function summarize(rows: Iterable<SummaryRow>, contexts: ReadonlyMap<string, ImageContext> = new Map()): Summary {
+  const cells = new CellCollector();
+  for (const r of rows) cells.add(r);
+  return summarizeCells(cells, contexts);
+}
 
-  const failedCells = new Map<string, ResultRow>();
-  let recoveredFailures = 0;
-  for (const r of rows) {
-    if (usable(r)) continue;
-    if (verifiedCells.has(cellKey(r))) recoveredFailures++;
-    else failedCells.set(cellKey(r), r);
-  }
-  const failed: FailedCell[] = [...failedCells.values()].map((r) => ({
+/** The summary of the cells a CellCollector kept (rows streamed into it). */
+export function summarizeCells(cells: CellCollector, contexts: ReadonlyMap<string, ImageContext> = new Map()): Summary {
+  // The last verified row of a cell wins (a resumed run may have re-run it).
+  const { failed: failedRows, recovered: recoveredFailures } = cells.failures();
+  const failed: FailedCell[] = failedRows.map((r) => ({
     image: r.image,
     unit: r.unit,
     algorithm: r.algorithm,
@@ -309,8 +305,12 @@ export function summarize(rows: readonly ResultRow[], contexts: ReadonlyMap<stri
     error: r.error || (r.verified ? 'no measurement recorded' : 'not verified (no error recorded)'),
   }));
 
-  const byImage = new Map<string, ResultRow[]>();
-  for (const r of verifiedCells.values()) byImage.set(r.image_sha256, [...(byImage.get(r.image_sha256) ?? []), r]);
+  const byImage = new Map<string, SummaryRow[]>();
+  for (const r of cells.verified.values()) {
+    const list = byImage.get(r.image_sha256);
+    if (list) list.push(r);
+    else byImage.set(r.image_sha256, [r]);
+  }
   const images = [...byImage.entries()].map(([sha, rs]) => imageReport(rs[0]!.image, sha, rs, contexts.get(sha) ?? {}));
-  return { images, failed, recoveredFailures, verifiedRows: verifiedCells.size };
+  return { images, failed, recoveredFailures, verifiedRows: cells.verified.size };
 }

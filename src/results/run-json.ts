@@ -4,10 +4,12 @@
 // to a temporary file renamed over run.json, so it is never half-written.
 // On resume the previous run.json is kept under `previous_runs`.
 
-import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, availableParallelism, totalmem, platform, arch, release } from 'node:os';
 import { dirname } from 'node:path';
 import { kzbenchVersion } from '../project.js';
+import { KzError } from '../errors.js';
+import { readInputText } from '../files.js';
 
 export interface RunJson {
   kzbench_version: string;
@@ -48,14 +50,25 @@ export function describeRun(backendVersions: Record<string, string>, start: Date
   };
 }
 
-/** Read a run.json if present and well-formed, else undefined. */
+/**
+ * The run.json at PATH, or undefined when there is none. It is read through
+ * files.ts (a FIFO, a device or a directory is refused before it is opened,
+ * and so is a file over MAX_TEXT_FILE); text that is not a JSON object is a
+ * one-line KzError naming the file.
+ */
 export function readRunJson(path: string): RunJson | undefined {
   if (!existsSync(path)) return undefined;
+  const text = readInputText(path, 'run.json');
+  let value: unknown;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as RunJson;
-  } catch {
-    return undefined;
+    value = JSON.parse(text);
+  } catch (e) {
+    // The parser's message may quote the text; only the position is kept.
+    const at = /position (\d+)/.exec((e as Error).message)?.[1];
+    throw new KzError(`not valid JSON${at ? ` (at character ${at})` : ''}: not a run.json kzbench wrote`, path);
   }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new KzError(`not a JSON object: not a run.json kzbench wrote`, path);
+  return value as RunJson;
 }
 
 export function writeRunJson(path: string, info: RunJson): void {

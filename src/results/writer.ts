@@ -4,10 +4,11 @@
 // machine dies mid-write, which the reader and resume drop).
 
 import { KzError } from '../errors.js';
-import { closeSync, existsSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { headerLine, rowLine } from './csv.js';
-import { parseResults } from './reader.js';
+import { fileStartsWith, forEachResultRow, MAX_RESULTS_FILE } from './reader.js';
+import { checkInputFile } from '../files.js';
 import type { ResultRow } from './schema.js';
 
 /**
@@ -37,18 +38,19 @@ export class ResultsWriter {
     const header = headerLine();
     let previousRows: ResultRow[] = [];
     if (existsSync(path)) {
-      const text = readFileSync(path, 'utf8');
-      if (text.length > 0 && existing === 'error') {
+      // Stat first: a FIFO, a device or a directory is refused before it is opened.
+      const size = checkInputFile(path, 'results file', MAX_RESULTS_FILE);
+      if (size > 0 && existing === 'error') {
         throw new ResultsError(`${path} already exists: choose another output directory, resume it, or overwrite it`);
       }
-      if (text.length > 0 && existing === 'resume') {
-        if (!text.startsWith(header)) {
+      if (size > 0 && existing === 'resume') {
+        if (!fileStartsWith(path, header)) {
           throw new ResultsError(`${path} has a different header than this kzbench writes (other version?): cannot resume into it; use another output directory`);
         }
-        previousRows = parseResults(text).rows;
+        // Streamed: rows are checked one at a time and only they are kept, not the file's text.
+        const keep = forEachResultRow(path, (row) => previousRows.push(row)).completeBytes;
         const fd = openSync(path, 'r+');
         // Drop a torn final line so new rows start on a line of their own.
-        const keep = Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1), 'utf8');
         ftruncateSync(fd, keep);
         closeSync(fd);
         return new ResultsWriter(path, openSync(path, 'a'), previousRows);

@@ -3,12 +3,12 @@
 // versions (kzbench and codec backends) are refused: their rows would not
 // answer the same question.
 import { KzError } from '../errors.js';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { headerLine, rowLine } from '../results/csv.js';
-import { readResults } from '../results/reader.js';
+import { forEachResultRow, MAX_RESULTS_FILE, ownString } from '../results/reader.js';
+import { checkInputFile, MAX_TEXT_FILE } from '../files.js';
 import { readRunJson, writeRunJson, type RunJson } from '../results/run-json.js';
-import type { ResultRow } from '../results/schema.js';
 import { canonicalJson } from './load.js';
 import { shardText, type Shard } from './shard.js';
 
@@ -33,7 +33,8 @@ export interface MergeSummary {
 interface Input {
   dir: string;
   run: RunJson;
-  rows: ResultRow[];
+  /** Its results.csv: read twice, streamed (which row wins each cell, then the winners), never held whole. */
+  csv: string;
   shard: Shard | null;
 }
 
@@ -42,10 +43,70 @@ function readInput(dir: string): Input {
   const csvPath = join(dir, 'results.csv');
   if (!existsSync(runPath)) throw new MergeError(`${dir}: no run.json: not a kzbench results directory`);
   if (!existsSync(csvPath)) throw new MergeError(`${dir}: no results.csv`);
-  const run = readRunJson(runPath);
-  if (!run) throw new MergeError(`${runPath}: not valid JSON`);
+  const run = readRunJson(runPath)!;
   const shard = (run['shard'] as Shard | null | undefined) ?? null;
-  return { dir, run, rows: readResults(csvPath).rows, shard };
+  return { dir, run, csv: csvPath, shard };
+}
+
+/**
+ * Which row wins each cell: the first row of the cell, replaced by a later
+ * verified one when it is not verified itself. A winner is (input, row) as
+ * one number, negative when the row is not verified; only cell ids and
+ * these numbers are held, not rows.
+ */
+function pickWinners(inputs: readonly Input[]): { winners: Map<string, number>; duplicates: number; rowsRead: number[] } {
+  const winners = new Map<string, number>();
+  let duplicates = 0;
+  const rowsRead = inputs.map((input, k) => {
+    let n = 0;
+    forEachResultRow(input.csv, (r) => {
+      const ref = (k * ROWS_PER_INPUT + n++ + 1) * (r.verified ? 1 : -1);
+      const prev = winners.get(r.cell_id);
+      if (prev === undefined) winners.set(ownString(r.cell_id), ref);
+      else {
+        duplicates++;
+        if (prev < 0 && r.verified) winners.set(r.cell_id, ref);
+      }
+    });
+    return n;
+  });
+  return { winners, duplicates, rowsRead };
+}
+
+/** Rows an input may have: (input, row) pairs fit a double exactly for 2^20 inputs of 2^32 rows. */
+const ROWS_PER_INPUT = 2 ** 32;
+
+/** Write the winning rows to PATH in input order, in 1 MiB writes; returns the rows written. */
+function writeWinners(path: string, inputs: readonly Input[], winners: ReadonlyMap<string, number>, rowsRead: readonly number[]): number {
+  const fd = openSync(path, 'w');
+  let pending: string[] = [headerLine()];
+  let pendingBytes = 0;
+  let written = 0;
+  const flush = () => {
+    writeSync(fd, pending.join(''));
+    pending = [];
+    pendingBytes = 0;
+  };
+  try {
+    inputs.forEach((input, k) => {
+      let n = 0;
+      forEachResultRow(input.csv, (r) => {
+        // Rows appended since the first read (a shard still running) are not part of this merge.
+        if (n >= rowsRead[k]!) return;
+        const ref = k * ROWS_PER_INPUT + n++ + 1;
+        if (Math.abs(winners.get(r.cell_id) ?? 0) !== ref) return;
+        const line = rowLine(r);
+        pending.push(line);
+        pendingBytes += line.length;
+        written++;
+        if (pendingBytes >= 1 << 20) flush();
+      });
+    });
+    flush();
+  } finally {
+    closeSync(fd);
+  }
+  return written;
 }
 
 /** The same value in every input, else a MergeError naming who differs. */
@@ -85,24 +146,17 @@ export function mergeRuns(dirs: readonly string[], out: string, options: { overw
 
   const resultsPath = join(out, 'results.csv');
   const runJsonPath = join(out, 'run.json');
-  if (existsSync(resultsPath) && readFileSync(resultsPath, 'utf8').length > 0 && !options.overwrite) {
+  // Stat, not read: a FIFO or a directory there is refused, a big file is not read whole.
+  if (existsSync(resultsPath) && checkInputFile(resultsPath, 'results file', MAX_RESULTS_FILE) > 0 && !options.overwrite) {
     throw new MergeError(`${resultsPath} already exists: choose another --out or add --overwrite`);
   }
 
-  const byId = new Map<string, ResultRow>();
-  let duplicates = 0;
-  for (const i of [...inputs].sort((a, b) => (a.shard?.index ?? 1) - (b.shard?.index ?? 1))) {
-    for (const r of i.rows) {
-      const prev = byId.get(r.cell_id);
-      if (prev) {
-        duplicates++;
-        if (!prev.verified && r.verified) byId.set(r.cell_id, r);
-      } else byId.set(r.cell_id, r);
-    }
-  }
-  const rows = [...byId.values()];
+  const ordered = [...inputs].sort((a, b) => (a.shard?.index ?? 1) - (b.shard?.index ?? 1));
+  const { winners, duplicates, rowsRead } = pickWinners(ordered);
+  let failedRows = 0;
+  for (const ref of winners.values()) if (ref < 0) failedRows++;
   mkdirSync(out, { recursive: true });
-  writeFileSync(resultsPath, headerLine() + rows.map(rowLine).join(''));
+  const written = writeWinners(resultsPath, ordered, winners, rowsRead);
 
   const unfinished = inputs.filter((i) => !i.run.end).map((i) => i.dir);
   const base = inputs[0]!.run;
@@ -115,8 +169,8 @@ export function mergeRuns(dirs: readonly string[], out: string, options: { overw
     ...(ends.length ? { end: ends.at(-1)! } : {}),
     shard: null,
     cells_total: inputs.reduce((n, i) => n + Number(i.run['cells_total'] ?? 0), 0),
-    cells_done: rows.length,
-    cells_failed: rows.filter((r) => !r.verified).length,
+    cells_done: written,
+    cells_failed: failedRows,
     cells_skipped: 0,
     merged_from: inputs.map((i) => ({
       dir: resolve(i.dir),
@@ -136,11 +190,14 @@ export function mergeRuns(dirs: readonly string[], out: string, options: { overw
   delete merged['previous_runs'];
   writeRunJson(runJsonPath, merged);
   const suiteCopy = inputs.map((i) => join(i.dir, 'suite.yaml')).find((p) => existsSync(p));
-  if (suiteCopy) copyFileSync(suiteCopy, join(out, 'suite.yaml'));
+  if (suiteCopy) {
+    checkInputFile(suiteCopy, 'suite file', MAX_TEXT_FILE);
+    copyFileSync(suiteCopy, join(out, 'suite.yaml'));
+  }
   return {
-    rows: rows.length,
-    verified: rows.filter((r) => r.verified).length,
-    failed: rows.filter((r) => !r.verified).length,
+    rows: written,
+    verified: written - failedRows,
+    failed: failedRows,
     duplicates,
     missingShards,
     unfinished,
