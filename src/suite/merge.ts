@@ -3,9 +3,10 @@
 // versions (kzbench and codec backends) are refused: their rows would not
 // answer the same question.
 import { KzError } from '../errors.js';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { headerLine, rowLine } from '../results/csv.js';
+import { ResultsDirLock, writeFileAtomic } from '../results/dir.js';
 import { readResults } from '../results/reader.js';
 import { readRunJson, writeRunJson, type RunJson } from '../results/run-json.js';
 import type { ResultRow } from '../results/schema.js';
@@ -83,6 +84,16 @@ export function mergeRuns(dirs: readonly string[], out: string, options: { overw
   }
   const missingShards = count > 1 ? Array.from({ length: count }, (_, k) => k + 1).filter((k) => !seenShards.has(k)) : [];
 
+  // --out is written by this merge alone, from the check of what is there to the last file.
+  const lock = ResultsDirLock.acquire(out, 'merge');
+  try {
+    return writeMerged(inputs, out, missingShards, options);
+  } finally {
+    lock.release();
+  }
+}
+
+function writeMerged(inputs: Input[], out: string, missingShards: number[], options: { overwrite?: boolean; commandLine?: string[] }): MergeSummary {
   const resultsPath = join(out, 'results.csv');
   const runJsonPath = join(out, 'run.json');
   if (existsSync(resultsPath) && readFileSync(resultsPath, 'utf8').length > 0 && !options.overwrite) {
@@ -102,7 +113,7 @@ export function mergeRuns(dirs: readonly string[], out: string, options: { overw
   }
   const rows = [...byId.values()];
   mkdirSync(out, { recursive: true });
-  writeFileSync(resultsPath, headerLine() + rows.map(rowLine).join(''));
+  writeFileAtomic(resultsPath, headerLine() + rows.map(rowLine).join(''));
 
   const unfinished = inputs.filter((i) => !i.run.end).map((i) => i.dir);
   const base = inputs[0]!.run;
@@ -136,7 +147,7 @@ export function mergeRuns(dirs: readonly string[], out: string, options: { overw
   delete merged['previous_runs'];
   writeRunJson(runJsonPath, merged);
   const suiteCopy = inputs.map((i) => join(i.dir, 'suite.yaml')).find((p) => existsSync(p));
-  if (suiteCopy) copyFileSync(suiteCopy, join(out, 'suite.yaml'));
+  if (suiteCopy) writeFileAtomic(join(out, 'suite.yaml'), readFileSync(suiteCopy));
   return {
     rows: rows.length,
     verified: rows.filter((r) => r.verified).length,
