@@ -242,16 +242,6 @@ function writeAll(fd: number, buf: Uint8Array): void {
   while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
 }
 
-/** Lock DIR for COMMAND around ACTION (sync or async), released however it ends. */
-export async function withResultsDir<T>(dir: string, command: string, action: (lock: ResultsDirLock) => T | Promise<T>): Promise<T> {
-  const lock = ResultsDirLock.acquire(dir, command);
-  try {
-    return await action(lock);
-  } finally {
-    lock.release();
-  }
-}
-
 /** A KzError when PATH is a symbolic link (kzbench never writes through one). */
 export function refuseSymlink(path: string): void {
   let isLink = false;
