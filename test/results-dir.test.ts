@@ -104,8 +104,12 @@ describe('one writer per results directory', () => {
     } finally {
       other.kill('SIGKILL');
     }
+    const foreign = (e: unknown) => e instanceof KzError && /\.kzbench\.lock is not a kzbench lock/.test(e.lines()[0]!);
     writeFileSync(join(dir, LOCK_NAME), 'not json');
-    assert.throws(() => ResultsDirLock.acquire(dir, 'run'), /\.kzbench\.lock is not a kzbench lock/);
+    assert.throws(() => ResultsDirLock.acquire(dir, 'run'), foreign);
+    // pid 0 would make kill(0, 0) succeed (the process group) and block for ever
+    writeFileSync(join(dir, LOCK_NAME), JSON.stringify({ pid: 0, pid_start: null, host: hostname(), command: 'run', started: '', token: 'x' }));
+    assert.throws(() => ResultsDirLock.acquire(dir, 'run'), foreign);
   });
 });
 

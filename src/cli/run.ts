@@ -287,7 +287,7 @@ async function runLocked(dirs: ReturnType<typeof resultsDir>, opts: RunOptions, 
       const original = (prev['suite'] as { name?: string; file?: string } | undefined) ?? {};
       // Relative image paths in the copy are relative to where the suite was.
       if (original.file) baseDir = dirname(original.file);
-      log(`resuming suite ${original.name ?? ''} from ${copy}`);
+      notes.push(`resuming suite ${original.name ?? ''} from ${copy}`);
     } else if (prev && !prev['suite_hash']) {
       const recorded = recordedJob(prev, opts);
       opts = recorded.opts;

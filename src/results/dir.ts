@@ -93,7 +93,8 @@ function readHolder(path: string): LockHolder | 'invalid' | undefined {
   }
   try {
     const h = JSON.parse(text) as LockHolder;
-    if (Number.isInteger(h.pid) && typeof h.token === 'string' && typeof h.host === 'string') return h;
+    // pid 0 or below would make kill(pid, 0) signal a process group: not a lock of ours
+    if (Number.isInteger(h.pid) && h.pid > 0 && typeof h.token === 'string' && typeof h.host === 'string') return h;
   } catch {
     // fall through
   }
