@@ -26,11 +26,7 @@ const dirModule = new URL('../src/results/dir.js', import.meta.url).href;
 /** A quick flags run of the tiny image: whole unit, two settings, no real timing. */
 const quickArgs = (out: string, ...more: string[]) => ['run', '--image', bzPath, '--codec', 'lz4', '--codec', 'gzip', '--min-runs', '1', '--min-time', '0', '--workers', '1', '--out', out, ...more];
 
-function fresh(name: string): string {
-  const d = join(root, name);
-  mkdirSync(d, { recursive: true });
-  return d;
-}
+const fresh = (name: string) => (mkdirSync(join(root, name), { recursive: true }), join(root, name));
 
 /** A child process that takes DIR's lock, says "locked", then waits, exits or throws. */
 function lockHolder(dir: string, then: 'wait' | 'exit' | 'throw'): ChildProcess {
@@ -48,10 +44,7 @@ const exited = (c: ChildProcess) => new Promise<number | null>((resolve) => (c.e
 const said = (c: ChildProcess, what: string) =>
   new Promise<void>((resolve, reject) => {
     let out = '';
-    c.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes(what)) resolve();
-    });
+    c.stdout!.on('data', (d: Buffer) => (out += d.toString()).includes(what) && resolve());
     c.on('exit', () => reject(new Error(`child exited before saying ${what}`)));
   });
 
@@ -122,10 +115,7 @@ describe('two writers at once on one directory (CLI)', () => {
     c.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     return exited(c).then((status) => ({ status, stderr }));
   };
-  const cells = (dir: string) =>
-    readResults(join(dir, 'results.csv'))
-      .rows.map((r) => `${r.cell_id} ${r.compressed_bytes} ${r.verified}`)
-      .sort();
+  const cells = (dir: string) => readResults(join(dir, 'results.csv')).rows.map((r) => `${r.cell_id} ${r.compressed_bytes} ${r.verified}`).sort();
 
   it('two --resume runs: one runs, the other is refused at once; the rows equal a clean run', async () => {
     const clean = join(root, 'clean');
@@ -154,8 +144,7 @@ describe('two writers at once on one directory (CLI)', () => {
   it('two --overwrite runs: one runs, the other is refused; no torn or duplicated rows', async () => {
     const dir = join(root, 'concurrent-overwrite');
     const [a, b] = await Promise.all([run(slow(dir, '1', '--overwrite')), run(slow(dir, '1', '--overwrite'))]);
-    const statuses = [a.status, b.status].sort();
-    assert.deepEqual(statuses, [0, 2], a.stderr + b.stderr);
+    assert.deepEqual([a.status, b.status].sort(), [0, 2], a.stderr + b.stderr);
     const parsed = readResults(join(dir, 'results.csv'));
     assert.equal(parsed.droppedPartialLine, false);
     assert.equal(parsed.rows.length, 6);
