@@ -91,6 +91,7 @@ describe('kzbench run', () => {
     assert.ok(partial.length >= 2 && partial.length < 18, `${partial.length} rows`);
     assert.ok(partial.every((x) => x.verified === true));
     assert.equal(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).interrupted, true);
+    assert.equal(existsSync(join(out, '.kzbench.lock')), false, 'Ctrl-C releases the directory');
 
     const again = spawnSync(process.execPath, [bin, ...args, '--resume'], { encoding: 'utf8' });
     assert.equal(again.status, 0, again.stderr);

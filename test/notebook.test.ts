@@ -41,13 +41,25 @@ describe('notebooks/kzbench.ipynb', {
     const image = join(dir, 'bzImage');
     writeFileSync(image, smallKernel([120_000, 40_000, 20_000]).bzImage);
     const out = join(dir, 'results');
-    const codecs = ['--codec', 'gzip:1', '--codec', 'lz4:1,legacy', '--codec', 'zstd:1', '--codec', 'xz'];
-    const common = ['--image', image, ...codecs, '--min-runs', '1', '--min-time', '0', '--workers', '1', '--out', out];
-    const whole = spawnSync(process.execPath, [bin, 'run', '--unit', 'whole', ...common], { encoding: 'utf8' });
-    assert.equal(whole.status, 0, whole.stderr);
-    // The same directory gets the sections too (resume runs only the missing cells).
-    const sections = spawnSync(process.execPath, [bin, 'run', '--unit', 'sections', '--resume', ...common], { encoding: 'utf8' });
-    assert.equal(sections.status, 0, sections.stderr);
+    // Whole kernel and sections in one run: a suite names both units (a
+    // --resume with another --unit is refused: it would be another job).
+    const suite = join(dir, 'notebook.yaml');
+    writeFileSync(
+      suite,
+      [
+        'images: [./bzImage]',
+        'units: [whole, sections]',
+        'settings:',
+        '  - setting: ["gzip:1", "lz4:1,legacy", "zstd:1"]',
+        '  - profile: kernel',
+        '    algorithms: [xz]',
+        'timing: { min_runs: 1, min_time_ms: 0 }',
+        'workers: 1',
+        '',
+      ].join('\n'),
+    );
+    const run = spawnSync(process.execPath, [bin, 'run', suite, '--out', out], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
     const csv = readFileSync(join(out, 'results.csv'), 'utf8');
     assert.match(csv, /,whole,/);
     assert.match(csv, /,\.rodata,/);

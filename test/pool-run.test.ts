@@ -188,9 +188,10 @@ test('abort: no more cells handed out, only complete rows, run.json interrupted'
   const out = join(dir, 'abort');
   const cells = cellsFor(['gzip:sleep_ms=20', 'xz:sleep_ms=20', 'zstd:sleep_ms=20', 'lz4:sleep_ms=20']);
   const ac = new AbortController();
+  const slow = { minRuns: 3, minTimeMs: 100, maxTimeMs: 5000 };
   const r = await runCells(cells, {
     workers: 2,
-    timing: { minRuns: 3, minTimeMs: 100, maxTimeMs: 5000 },
+    timing: slow,
     codecModule,
     outDir: out,
     signal: ac.signal,
@@ -210,8 +211,8 @@ test('abort: no more cells handed out, only complete rows, run.json interrupted'
   assert.equal(info.interrupted, true);
   assert.equal(info.end, undefined);
 
-  // Resume: the verified cells are skipped, the rest run, one header.
-  const again = await runCells(cells, { workers: 2, timing: quick, codecModule, outDir: out, existing: 'resume' });
+  // Resume (the same job: same cells and timing): the verified cells are skipped, the rest run, one header.
+  const again = await runCells(cells, { workers: 2, timing: slow, codecModule, outDir: out, existing: 'resume' });
   assert.equal(again.skipped, r.rows.length);
   assert.equal(again.rows.length, cells.length - r.rows.length);
   const all = readResults(r.resultsPath!);

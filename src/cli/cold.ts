@@ -4,6 +4,7 @@
 // Partition the image's code by a trace, compress the cold code in
 // independent blocks with each setting (in the pool, verified, timed), and
 // replay a held-out trace against the blocks. docs/cold.md.
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { formatBytes, parseBytes } from '../codecs/settings.js';
 import { sha256File } from '../corpus/debian.js';
@@ -15,6 +16,7 @@ import { codeMap, type CodeMap } from '../partition/partition.js';
 import { mapTrace } from '../partition/trace-map.js';
 import { mergeTraces, readTraceFile } from '../partition/traces.js';
 import { TRACE_FORMATS, type HotSet, type Trace, type TraceFormat } from '../partition/types.js';
+import { parseWorkers, ResultsDirLock } from '../results/dir.js';
 import { readRunJson } from '../results/run-json.js';
 import { readResults } from '../results/reader.js';
 import type { ResultRow } from '../results/schema.js';
@@ -112,6 +114,16 @@ export interface ColdRun {
 
 /** Everything the command does, without printing: for the CLI and tests. */
 export async function runCold(opts: ColdOptions, argv: string[], log: (s: string) => void, onProgress?: RunCellsOptions['onProgress'], signal?: AbortSignal): Promise<ColdRun> {
+  // An existing --out is locked before anything is read: a second writer is refused at once.
+  const early = opts.out !== undefined && existsSync(opts.out) ? ResultsDirLock.acquire(opts.out, 'cold') : undefined;
+  try {
+    return await coldLocked(opts, argv, log, onProgress, signal);
+  } finally {
+    early?.release();
+  }
+}
+
+async function coldLocked(opts: ColdOptions, argv: string[], log: (s: string) => void, onProgress?: RunCellsOptions['onProgress'], signal?: AbortSignal): Promise<ColdRun> {
   // Refuse bad flags before reading anything.
   const blockSizes = parseBlockSizes(opts.blockSize);
   const files = { trace: list(opts.trace), holdout: list(opts.holdout), layoutTrace: list(opts.layoutTrace) };
@@ -132,7 +144,7 @@ export async function runCold(opts: ColdOptions, argv: string[], log: (s: string
   }
   if (opts.resume && opts.overwrite) throw new UsageError('--resume and --overwrite contradict each other: choose one');
   if (opts.resume && !opts.out) throw new UsageError('--resume needs --out DIR');
-  const workers = positiveInt(opts.workers, '--workers');
+  const workers = parseWorkers(opts.workers);
   const minRuns = positiveInt(opts.minRuns, '--min-runs');
   const minTimeMs = opts.minTime === undefined ? undefined : Number(opts.minTime);
   if (minTimeMs !== undefined && !(minTimeMs >= 0)) throw new UsageError(`--min-time ${opts.minTime}: expected milliseconds >= 0`);
@@ -178,6 +190,30 @@ export async function runCold(opts: ColdOptions, argv: string[], log: (s: string
   }
 
   const out = opts.out ?? join('results', `cold-${timestamp()}`);
+  const lock = ResultsDirLock.acquire(out, 'cold');
+  try {
+    return await coldRun(opts, argv, log, out, { img, plan, info, sha256, settings, layouts, blockSizes, files, workers, minRuns, minTimeMs }, onProgress, signal);
+  } finally {
+    lock.release();
+  }
+}
+
+interface ColdPlan {
+  img: KernelImage;
+  plan: ReturnType<typeof planCold>;
+  info: Parameters<typeof coldSummary>[2];
+  sha256: string;
+  settings: string[];
+  layouts: LayoutName[];
+  blockSizes: number[];
+  files: { trace: string[]; holdout: string[]; layoutTrace: string[] };
+  workers: number | undefined;
+  minRuns: number | undefined;
+  minTimeMs: number | undefined;
+}
+
+async function coldRun(opts: ColdOptions, argv: string[], log: (s: string) => void, out: string, c: ColdPlan, onProgress?: RunCellsOptions['onProgress'], signal?: AbortSignal): Promise<ColdRun> {
+  const { img, plan, info, sha256, settings, layouts, blockSizes, files, workers, minRuns, minTimeMs } = c;
   const traceHashes = Object.fromEntries(
     Object.entries({ trace: files.trace, holdout: files.holdout, layout_trace: files.layoutTrace })
       .filter(([, f]) => f.length > 0)
@@ -192,14 +228,19 @@ export async function runCold(opts: ColdOptions, argv: string[], log: (s: string
     }
   }
   const t = plan.partition.totals;
-  log(
-    `${img.format} ${img.arch} ${img.release ?? ''}: ${t.functions} functions, ${bytesText(t.hotBytes + t.coldBytes)} of code, ${bytesText(t.holeBytes)} of holes; ` +
-      `hot ${t.hotFunctions} functions (${(((t.hotBytes / Math.max(1, t.hotBytes + t.coldBytes)) * 100)).toFixed(1)}% of code bytes)`,
-  );
-  log(`${layouts.length} layout(s) x ${blockSizes.length} block size(s) x ${settings.length} setting(s) = ${plan.cells.length} cells -> ${out}/results.csv`);
+  // Said once the run starts: a refusal (another writer, another job) stays the only line.
+  const onStart = () => {
+    log(
+      `${img.format} ${img.arch} ${img.release ?? ''}: ${t.functions} functions, ${bytesText(t.hotBytes + t.coldBytes)} of code, ${bytesText(t.holeBytes)} of holes; ` +
+        `hot ${t.hotFunctions} functions (${(((t.hotBytes / Math.max(1, t.hotBytes + t.coldBytes)) * 100)).toFixed(1)}% of code bytes)`,
+    );
+    log(`${layouts.length} layout(s) x ${blockSizes.length} block size(s) x ${settings.length} setting(s) = ${plan.cells.length} cells -> ${out}/results.csv`);
+  };
   const run = await runCells(plan.cells, {
+    onStart,
     ...(workers !== undefined ? { workers } : {}),
     outDir: out,
+    command: 'cold',
     existing: opts.resume ? 'resume' : opts.overwrite ? 'overwrite' : 'error',
     image: { path: opts.image, sha256 },
     runInfo: {

@@ -4,8 +4,9 @@
 // the Pareto frontier and one recommendation (src/model/pick.ts).
 
 import { KzError } from '../errors.js';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { parseWorkers, ResultsDirLock, writeFileAtomic } from '../results/dir.js';
 import { stringify } from 'csv-stringify/sync';
 import { openKernelImage } from '../image/index.js';
 import { sha256File } from '../corpus/debian.js';
@@ -120,13 +121,44 @@ function text(result: PickResult, image: string): string {
 }
 
 export async function pickCommand(opts: PickOptions): Promise<number> {
+  // --out is a results directory this command writes (results.csv, run.json,
+  // model.csv): one writer, locked for the whole command, at once when it exists.
+  const early = opts.out !== undefined && existsSync(opts.out) ? ResultsDirLock.acquire(opts.out, 'pick') : undefined;
+  try {
+    const checked = checkOptions(opts);
+    const lock = opts.out !== undefined ? ResultsDirLock.acquire(opts.out, 'pick') : undefined;
+    try {
+      return await pickLocked(opts, checked);
+    } finally {
+      lock?.release();
+    }
+  } finally {
+    early?.release();
+  }
+}
+
+/** The flags, checked before anything is read or written. */
+function checkOptions(opts: PickOptions) {
   if (!opts.board) throw new UsageError('pick needs --board NAME|FILE (data/boards/*.yaml, or your own file)');
   if (!opts.image && !opts.results) throw new UsageError('pick needs --image FILE or --results DIR (a kzbench run with whole-kernel rows)');
   checkSpecs(opts.codec ?? [], 'kernel');
-  const workers = wholeNumber(opts.workers, '--workers', 1);
+  const workers = parseWorkers(opts.workers);
   const minRuns = wholeNumber(opts.minRuns, '--min-runs', 1);
   const minTimeMs = wholeNumber(opts.minTime, '--min-time', 0);
   if (opts.out && opts.results) throw new UsageError('--out goes with --image (where the measurement is written); with --results, model.csv goes into that directory or --csv FILE');
+  return { workers, minRuns, minTimeMs };
+}
+
+/** Is FILE's directory DIR (both existing)? */
+function isIn(file: string, dir: string): boolean {
+  try {
+    return realpathSync(dirname(file)) === realpathSync(dir);
+  } catch {
+    return false;
+  }
+}
+
+async function pickLocked(opts: PickOptions, { workers, minRuns, minTimeMs }: ReturnType<typeof checkOptions>): Promise<number> {
   const board = loadBoard(opts.board!);
   const stubs = loadStubTable();
   const log = (s: string) => process.stderr.write(s + '\n');
@@ -160,6 +192,7 @@ export async function pickCommand(opts: PickOptions): Promise<number> {
     try {
       const summary = await runCells(cells, {
         workers,
+        command: 'pick',
         timing: { ...(minRuns !== undefined ? { minRuns } : {}), ...(minTimeMs !== undefined ? { minTimeMs } : {}) },
         outDir: opts.out,
         existing: opts.overwrite ? 'overwrite' : 'error',
@@ -185,8 +218,14 @@ export async function pickCommand(opts: PickOptions): Promise<number> {
   const csvPath = opts.csv ?? (opts.out ? join(opts.out, 'model.csv') : opts.results ? join(opts.results, 'model.csv') : undefined);
   if (csvPath) {
     mkdirSync(dirname(csvPath), { recursive: true });
-    writeFileSync(csvPath + '.tmp', csvText);
-    renameSync(csvPath + '.tmp', csvPath);
+    // Into a results directory (--out, --results): under its lock.
+    const dir = opts.out ?? (opts.results && isIn(csvPath, opts.results) ? opts.results : undefined);
+    const lock = dir ? ResultsDirLock.acquire(dir, 'pick') : undefined;
+    try {
+      writeFileAtomic(csvPath, csvText);
+    } finally {
+      lock?.release();
+    }
   }
   if (opts.json) {
     const { recommendation, candidates, why, notes } = result;

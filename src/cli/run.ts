@@ -3,13 +3,14 @@
 //             [--profile kernel] [--workers N] [--out DIR] [--resume [DIR]] [--overwrite]
 // With a suite file the suite names images, units and settings; without one
 // the flags do (and with neither, every kernel profile on the default image).
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { release as osRelease } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { kernelAlgorithms } from '../codecs/index.js';
 import { fetchDebianKernel, hostDebArch, sha256File } from '../corpus/debian.js';
 import { openKernelImage, type KernelImage } from '../image/index.js';
-import { readRunJson } from '../results/run-json.js';
+import { parseWorkers, ResultsDirLock, writeFileAtomic } from '../results/dir.js';
+import { readRunJson, type RunJson } from '../results/run-json.js';
 import type { ResultRow } from '../results/schema.js';
 import { runCells, type Cell, type RunSummary } from '../run/index.js';
 import { expandSuite, inShard, loadSuite, parseShard, resolveImages, shardText, type LoadedSuite, type Shard } from '../suite/index.js';
@@ -21,6 +22,8 @@ import { UsageError } from './usage.js';
 
 export interface RunOptions {
   image?: string;
+  /** The image's .config (only from a resumed run's record: run has no --config flag). */
+  config?: string;
   /** Default 'whole' (left unset so a suite run can tell it was not given). */
   unit?: string;
   codec?: string[];
@@ -102,6 +105,32 @@ function resultsDir(suiteFile: string | undefined, opts: RunOptions): { suiteFil
   return { ...(suiteFile !== undefined ? { suiteFile } : {}), ...(out !== undefined ? { out } : {}), resume };
 }
 
+/**
+ * `kzbench run --resume DIR` without --image/--unit/--codec/--profile: the
+ * job DIR/run.json recorded (its image, unit, codecs, profile and timing),
+ * not today's defaults; flags given still win (and runCells refuses them when
+ * they make another job).
+ */
+function recordedJob(prev: RunJson, opts: RunOptions): { opts: RunOptions; timing: Record<string, unknown> } {
+  const str = (k: string) => (typeof prev[k] === 'string' ? (prev[k] as string) : undefined);
+  const base = str('cwd') ?? process.cwd();
+  const image = str('image');
+  const config = str('image_config');
+  const codecs = Array.isArray(prev['codec_args']) ? (prev['codec_args'] as unknown[]).map(String) : undefined;
+  const timing = prev['timing'] && typeof prev['timing'] === 'object' ? (prev['timing'] as Record<string, unknown>) : {};
+  return {
+    opts: {
+      ...opts,
+      ...(image ? { image: resolve(base, image) } : {}),
+      ...(config ? { config: resolve(base, config) } : {}),
+      ...(str('unit') ? { unit: str('unit') } : {}),
+      ...(codecs ? { codec: codecs } : {}),
+      ...(str('profile') ? { profile: str('profile') } : {}),
+    },
+    timing,
+  };
+}
+
 function timingOptions(opts: RunOptions, suite?: LoadedSuite) {
   const minRuns = positiveInt(opts.minRuns, '--min-runs') ?? suite?.suite.timing?.min_runs;
   const minTimeFlag = opts.minTime === undefined ? undefined : Number(opts.minTime);
@@ -117,8 +146,8 @@ function flagPlan(opts: RunOptions, out: string | undefined, argv: string[], log
   if (!UNIT_KINDS.includes(unit as UnitKind)) throw new UsageError(`--unit ${unit}: allowed: ${UNIT_KINDS.join(', ')}`);
   if (opts.shard !== undefined) throw new UsageError('--shard splits a suite: kzbench run SUITE.yaml --shard I/N');
   checkSpecs(opts.codec ?? [], profile);
-  const chosen = opts.image ? { path: opts.image, source: 'given' } : defaultImage(log);
-  const img = openKernelImage(chosen.path, { configPath: 'config' in chosen ? chosen.config : undefined });
+  const chosen: { path: string; source: string; config?: string } = opts.image ? { path: opts.image, source: 'given', ...(opts.config ? { config: opts.config } : {}) } : defaultImage(log);
+  const img = openKernelImage(chosen.path, { configPath: chosen.config });
   const settings = resolveSettings(img, opts.codec, profile);
   const list = units(img, unit as UnitKind);
   if (list.length === 0) throw new UsageError(`${chosen.path}: no ${unit} units to compress`);
@@ -129,7 +158,21 @@ function flagPlan(opts: RunOptions, out: string | undefined, argv: string[], log
     cells,
     out,
     image: { path: chosen.path, sha256 },
-    runInfo: { command: argv, image_source: chosen.source, image_format: img.format, arch: img.arch, release: img.release, payload_algorithm: img.payload?.algorithm ?? null, thumb2: img.config?.thumb2 ?? false, profile, unit },
+    runInfo: {
+      command: argv,
+      // what a bare `--resume DIR` needs to run the same job again
+      cwd: process.cwd(),
+      image_config: chosen.config ?? null,
+      codec_args: opts.codec ?? null,
+      image_source: chosen.source,
+      image_format: img.format,
+      arch: img.arch,
+      release: img.release,
+      payload_algorithm: img.payload?.algorithm ?? null,
+      thumb2: img.config?.thumb2 ?? false,
+      profile,
+      unit,
+    },
     headline: `${img.format} ${img.arch} ${img.release ?? ''}: ${list.length} unit(s) x ${settings.length} setting(s) = ${cells.length} cells -> ${out}/results.csv`,
     files: {},
     after: () => {
@@ -214,28 +257,49 @@ function printTable(rows: ResultRow[]): void {
 }
 
 export async function runCommand(suiteArg: string | undefined, opts: RunOptions, argv: string[]): Promise<number> {
-  const log = (s: string) => process.stderr.write(s + '\n');
   const dirs = resultsDir(suiteArg, opts);
+  const workers = parseWorkers(opts.workers);
+  // One writer per results directory: an existing one is locked before
+  // anything is read, so a second writer is refused at once; a new one as
+  // soon as its name is known (after the plan, which checks the flags).
+  let lock = dirs.out !== undefined && existsSync(dirs.out) ? ResultsDirLock.acquire(dirs.out, 'run') : undefined;
+  try {
+    return await runLocked(dirs, opts, workers, argv, (out) => (lock ??= ResultsDirLock.acquire(out, 'run')));
+  } finally {
+    lock?.release();
+  }
+}
+
+async function runLocked(dirs: ReturnType<typeof resultsDir>, opts: RunOptions, workers: number | undefined, argv: string[], lockDir: (out: string) => void): Promise<number> {
+  const log = (s: string) => process.stderr.write(s + '\n');
   let suiteFile = dirs.suiteFile;
   let baseDir: string | undefined;
-  const workers = positiveInt(opts.workers, '--workers');
+  let recordedTiming: Record<string, unknown> = {};
+  // Said once the run starts (runCells' onStart): a refusal stays the only line.
+  const notes: string[] = [];
   const flagMode = (['image', 'unit', 'codec', 'profile'] as const).some((k) => opts[k] !== undefined);
-  // `kzbench run --resume DIR` of a suite run: its own copy of the suite.
   if (!suiteFile && dirs.resume && dirs.out && !flagMode) {
     const prev = readRunJson(join(dirs.out, 'run.json'));
     const copy = join(dirs.out, 'suite.yaml');
     if (prev?.['suite_hash'] && existsSync(copy)) {
+      // `kzbench run --resume DIR` of a suite run: its own copy of the suite.
       suiteFile = copy;
       const original = (prev['suite'] as { name?: string; file?: string } | undefined) ?? {};
       // Relative image paths in the copy are relative to where the suite was.
       if (original.file) baseDir = dirname(original.file);
-      log(`resuming suite ${original.name ?? ''} from ${copy}`);
+      notes.push(`resuming suite ${original.name ?? ''} from ${copy}`);
+    } else if (prev && !prev['suite_hash']) {
+      const recorded = recordedJob(prev, opts);
+      opts = recorded.opts;
+      recordedTiming = recorded.timing;
+      notes.push(`resuming the run recorded in ${join(dirs.out, 'run.json')}${opts.image ? `: ${opts.image}` : ''}`);
     }
   }
   const suite = suiteFile ? loadSuite(suiteFile, baseDir ? { baseDir } : {}) : undefined;
-  const timing = timingOptions(opts, suite);
+  const timing = { ...recordedTiming, ...timingOptions(opts, suite) };
   const plan = suite ? suitePlan(suite, opts, dirs.out, dirs.resume, argv, log) : flagPlan(opts, dirs.out, argv, log);
-  log(plan.headline);
+  lockDir(plan.out);
+  notes.push(plan.headline);
 
   const resultsCsv = join(plan.out, 'results.csv');
   const fresh = !existsSync(resultsCsv) || readFileSync(resultsCsv).length === 0;
@@ -244,7 +308,7 @@ export async function runCommand(suiteArg: string | undefined, opts: RunOptions,
       const p = join(plan.out, name);
       if (dirs.resume && existsSync(p)) continue;
       mkdirSync(plan.out, { recursive: true });
-      writeFileSync(p, text);
+      writeFileAtomic(p, text);
     }
   }
 
@@ -266,6 +330,7 @@ export async function runCommand(suiteArg: string | undefined, opts: RunOptions,
       runInfo: plan.runInfo,
       signal: controller.signal,
       timing,
+      onStart: () => notes.forEach((n) => log(n)),
       onProgress: (p) => progress.update(p),
     });
   } finally {

@@ -11,6 +11,12 @@ export interface CellPoolOptions {
   workers: number;
   /** Module URL with the codec API; default the real src/codecs. */
   codecModule?: string;
+  /**
+   * An error of the pool rather than of a task (piscina's 'error' event: a
+   * worker that failed while idle, a result for a task already cancelled).
+   * Without a listener it would be an uncaught exception with a stack.
+   */
+  onError?: (e: Error) => void;
 }
 
 export class CellPool {
@@ -28,6 +34,7 @@ export class CellPool {
       idleTimeout: 60_000,
       workerData: { codecModule: options.codecModule },
     });
+    this.#piscina.on('error', (e: unknown) => options.onError?.(e instanceof Error ? e : new Error(String(e))));
   }
 
   get workers(): number {

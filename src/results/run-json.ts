@@ -4,12 +4,25 @@
 // to a temporary file renamed over run.json, so it is never half-written.
 // On resume the previous run.json is kept under `previous_runs`.
 
-import { existsSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { cpus, availableParallelism, totalmem, platform, arch, release } from 'node:os';
 import { dirname } from 'node:path';
 import { kzbenchVersion } from '../project.js';
 import { KzError } from '../errors.js';
 import { readInputText } from '../files.js';
+import { writeFileAtomic } from './dir.js';
+
+/**
+ * What a run computes, recorded so `--resume` continues only the same job:
+ * the images (sha256), unit names and setting keys of all its cells (sorted,
+ * before resume skips any) and the resolved timing.
+ */
+export interface RunJob {
+  image_sha256: string[];
+  units: string[];
+  settings: string[];
+  timing: Record<string, unknown>;
+}
 
 export interface RunJson {
   kzbench_version: string;
@@ -26,6 +39,7 @@ export interface RunJson {
   end?: string;
   interrupted?: boolean;
   stopped?: string;
+  job?: RunJob;
   [extra: string]: unknown;
 }
 
@@ -71,9 +85,8 @@ export function readRunJson(path: string): RunJson | undefined {
   return value as RunJson;
 }
 
+/** Write run.json whole (a temporary file renamed over it: never half-written, never through a symbolic link). */
 export function writeRunJson(path: string, info: RunJson): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(info, null, 2) + '\n');
-  renameSync(tmp, path);
+  writeFileAtomic(path, JSON.stringify(info, null, 2) + '\n');
 }

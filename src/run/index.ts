@@ -2,7 +2,8 @@
 // A cell is one unit of bytes x one codec setting. The CLI (`kzbench run`)
 // and tests call this; it knows nothing of how units or settings were chosen.
 
-import { KzError } from '../errors.js';
+import { asKzError, excerpt, KzError } from '../errors.js';
+import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { CellPool } from '../pool/pool.js';
@@ -10,71 +11,25 @@ import { loadCodecApi, type CodecApi, type SettingLike } from '../pool/codec-api
 import { MemoryScheduler } from '../pool/scheduler.js';
 import { defaultMemoryBudget, estimateCellMemory } from '../pool/memory.js';
 import { estimateCellCost } from '../pool/cost.js';
-import type { CellMeasurement, CellTask, SharedBytes, WorkerFault } from '../pool/task.js';
+import type { CellTask } from '../pool/task.js';
 import { resolveTiming, type TimingOptions } from '../measure/timing.js';
-import { megabytesPerSecond } from '../measure/stats.js';
-import { cellId, paramColumns, type ResultRow } from '../results/schema.js';
-import { ResultsWriter, type ExistingResults } from '../results/writer.js';
-import { describeRun, readRunJson, writeRunJson, type RunJson } from '../results/run-json.js';
+import { parseWorkers, ResultsDirLock } from '../results/dir.js';
+import { checkPreviousRows, checkSameJob, jobOf } from './job.js';
+import { cellId, type ResultRow } from '../results/schema.js';
+import { ResultsWriter, type ExistingResults, type WriteFn } from '../results/writer.js';
+import { describeRun, readRunJson, writeRunJson, type RunJob, type RunJson } from '../results/run-json.js';
 
-export interface Unit {
-  /** The `unit` column: 'whole', a section name, a partition name... */
-  name: string;
-  bytes: Uint8Array;
-  /** The `unit_kind` column (e.g. 'whole', 'section'). */
-  kind?: string;
-  /** The `unit_offset` column: where the unit starts in what it was cut from. */
-  offset?: number;
-  /** Overrides RunCellsOptions.image for this unit. */
-  image?: { path: string; sha256: string };
-  /** A block unit: compress the bytes as independent blocks ending at these offsets (CellTask.blocks). */
-  blocks?: readonly number[];
-  /** Bytes the worker also compresses as one stream (size only, verified): CellTask.alongside. */
-  alongside?: Uint8Array;
-  /**
-   * Extra or overriding columns for this unit's rows, from the measurement
-   * (null for a failed cell). Runs in the main thread, after the cell.
-   */
-  columns?: (m: CellMeasurement | null) => Partial<ResultRow>;
-}
+import { shareBytes } from './share.js';
+import { failedRow, measuredRow, message, type Prepared } from './rows.js';
+import type { Cell, FaultInjection, RunProgress, RunSummary } from './types.js';
 
-export interface Cell {
-  unit: Unit;
-  /** A setting spec parseSetting accepts ("xz", "xz:preset=9,bcj=x86", ...). */
-  setting: string;
-}
+export type { Cell, FaultInjection, RunningCell, RunProgress, RunSummary, Unit } from './types.js';
 
-export interface RunningCell {
-  unit: string;
-  setting: string;
-  attempt: number;
-}
-
-export interface RunProgress {
-  /** Cells finished in this invocation (verified or failed). */
-  done: number;
-  /** Cells to run in this invocation (after resume skipped some). */
-  total: number;
-  failed: number;
-  /** Cells skipped because a resumed results.csv already has them verified. */
-  skipped: number;
-  /** Cells running now, one per busy worker. */
-  running: RunningCell[];
-  /** The row just written, when this report follows a cell finishing. */
-  finished?: ResultRow;
-}
-
-/** Test hook: make matching cells' workers fail mid-cell on their first attempts. */
-export interface FaultInjection {
-  match: (cell: Cell, index: number) => boolean;
-  /** 'exit': process.exit() in the worker (the worker dies); 'throw': the task throws. Default 'exit'. */
-  mode?: WorkerFault;
-  /** Fault on this many first attempts (default 1: the retry succeeds; 2: the cell fails). */
-  attempts?: number;
-}
+export { shareBytes, shareUnits } from './share.js';
+export { measuredRow } from './rows.js';
 
 export interface RunCellsOptions {
-  /** Worker threads (default os.availableParallelism(), never more than the cells). */
+  /** Worker threads (default os.availableParallelism(), never more than the cells; at most maxWorkers()). */
   workers?: number;
   timing?: Partial<TimingOptions>;
   /** Budget for the summed memory estimates of concurrently running cells. */
@@ -105,19 +60,16 @@ export interface RunCellsOptions {
   faultInjection?: FaultInjection;
   /** Module URL providing the codec API (default src/codecs/index.js); for tests. */
   codecModule?: string;
-}
-
-export interface RunSummary {
-  /** Rows produced by this invocation, in completion order (failed cells included). */
-  rows: ResultRow[];
-  failed: number;
-  skipped: number;
-  /** True when the signal aborted the run: some cells have no row. */
-  interrupted: boolean;
-  workers: number;
-  memoryBudgetBytes: number;
-  resultsPath?: string;
-  runJsonPath?: string;
+  /**
+   * Called once everything is checked (settings, the directory's lock, a
+   * resume's job) and before the first cell: where the CLI says what it is
+   * about to do, so a refusal stays the only line.
+   */
+  onStart?: () => void;
+  /** The command holding the results directory's lock, shown to a second writer (default 'run'). */
+  command?: string;
+  /** Test hook: how results.csv rows are written (default fs.writeSync), e.g. failing like a full disk. */
+  resultsWrite?: WriteFn;
 }
 
 /** Every setting spec that parseSetting refused, with its message. */
@@ -130,118 +82,6 @@ export class SettingsError extends KzError {
   override lines(): string[] {
     return this.problems.map((p) => `--codec ${p.spec}: ${p.message}`);
   }
-}
-
-interface Prepared {
-  index: number;
-  cell: Cell;
-  setting: SettingLike;
-  image: { path: string; sha256: string };
-  id: string;
-  estimate: number;
-  input: SharedBytes;
-  alongside?: SharedBytes;
-  attempt: number;
-  errors: string[];
-  firstStart?: string;
-}
-
-/**
- * Put every unit's bytes in shared memory once. Units cut from the same
- * ArrayBuffer share one SharedArrayBuffer covering their span; bytes that
- * already live in a SharedArrayBuffer are used in place.
- */
-export function shareUnits(units: readonly Unit[]): Map<Unit, SharedBytes> {
-  const bytes = shareBytes(units.map((u) => u.bytes));
-  return new Map(units.map((u) => [u, bytes.get(u.bytes)!]));
-}
-
-/** The same for byte arrays: one SharedArrayBuffer per underlying buffer span. */
-export function shareBytes(list: readonly Uint8Array[]): Map<Uint8Array, SharedBytes> {
-  const spans = new Map<ArrayBufferLike, { lo: number; hi: number }>();
-  for (const b of list) {
-    const s = spans.get(b.buffer);
-    if (s) {
-      s.lo = Math.min(s.lo, b.byteOffset);
-      s.hi = Math.max(s.hi, b.byteOffset + b.byteLength);
-    } else spans.set(b.buffer, { lo: b.byteOffset, hi: b.byteOffset + b.byteLength });
-  }
-  const shared = new Map<ArrayBufferLike, { buffer: SharedArrayBuffer; base: number }>();
-  for (const [buf, { lo, hi }] of spans) {
-    if (buf instanceof SharedArrayBuffer) {
-      shared.set(buf, { buffer: buf, base: 0 });
-    } else {
-      const sab = new SharedArrayBuffer(hi - lo);
-      new Uint8Array(sab).set(new Uint8Array(buf, lo, hi - lo));
-      shared.set(buf, { buffer: sab, base: lo });
-    }
-  }
-  const out = new Map<Uint8Array, SharedBytes>();
-  for (const b of list) {
-    const s = shared.get(b.buffer)!;
-    out.set(b, { buffer: s.buffer, offset: b.byteOffset - s.base, length: b.byteLength });
-  }
-  return out;
-}
-
-function message(e: unknown): string {
-  if (e instanceof Error) return `${e.name}: ${e.message}`;
-  return String(e);
-}
-
-function baseRow(p: Prepared): Omit<ResultRow, 'compressed_bytes' | 'ratio' | 'compress_ms' | 'decompress_ms_median' | 'decompress_ms_mad' | 'decompress_runs' | 'decompress_mb_s' | 'verified' | 'error' | 'worker' | 'started_at' | 'finished_at'> {
-  return {
-    image: p.image.path,
-    image_sha256: p.image.sha256,
-    unit: p.cell.unit.name,
-    unit_bytes: p.input.length,
-    algorithm: p.setting.algorithm,
-    setting: p.setting.key,
-    backend: p.setting.backend,
-    ...paramColumns(p.setting.params),
-    unit_kind: p.cell.unit.kind ?? '',
-    unit_offset: p.cell.unit.offset ?? null,
-    attempts: p.attempt,
-    cell_id: p.id,
-  };
-}
-
-export function measuredRow(p: Prepared, m: CellMeasurement): ResultRow {
-  const row: ResultRow = {
-    ...baseRow(p),
-    compressed_bytes: m.compressedBytes,
-    ratio: m.compressedBytes > 0 ? p.input.length / m.compressedBytes : null,
-    compress_ms: m.compressMs,
-    decompress_ms_median: m.decompressMsMedian,
-    decompress_ms_mad: m.decompressMsMad,
-    decompress_runs: m.decompressRuns,
-    decompress_mb_s: megabytesPerSecond(p.input.length, m.decompressMsMedian),
-    verified: m.verified === true,
-    error: '',
-    worker: m.worker,
-    started_at: m.startedAt,
-    finished_at: m.finishedAt,
-  };
-  return p.cell.unit.columns ? { ...row, ...p.cell.unit.columns(m) } : row;
-}
-
-function failedRow(p: Prepared): ResultRow {
-  const row: ResultRow = {
-    ...baseRow(p),
-    compressed_bytes: null,
-    ratio: null,
-    compress_ms: null,
-    decompress_ms_median: null,
-    decompress_ms_mad: null,
-    decompress_runs: null,
-    decompress_mb_s: null,
-    verified: false,
-    error: p.errors.map((e, i) => `attempt ${i + 1}: ${e}`).join('; '),
-    worker: null,
-    started_at: p.firstStart ?? '',
-    finished_at: new Date().toISOString(),
-  };
-  return p.cell.unit.columns ? { ...row, ...p.cell.unit.columns(null), verified: false, error: row.error } : row;
 }
 
 function parseAll(codecs: CodecApi, cells: readonly Cell[]): Map<string, SettingLike> {
@@ -261,8 +101,11 @@ function parseAll(codecs: CodecApi, cells: readonly Cell[]): Map<string, Setting
 
 /**
  * Run every cell on a worker pool, verified and timed; write results.csv
- * rows as cells finish when `outDir` is given. Invalid settings are refused
- * (SettingsError) before any work starts. Resolves when all cells have a row
+ * rows as cells finish when `outDir` is given, holding the directory's lock
+ * for the whole run. Invalid settings are refused (SettingsError) before any
+ * work starts; a resume of another job is refused (job.ts). A fatal error (a
+ * full disk, a failed pool) rejects after the files are left consistent:
+ * complete rows only, run.json marked interrupted. Resolves when all cells have a row
  * or, after an abort, when the running cells have been cancelled
  * (`interrupted: true`; the caller should exit non-zero).
  */
@@ -299,12 +142,52 @@ export async function runCells(cells: readonly Cell[], options: RunCellsOptions 
   if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 1)) {
     throw new RangeError(`workers must be an integer >= 1, got ${options.workers}`);
   }
-  const resultsPath = options.outDir ? join(options.outDir, 'results.csv') : undefined;
-  const runJsonPath = options.outDir ? join(options.outDir, 'run.json') : undefined;
-  const writer = resultsPath ? ResultsWriter.open(resultsPath, options.existing ?? 'error') : undefined;
+  parseWorkers(options.workers, 'workers');
+  const job = jobOf(prepared.map((p) => ({ imageSha256: p.image.sha256, unit: p.cell.unit.name, setting: p.setting.key })), timing);
+  if (!options.outDir) return runPrepared(prepared, options, { codecs, timing, retries, memoryBudgetBytes, job });
+  // One writer per results directory, for the whole run.
+  const lock = ResultsDirLock.acquire(options.outDir, options.command ?? 'run');
+  try {
+    return await runPrepared(prepared, options, { codecs, timing, retries, memoryBudgetBytes, job, lock, outDir: options.outDir });
+  } finally {
+    lock.release();
+  }
+}
+
+interface Context {
+  codecs: CodecApi;
+  timing: TimingOptions;
+  retries: number;
+  memoryBudgetBytes: number;
+  job: RunJob;
+  lock?: ResultsDirLock;
+  outDir?: string;
+}
+
+const DISK_FULL = new Set(['ENOSPC', 'EDQUOT']);
+
+function isDiskFull(e: unknown): boolean {
+  return DISK_FULL.has(String((e as NodeJS.ErrnoException)?.code)) || (e instanceof KzError && /\((ENOSPC|EDQUOT)\b/.test(e.message));
+}
+
+async function runPrepared(all: Prepared[], options: RunCellsOptions, ctx: Context): Promise<RunSummary> {
+  const { codecs, timing, retries, memoryBudgetBytes, job, lock, outDir } = ctx;
+  let prepared = all;
+  const resultsPath = outDir ? join(outDir, 'results.csv') : undefined;
+  const runJsonPath = outDir ? join(outDir, 'run.json') : undefined;
+  const resume = options.existing === 'resume';
+  const previous = resume && runJsonPath ? readRunJson(runJsonPath) : undefined;
+  if (resume && outDir) checkSameJob(outDir, previous, job);
+  const writer = resultsPath ? ResultsWriter.open(resultsPath, options.existing ?? 'error', options.resultsWrite) : undefined;
 
   let skipped = 0;
   if (writer && writer.previousRows.length) {
+    try {
+      checkPreviousRows(outDir!, writer.previousRows, new Set(prepared.map((p) => p.id)));
+    } catch (e) {
+      writer.close();
+      throw e;
+    }
     const done = new Set(writer.previousRows.filter((r) => r.verified).map((r) => r.cell_id));
     const before = prepared.length;
     prepared = prepared.filter((p) => !done.has(p.id));
@@ -314,7 +197,6 @@ export async function runCells(cells: readonly Cell[], options: RunCellsOptions 
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), prepared.length));
   const scheduler = new MemoryScheduler(memoryBudgetBytes, workers);
 
-  const previous = options.existing === 'resume' && runJsonPath ? readRunJson(runJsonPath) : undefined;
   const info: RunJson = {
     ...describeRun(codecs.backendVersions()),
     ...(options.image ? { image: options.image.path, image_sha256: options.image.sha256 } : {}),
@@ -323,18 +205,36 @@ export async function runCells(cells: readonly Cell[], options: RunCellsOptions 
     memory_budget_bytes: memoryBudgetBytes,
     timing,
     retries,
+    job,
     cells_total: prepared.length + skipped,
     cells_skipped: skipped,
     ...(previous ? { previous_runs: [...((previous['previous_runs'] as unknown[]) ?? []), { ...previous, previous_runs: undefined }] } : {}),
   };
-  if (runJsonPath) writeRunJson(runJsonPath, info);
+  if (runJsonPath) {
+    try {
+      writeRunJson(runJsonPath, info);
+    } catch (e) {
+      writer?.close();
+      throw asKzError(e, runJsonPath) ?? e;
+    }
+  }
+
+  try {
+    options.onStart?.();
+  } catch (e) {
+    writer?.close();
+    throw e;
+  }
 
   const rows: ResultRow[] = [];
   let failed = 0;
   let interrupted = options.signal?.aborted ?? false;
   const running = new Set<Prepared>();
   const cancel = new AbortController();
+  // Every running task listens to this signal: as many listeners as workers.
+  setMaxListeners(workers + 10, cancel.signal);
   let fatal: { error: unknown } | undefined;
+  let wake = () => {};
 
   const report = (finished?: ResultRow) => {
     if (!options.onProgress || fatal) return;
@@ -365,7 +265,15 @@ export async function runCells(cells: readonly Cell[], options: RunCellsOptions 
   }
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const pool = interrupted || prepared.length === 0 ? undefined : new CellPool({ workers, codecModule: options.codecModule });
+  // A failure of the pool itself (not of one cell) stops the run; after an
+  // abort it is only a cancelled task's late result, and is ignored.
+  const onPoolError = (e: Error) => {
+    if (interrupted) return;
+    fatal ??= { error: new KzError(`the worker pool failed: ${excerpt(e.message, 120)}`, outDir) };
+    onAbort();
+    wake();
+  };
+  const pool = interrupted || prepared.length === 0 ? undefined : new CellPool({ workers, codecModule: options.codecModule, onError: onPoolError });
   try {
     if (pool) {
       await new Promise<void>((resolve) => {
@@ -384,6 +292,7 @@ export async function runCells(cells: readonly Cell[], options: RunCellsOptions 
           }
           if (running.size === 0 && (interrupted || pending.length === 0)) resolve();
         };
+        wake = pump;
         const launch = (p: Prepared) => {
           scheduler.start(p.estimate);
           running.add(p);
@@ -419,7 +328,7 @@ export async function runCells(cells: readonly Cell[], options: RunCellsOptions 
           );
         };
         // Book the cell out, handle its outcome, hand out more work. An error
-        // here (results file unwritable...) stops the run and is rethrown.
+        // here (results file unwritable, disk full...) stops the run and is rethrown.
         const settle = (p: Prepared, handle: () => void) => {
           running.delete(p);
           scheduler.finish(p.estimate);
@@ -442,7 +351,19 @@ export async function runCells(cells: readonly Cell[], options: RunCellsOptions 
     if (runJsonPath) {
       const stopped = new Date().toISOString();
       const counts = { cells_done: rows.length, cells_failed: failed };
-      writeRunJson(runJsonPath, interrupted ? { ...info, ...counts, interrupted: true, stopped } : { ...info, ...counts, end: stopped });
+      const last = interrupted ? { ...info, ...counts, interrupted: true, stopped } : { ...info, ...counts, end: stopped };
+      try {
+        try {
+          writeRunJson(runJsonPath, last);
+        } catch (e) {
+          // On a full disk the lock's reserved space makes room for this one write.
+          if (!lock || !isDiskFull(e)) throw e;
+          lock.freeReserve();
+          writeRunJson(runJsonPath, last);
+        }
+      } catch (e) {
+        fatal ??= { error: asKzError(e, runJsonPath) ?? e };
+      }
     }
   }
   if (fatal) throw fatal.error;

@@ -3,9 +3,10 @@
 // versions (kzbench and codec backends) are refused: their rows would not
 // answer the same question.
 import { KzError } from '../errors.js';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { headerLine, rowLine } from '../results/csv.js';
+import { ResultsDirLock, writeFileAtomic } from '../results/dir.js';
 import { forEachResultRow, MAX_RESULTS_FILE, ownString } from '../results/reader.js';
 import { checkInputFile, MAX_TEXT_FILE } from '../files.js';
 import { readRunJson, writeRunJson, type RunJson } from '../results/run-json.js';
@@ -78,7 +79,9 @@ const ROWS_PER_INPUT = 2 ** 32;
 
 /** Write the winning rows to PATH in input order, in 1 MiB writes; returns the rows written. */
 function writeWinners(path: string, inputs: readonly Input[], winners: ReadonlyMap<string, number>, rowsRead: readonly number[]): number {
-  const fd = openSync(path, 'w');
+  // A new file beside it ('wx' follows no link), renamed over it at the end: a link at PATH is replaced, never followed.
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'wx');
   let pending: string[] = [headerLine()];
   let pendingBytes = 0;
   let written = 0;
@@ -103,9 +106,13 @@ function writeWinners(path: string, inputs: readonly Input[], winners: ReadonlyM
       });
     });
     flush();
-  } finally {
+  } catch (e) {
     closeSync(fd);
+    unlinkSync(tmp);
+    throw e;
   }
+  closeSync(fd);
+  renameSync(tmp, path);
   return written;
 }
 
@@ -144,6 +151,16 @@ export function mergeRuns(dirs: readonly string[], out: string, options: { overw
   }
   const missingShards = count > 1 ? Array.from({ length: count }, (_, k) => k + 1).filter((k) => !seenShards.has(k)) : [];
 
+  // --out is written by this merge alone, from the check of what is there to the last file.
+  const lock = ResultsDirLock.acquire(out, 'merge');
+  try {
+    return writeMerged(inputs, out, missingShards, options);
+  } finally {
+    lock.release();
+  }
+}
+
+function writeMerged(inputs: Input[], out: string, missingShards: number[], options: { overwrite?: boolean; commandLine?: string[] }): MergeSummary {
   const resultsPath = join(out, 'results.csv');
   const runJsonPath = join(out, 'run.json');
   // Stat, not read: a FIFO or a directory there is refused, a big file is not read whole.
@@ -192,7 +209,7 @@ export function mergeRuns(dirs: readonly string[], out: string, options: { overw
   const suiteCopy = inputs.map((i) => join(i.dir, 'suite.yaml')).find((p) => existsSync(p));
   if (suiteCopy) {
     checkInputFile(suiteCopy, 'suite file', MAX_TEXT_FILE);
-    copyFileSync(suiteCopy, join(out, 'suite.yaml'));
+    writeFileAtomic(join(out, 'suite.yaml'), readFileSync(suiteCopy));
   }
   return {
     rows: written,

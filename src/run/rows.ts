@@ -1,0 +1,81 @@
+// The results.csv row of a cell: measured, or failed with its attempts' errors.
+import { megabytesPerSecond } from '../measure/stats.js';
+import type { SettingLike } from '../pool/codec-api.js';
+import type { CellMeasurement, SharedBytes } from '../pool/task.js';
+import { paramColumns, type ResultRow } from '../results/schema.js';
+import type { Cell } from './index.js';
+
+/** A cell ready to run: its parsed setting, image, id, memory estimate and shared bytes. */
+export interface Prepared {
+  index: number;
+  cell: Cell;
+  setting: SettingLike;
+  image: { path: string; sha256: string };
+  id: string;
+  estimate: number;
+  input: SharedBytes;
+  alongside?: SharedBytes;
+  attempt: number;
+  errors: string[];
+  firstStart?: string;
+}
+
+export function message(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return String(e);
+}
+
+function baseRow(p: Prepared): Omit<ResultRow, 'compressed_bytes' | 'ratio' | 'compress_ms' | 'decompress_ms_median' | 'decompress_ms_mad' | 'decompress_runs' | 'decompress_mb_s' | 'verified' | 'error' | 'worker' | 'started_at' | 'finished_at'> {
+  return {
+    image: p.image.path,
+    image_sha256: p.image.sha256,
+    unit: p.cell.unit.name,
+    unit_bytes: p.input.length,
+    algorithm: p.setting.algorithm,
+    setting: p.setting.key,
+    backend: p.setting.backend,
+    ...paramColumns(p.setting.params),
+    unit_kind: p.cell.unit.kind ?? '',
+    unit_offset: p.cell.unit.offset ?? null,
+    attempts: p.attempt,
+    cell_id: p.id,
+  };
+}
+
+export function measuredRow(p: Prepared, m: CellMeasurement): ResultRow {
+  const row: ResultRow = {
+    ...baseRow(p),
+    compressed_bytes: m.compressedBytes,
+    ratio: m.compressedBytes > 0 ? p.input.length / m.compressedBytes : null,
+    compress_ms: m.compressMs,
+    decompress_ms_median: m.decompressMsMedian,
+    decompress_ms_mad: m.decompressMsMad,
+    decompress_runs: m.decompressRuns,
+    decompress_mb_s: megabytesPerSecond(p.input.length, m.decompressMsMedian),
+    verified: m.verified === true,
+    error: '',
+    worker: m.worker,
+    started_at: m.startedAt,
+    finished_at: m.finishedAt,
+  };
+  return p.cell.unit.columns ? { ...row, ...p.cell.unit.columns(m) } : row;
+}
+
+export function failedRow(p: Prepared): ResultRow {
+  const row: ResultRow = {
+    ...baseRow(p),
+    compressed_bytes: null,
+    ratio: null,
+    compress_ms: null,
+    decompress_ms_median: null,
+    decompress_ms_mad: null,
+    decompress_runs: null,
+    decompress_mb_s: null,
+    verified: false,
+    error: p.errors.map((e, i) => `attempt ${i + 1}: ${e}`).join('; '),
+    worker: null,
+    started_at: p.firstStart ?? '',
+    finished_at: new Date().toISOString(),
+  };
+  return p.cell.unit.columns ? { ...row, ...p.cell.unit.columns(null), verified: false, error: row.error } : row;
+}
