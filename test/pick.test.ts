@@ -26,7 +26,7 @@ import {
   type MeasuredPayload,
 } from '../src/model/index.js';
 import { openKernelImage } from '../src/image/index.js';
-import { smallKernel } from './fixtures/images.js';
+import { buildElf, codeLike, smallKernel } from './fixtures/images.js';
 import { realKernel } from './corpus.js';
 import { kz, oneLineError } from './cli-helpers.js';
 import { kernelProfile, type Algorithm } from '../src/codecs/index.js';
@@ -257,4 +257,40 @@ test('kzbench pick end to end: JSON contract, model.csv, and one-line errors', (
   oneLineError(kz('pick', '--board', 'qnap-ts219', '--image', elf, '--codec', 'gzip'), /board qnap-ts219 is arm, the kernel is x86_64/);
   oneLineError(kz('pick', '--board', 'x86-pc'), /pick needs --image FILE or --results DIR/);
   oneLineError(kz('pick', '--board', 'x86-pc', '--results', join(dir, 'nowhere')), /nowhere\/results\.csv: cannot read the results: ENOENT/);
+});
+
+test('kzbench pick on an XIP board: the XIP data load image is a cell like any other, its row in results.csv', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kzpick-xip-'));
+  const vmlinux = join(dir, 'vmlinux');
+  const data = codeLike(0x3000, 7);
+  writeFileSync(
+    vmlinux,
+    buildElf({
+      bits: 32,
+      littleEndian: true,
+      machine: 40,
+      sections: [
+        { name: '.text', address: 0xc0008000n, data: codeLike(0x6000, 3), flags: 'ax' },
+        { name: '.rodata', address: 0xc000e000n, data: codeLike(0x2000, 5), flags: 'a' },
+        { name: '.data', address: 0xc0010000n, data, flags: 'wa' },
+        { name: '.bss', address: 0xc0013000n, size: 0x1000, flags: 'bss' },
+      ],
+      symbols: [{ name: 'start_kernel', address: 0xc0008000n, size: 0x40, kind: 'func', bind: 'global', section: 0 }],
+    }),
+  );
+  const out = join(dir, 'out');
+  const r = kz('pick', '--board', 'stm32f429-disco', '--image', vmlinux, '--codec', 'gzip', '--json', '--out', out, '--workers', '1', '--min-runs', '1', '--min-time', '0');
+  assert.equal(r.status, 0, r.stderr);
+  const rows = parse(readFileSync(join(out, 'results.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  const xip = rows.filter((x) => x['unit'] === 'xip-data');
+  assert.equal(xip.length, 1, 'one XIP data row, measured by the pool');
+  assert.equal(xip[0]!['verified'], 'true');
+  assert.equal(Number(xip[0]!['unit_bytes']), data.length, 'the data load image is the initial .data');
+  const candidate = JSON.parse(r.stdout).candidates.find((c: { strategy: string }) => c.strategy === 'xip-deflated-data');
+  assert.match(candidate.basis, new RegExp(`\\(${Number(xip[0]!['compressed_bytes']).toLocaleString('en-US')} bytes\\)`), 'the model reads the row');
+  // From the results directory alone: the row is read back, nothing measured again.
+  const again = kz('pick', '--board', 'stm32f429-disco', '--results', out, '--json');
+  assert.equal(again.status, 0, again.stderr);
+  assert.doesNotMatch(again.stderr, /measuring/);
+  assert.equal(JSON.parse(again.stdout).candidates.find((c: { strategy: string }) => c.strategy === 'xip-deflated-data').flash_bytes, candidate.flash_bytes);
 });

@@ -11,6 +11,7 @@ import { stringify } from 'csv-stringify/sync';
 import { openKernelImage } from '../image/index.js';
 import { sha256File } from '../corpus/debian.js';
 import { runCells, type Cell } from '../run/index.js';
+import type { ResultRow } from '../results/schema.js';
 import { wholeUnit } from '../units/index.js';
 import {
   boardArch,
@@ -20,6 +21,10 @@ import {
   payloadsFromRows,
   pick,
   rowsFromResults,
+  formatRules,
+  xipDataFromRows,
+  xipDataLoadImage,
+  XIP_DATA_UNIT,
   type Candidate,
   type PickResult,
 } from '../model/index.js';
@@ -178,13 +183,12 @@ async function pickLocked(opts: PickOptions, { workers, minRuns, minTimeMs }: Re
     throw opts.results && e instanceof KzError && e.aboutInput ? e.about(imagePath) : e;
   }
   if (boardArch(img.arch) !== board.arch) throw new UsageError(`board ${board.name} is ${board.arch}, the kernel is ${boardArch(img.arch)} (${imagePath})`);
-  const facts = kernelFacts(img, { xipData: board.xip && boardArch(img.arch) === 'arm' });
-
-  if (!rows) {
-    const settings = resolveSettings(img, opts.codec, 'kernel');
-    const unit = wholeUnit(img);
-    const cells: Cell[] = settings.map((setting) => ({ unit: { name: unit.name, bytes: unit.bytes, kind: unit.kind, offset: unit.offset }, setting }));
-    log(`measuring ${cells.length} whole-kernel cell(s) of ${imagePath} (${unit.bytes.length.toLocaleString('en-US')} bytes)${opts.out ? ` -> ${opts.out}/results.csv` : ''}`);
+  const facts = kernelFacts(img);
+  // XIP_DEFLATED_DATA (arm): the data load image is a unit of its own, measured by the pool with the rest.
+  const xipData = board.xip && facts.arch === 'arm' ? xipDataLoadImage(img) : undefined;
+  const xipCell: Cell[] = xipData ? [{ unit: { name: XIP_DATA_UNIT, kind: XIP_DATA_UNIT, offset: 0, bytes: xipData }, setting: formatRules().xipDataSetting }] : [];
+  const timing = { ...(minRuns !== undefined ? { minRuns } : {}), ...(minTimeMs !== undefined ? { minTimeMs } : {}) };
+  const measure = async (cells: Cell[], outDir: string | undefined): Promise<ResultRow[] | undefined> => {
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
@@ -193,24 +197,39 @@ async function pickLocked(opts: PickOptions, { workers, minRuns, minTimeMs }: Re
       const summary = await runCells(cells, {
         workers,
         command: 'pick',
-        timing: { ...(minRuns !== undefined ? { minRuns } : {}), ...(minTimeMs !== undefined ? { minTimeMs } : {}) },
-        outDir: opts.out,
+        timing,
+        outDir,
         existing: opts.overwrite ? 'overwrite' : 'error',
         image: { path: imagePath, sha256: sha256File(imagePath) },
         runInfo: { command: process.argv.slice(2), purpose: 'kzbench pick', board: board.name },
         signal: controller.signal,
         onProgress: (p) => progress.update(p),
       });
-      if (summary.interrupted) {
-        log('interrupted: no recommendation from a partial measurement');
-        return 130;
-      }
-      rows = summary.rows;
+      return summary.interrupted ? undefined : summary.rows;
     } finally {
       progress.stop();
       process.removeListener('SIGINT', onSigint);
     }
+  };
+
+  if (!rows) {
+    const settings = resolveSettings(img, opts.codec, 'kernel');
+    const unit = wholeUnit(img);
+    const cells: Cell[] = [...settings.map((setting) => ({ unit: { name: unit.name, bytes: unit.bytes, kind: unit.kind, offset: unit.offset }, setting })), ...xipCell];
+    log(`measuring ${cells.length} cell(s) of ${imagePath} (${unit.bytes.length.toLocaleString('en-US')} bytes${xipData ? `, and the ${xipData.length.toLocaleString('en-US')}-byte XIP data load image` : ''})${opts.out ? ` -> ${opts.out}/results.csv` : ''}`);
+    rows = await measure(cells, opts.out);
+  } else if (xipCell.length && !xipDataFromRows(rows)) {
+    // A results directory from `kzbench run` has no XIP data row: measure that one cell now (not written into another run's results).
+    log(`measuring the XIP data load image of ${imagePath} (${xipData!.length.toLocaleString('en-US')} bytes, ${xipCell[0]!.setting}): ${opts.results} has no ${XIP_DATA_UNIT} row`);
+    const more = await measure(xipCell, undefined);
+    rows = more ? [...rows, ...more] : undefined;
   }
+  if (!rows) {
+    log('interrupted: no recommendation from a partial measurement');
+    return 130;
+  }
+  const xipMeasured = xipDataFromRows(rows);
+  if (xipMeasured) facts.xipData = xipMeasured;
   const measured = payloadsFromRows(rows);
   if (measured.length === 0) throw new UsageError(`${imagePath}: no verified whole-kernel measurement to pick from`);
   const result = pick({ board, facts, measured, stubs });

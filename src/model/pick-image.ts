@@ -1,12 +1,13 @@
 // What `kzbench pick` measures on the user's kernel: the facts the model needs
 // (its own stub, init_size, the memory it occupies, its sections) and the
-// whole-kernel payloads of every algorithm, either from a `kzbench run`
-// results directory or by running the cells now (same pool, same round trip).
+// whole-kernel payloads of every algorithm and the XIP data load image, either
+// from a `kzbench run` results directory or by running the cells now (same
+// pool, same round trip, same results.csv).
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { KernelImage } from '../image/index.js';
-import { compress, decompressInto, parseSetting } from '../codecs/index.js';
+import { parseSetting } from '../codecs/index.js';
 import { isAlgorithm } from '../codecs/types.js';
 import { forEachResultRow, ownString } from '../results/reader.js';
 import type { ResultRow } from '../results/schema.js';
@@ -16,8 +17,6 @@ import { PickError } from './pick.js';
 import { predictXip, type XipSectionInput } from './xip.js';
 import { formatRules } from './rules.js';
 import { STUB_ALGORITHMS, type StubAlgorithm } from './stubs.js';
-import { resolveTiming, timeRepeated } from '../measure/timing.js';
-import { median } from '../measure/stats.js';
 
 const isStubAlgorithm = (a: string): a is StubAlgorithm => (STUB_ALGORITHMS as readonly string[]).includes(a);
 
@@ -42,8 +41,8 @@ export function boardArch(arch: string): string {
   return arch === 'riscv' ? 'riscv64' : arch;
 }
 
-/** The facts of the user's kernel the model needs. */
-export function kernelFacts(img: KernelImage, options: { xipData?: boolean } = {}): KernelFacts {
+/** The facts of the user's kernel the model needs (xipData comes from a measured row: xipDataFromRows). */
+export function kernelFacts(img: KernelImage): KernelFacts {
   const mem = kernelMemory(img);
   let own: KernelFacts['own'] = null;
   if ((img.format === 'bzimage' || img.format === 'zimage') && img.payload && isStubAlgorithm(img.payload.algorithm)) {
@@ -70,17 +69,22 @@ export function kernelFacts(img: KernelImage, options: { xipData?: boolean } = {
     sections: unknown.length ? [] : sections,
     thumb2: img.config?.thumb2 ?? false,
   };
-  if (options.xipData && facts.sections.length) facts.xipData = measureXipData(img, facts.sections);
   return facts;
 }
 
+/** The `unit` (and `unit_kind`) of the XIP data load image's rows in results.csv. */
+export const XIP_DATA_UNIT = 'xip-data';
+
 /**
- * The data load image of an XIP build of this kernel (initial .data and init
- * data, in section order) compressed as XIP_DEFLATED_DATA stores it, verified
- * and timed on this machine.
+ * The data load image of an XIP build of this kernel: initial .data and init
+ * data, in section order, as XIP_DEFLATED_DATA compresses it. The pool
+ * measures it like any other unit (compressed, verified, timed: a row in
+ * results.csv); xipDataFromRows reads the measurement back.
  */
-function measureXipData(img: KernelImage, sections: readonly XipSectionInput[]): KernelFacts['xipData'] {
-  const p = predictXip(sections);
+export function xipDataLoadImage(img: KernelImage): Uint8Array | undefined {
+  const facts = kernelFacts(img);
+  if (facts.sections.length === 0) return undefined;
+  const p = predictXip(facts.sections);
   const parts: Uint8Array[] = [];
   for (const s of img.sections) {
     const place = p.placed.find((x) => x.name === s.name)?.place;
@@ -94,13 +98,14 @@ function measureXipData(img: KernelImage, sections: readonly XipSectionInput[]):
     data.set(b, at);
     at += b.length;
   }
-  const setting = parseSetting(formatRules().xipDataSetting);
-  const packed = compress(setting, data);
-  const out = new Uint8Array(total);
-  const n = decompressInto(setting, packed, out);
-  if (n !== total || Buffer.compare(Buffer.from(out), Buffer.from(data)) !== 0) throw new PickError(`${img.path}: the XIP data load image did not survive a ${setting.key} round trip`);
-  const t = timeRepeated(() => decompressInto(setting, packed, out), resolveTiming({ minRuns: 5, minTimeMs: 200 }));
-  return { compressedBytes: packed.length, hostDecompressMs: median(t.samplesMs) };
+  return data;
+}
+
+/** The XIP data setting's verified row of the data load image, as the model's xipData. */
+export function xipDataFromRows(rows: readonly ResultRow[]): KernelFacts['xipData'] {
+  const key = parseSetting(formatRules().xipDataSetting).key;
+  const row = rows.find((r) => r.unit === XIP_DATA_UNIT && r.verified && r.setting === key && r.compressed_bytes !== null);
+  return row ? { compressedBytes: row.compressed_bytes!, hostDecompressMs: row.decompress_ms_median } : undefined;
 }
 
 /** Verified whole-kernel rows of one image → measured payloads (one per setting). */
@@ -129,10 +134,13 @@ export function rowsFromResults(dir: string, image?: string): { image: string; r
   const file = join(dir, 'results.csv');
   if (!existsSync(file)) throw new PickError(`${file}: cannot read the results: ENOENT`);
   const byImage = new Map<string, Map<string, ResultRow>>();
+  // pick's own XIP data load image rows (kzbench pick --out), by image and setting
+  const xipByImage = new Map<string, Map<string, ResultRow>>();
   forEachResultRow(file, (r) => {
-    if (r.unit !== 'whole' || !r.verified) return;
-    let settings = byImage.get(r.image);
-    if (!settings) byImage.set(ownString(r.image), (settings = new Map()));
+    if ((r.unit !== 'whole' && r.unit !== XIP_DATA_UNIT) || !r.verified) return;
+    const rowsOf = r.unit === 'whole' ? byImage : xipByImage;
+    let settings = rowsOf.get(r.image);
+    if (!settings) rowsOf.set(ownString(r.image), (settings = new Map()));
     // The last row of a setting wins, in the place of its first (as payloadsFromRows orders them).
     settings.set(r.setting, r);
   });
@@ -145,5 +153,5 @@ export function rowsFromResults(dir: string, image?: string): { image: string; r
     if (!match) throw new PickError(`${file}: no rows for ${image}; it has ${list(images)}`);
     chosen = match;
   } else if (images.length > 1) throw new PickError(`${file}: rows of ${images.length} images (${list(images)}): name one with --image`);
-  return { image: chosen, rows: [...byImage.get(chosen)!.values()] };
+  return { image: chosen, rows: [...byImage.get(chosen)!.values(), ...(xipByImage.get(chosen)?.values() ?? [])] };
 }

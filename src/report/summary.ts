@@ -199,7 +199,7 @@ const algoOrder = (a: string) => {
 function imageReport(image: string, sha256: string, rows: SummaryRow[], ctx: ImageContext): ImageReport {
   const whole = rows.filter((r) => r.unit === 'whole' || r.unit_kind === 'whole');
   // Cold-code rows (kzbench cold) are blocks of a partition, not sections: not summed or charted here.
-  const sectionRows = rows.filter((r) => !(r.unit === 'whole' || r.unit_kind === 'whole') && r.unit_kind !== 'cold');
+  const sectionRows = rows.filter((r) => !(r.unit === 'whole' || r.unit_kind === 'whole') && r.unit_kind !== 'cold' && r.unit_kind !== 'xip-data');
   const basis: 'whole' | 'sections' = whole.length ? 'whole' : 'sections';
 
   const bySetting = new Map<string, SummaryRow[]>();
