@@ -46,7 +46,7 @@ describe('kzbench run --shard, kzbench merge', () => {
     const b = rowsOf(shard2);
     assert.ok(a.length > 0 && b.length > 0, `${a.length} + ${b.length}`);
     assert.equal(a.length + b.length, all.length);
-    assert.deepEqual(JSON.parse(readFileSync(join(shard1, 'run.json'), 'utf8')).shard, { index: 1, count: 2 });
+    assert.deepEqual(JSON.parse(readFileSync(join(shard1, 'run.json'), 'utf8')).shard, { index: 1, count: 2, source: 'flag' });
 
     const merged = join(dir, 'merged');
     const m = kz('merge', shard1, shard2, '--out', merged);
@@ -92,6 +92,13 @@ describe('kzbench run --shard, kzbench merge', () => {
       const b = kz('merge', shard1, shard2, '--out', join(dir, 'bad3'));
       assert.equal(b.status, 2);
       assert.match(b.stderr, /differ in codec backend versions/);
+      writeFileSync(runJson, JSON.stringify({ ...JSON.parse(saved), cpu_model: 'Some Other CPU @ 1.0GHz' }));
+      const c = kz('merge', shard1, shard2, '--out', join(dir, 'bad5'));
+      assert.equal(c.status, 2);
+      assert.match(c.stderr, /ran on different CPUs \(.*Some Other CPU @ 1\.0GHz\): their decompression times cannot be compared/);
+      const mixed = kz('merge', shard1, shard2, '--out', join(dir, 'mixed'), '--allow-mixed-cpus');
+      assert.equal(mixed.status, 0, mixed.stderr);
+      assert.equal(JSON.parse(readFileSync(join(dir, 'mixed', 'run.json'), 'utf8')).mixed_cpu_models.length, 2, 'run.json says the CPUs were mixed');
     } finally {
       writeFileSync(runJson, saved);
     }

@@ -38,7 +38,7 @@ program
   .option('--out <dir>', 'results directory (default: results/<suite>-<timestamp> or results/<timestamp>)')
   .option('--resume [dir]', 'continue the run in DIR (or in --out): only cells without a verified row run; a suite run needs no other argument')
   .option('--overwrite', 'replace the results in --out')
-  .option('--shard <i/n>', 'run shard I of N (1..N) of the suite\'s cells, chosen by cell_id; join shards with kzbench merge')
+  .option('--shard <i/n>', 'run shard I of N (1..N) of the suite\'s cells, balanced by estimated cost; auto: I and N from a Slurm array or Kubernetes Indexed Job (auto/N); join shards with kzbench merge')
   .option('--min-runs <n>', 'timed decompression runs at least (default: the suite\'s, else 5)')
   .option('--min-time <ms>', 'timed decompression milliseconds at least (default: the suite\'s, else 1000)')
   .action((suite: string | undefined, opts) =>
@@ -75,6 +75,23 @@ program
     }),
   );
 
+program
+  .command('plan')
+  .description('split a suite into cost-balanced shards and write job files for a batch scheduler: Slurm array, Kubernetes Indexed Job, GitHub Actions matrix (docs/scale.md)')
+  .argument('<suite>', 'suite file')
+  .option('--shards <n>', 'number of shards (array tasks) (default 4)')
+  .option('--slurm <file>', 'write a Slurm submission script: bash FILE submits the array and the merge')
+  .option('--k8s <file>', 'write a Kubernetes ConfigMap and Indexed Job')
+  .option('--k8s-image <image>', 'container image for --k8s (default kzbench:latest)')
+  .option('--github <file>', 'write a GitHub Actions workflow with a shard matrix')
+  .option('--results <dir>', 'where the tasks write their shards and the merge (default results/<suite>-shards)')
+  .action((suite: string, opts) =>
+    guarded(suite, async () => {
+      const { planCommand } = await import('./plan.js');
+      process.exitCode = planCommand(suite, opts);
+    }),
+  );
+
 const corpus = program.command('corpus').description('real kernels named by package in corpora/manifest.yaml, fetched into the cache');
 corpus
   .command('fetch')
@@ -103,6 +120,7 @@ program
   .argument('<dir...>', 'results directories of the shards')
   .requiredOption('--out <dir>', 'merged results directory')
   .option('--overwrite', 'replace the results in --out')
+  .option('--allow-mixed-cpus', 'merge shards timed on different CPU models (their times are not comparable; sizes are)')
   .action((dirs: string[], opts) =>
     guarded(undefined, () => {
       process.exitCode = mergeCommand(dirs, opts, process.argv.slice(2));

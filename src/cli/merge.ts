@@ -1,8 +1,8 @@
-// kzbench merge DIR... --out DIR [--overwrite]
+// kzbench merge DIR... --out DIR [--overwrite] [--allow-mixed-cpus]
 import { mergeRuns } from '../suite/merge.js';
 
-export function mergeCommand(dirs: string[], opts: { out: string; overwrite?: boolean }, argv: string[]): number {
-  const s = mergeRuns(dirs, opts.out, { overwrite: opts.overwrite, commandLine: argv });
+export function mergeCommand(dirs: string[], opts: { out: string; overwrite?: boolean; allowMixedCpus?: boolean }, argv: string[]): number {
+  const s = mergeRuns(dirs, opts.out, { overwrite: opts.overwrite, commandLine: argv, allowMixedCpus: opts.allowMixedCpus });
   const log = (line: string) => process.stderr.write(line + '\n');
   log(`merged ${dirs.length} run(s): ${s.rows} rows (${s.verified} verified, ${s.failed} failed) -> ${s.resultsPath}`);
   if (s.duplicates) log(`${s.duplicates} cell(s) appeared in more than one input: the verified (or first) row was kept`);

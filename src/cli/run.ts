@@ -13,7 +13,8 @@ import { parseWorkers, ResultsDirLock, writeFileAtomic } from '../results/dir.js
 import { readRunJson, type RunJson } from '../results/run-json.js';
 import type { ResultRow } from '../results/schema.js';
 import { runCells, type Cell, type RunSummary } from '../run/index.js';
-import { expandSuite, inShard, loadSuite, parseShard, resolveImages, shardText, type LoadedSuite, type Shard } from '../suite/index.js';
+import { cellsOfShard, expandSuite, loadSuite, parseShard, resolveImages, shardText, suiteCellCost, type LoadedSuite, type Shard } from '../suite/index.js';
+import { DEFAULT_TIMING } from '../measure/timing.js';
 import { checkSpecs, PROFILES, resolveSpec, type Profile } from '../suite/settings.js';
 import { units, UNIT_KINDS, type UnitKind } from '../units/index.js';
 import { bytesText, table } from './format.js';
@@ -198,7 +199,9 @@ function suitePlan(suite: LoadedSuite, opts: RunOptions, out: string | undefined
   }
   const images = resolveImages(suite, log);
   const { cells: all, perImage } = expandSuite(suite, images);
-  const cells = all.filter((c) => inShard(c.id, shard));
+  // The suite's own timing, never a flag: every shard must compute the same costs.
+  const costMinTime = suite.suite.timing?.min_time_ms ?? DEFAULT_TIMING.minTimeMs;
+  const cells = cellsOfShard(all, shard, (c) => suiteCellCost(c, costMinTime));
   out ??= join('results', `${suite.name}-${timestamp()}${shard ? `-shard${shard.index}of${shard.count}` : ''}`);
   const parts = perImage.map((p) => `${p.ref}: ${p.units} unit(s) x ${p.settings.length} setting(s)`).join('; ');
   return {
@@ -210,6 +213,7 @@ function suitePlan(suite: LoadedSuite, opts: RunOptions, out: string | undefined
       suite: { name: suite.name, file: resolve(suite.file), description: suite.suite.description ?? null },
       suite_hash: suite.hash,
       shard: shard ?? null,
+      shard_balance: shard ? 'estimated cost (longest processing time first)' : null,
       cells_in_suite: all.length,
       images: images.map((i) => ({ ref: i.ref, path: i.path, sha256: i.sha256, source: i.source, format: i.image.format, arch: i.image.arch, release: i.image.release, payload_algorithm: i.image.payload?.algorithm ?? null, thumb2: i.image.config?.thumb2 ?? false, ...(i.corpus ? { corpus: i.corpus } : {}) })),
       image_source: images.map((i) => i.source).join('; '),

@@ -127,7 +127,7 @@ function same(inputs: Input[], what: string, get: (r: RunJson) => unknown, why: 
 
 const shorten = (s: string) => (s.length > 80 ? s.slice(0, 77) + '...' : s);
 
-export function mergeRuns(dirs: readonly string[], out: string, options: { overwrite?: boolean; commandLine?: string[] } = {}): MergeSummary {
+export function mergeRuns(dirs: readonly string[], out: string, options: { overwrite?: boolean; commandLine?: string[]; allowMixedCpus?: boolean } = {}): MergeSummary {
   if (dirs.length === 0) throw new MergeError('name the results directories to merge');
   const outAbs = resolve(out);
   if (dirs.some((d) => resolve(d) === outAbs)) throw new MergeError(`--out ${out} is one of the inputs: write the merged run elsewhere`);
@@ -140,6 +140,10 @@ export function mergeRuns(dirs: readonly string[], out: string, options: { overw
   same(inputs, 'codec backend versions', (r) => r.backend_versions, 'rerun the shards with the same libraries');
   same(inputs, 'images', (r) => ((r['images'] as { ref: string; sha256: string }[] | undefined) ?? []).map((x) => ({ ref: x.ref, sha256: x.sha256 })), 'the shards measured different kernels (a corpus package moved on? fetch once and share the cache)');
   same(inputs, 'timing', (r) => r['timing'], 'the shards timed decompression differently');
+  const cpus = [...new Set(inputs.map((i) => i.run.cpu_model))];
+  if (cpus.length > 1 && !options.allowMixedCpus) {
+    throw new MergeError(`the shards ran on different CPUs (${cpus.join('; ')}): their decompression times cannot be compared; rerun on one kind of machine, or give --allow-mixed-cpus (sizes are unaffected, run.json lists each shard's CPU)`);
+  }
   const counts = new Set(inputs.map((i) => i.shard?.count ?? 1));
   if (counts.size > 1) throw new MergeError(`the inputs split the suite differently (shard counts ${[...counts].join(', ')})`);
   const count = [...counts][0]!;
@@ -185,6 +189,7 @@ function writeMerged(inputs: Input[], out: string, missingShards: number[], opti
     start: starts[0]!,
     ...(ends.length ? { end: ends.at(-1)! } : {}),
     shard: null,
+    ...(cpus.length > 1 ? { mixed_cpu_models: cpus } : {}),
     cells_total: inputs.reduce((n, i) => n + Number(i.run['cells_total'] ?? 0), 0),
     cells_done: written,
     cells_failed: failedRows,
