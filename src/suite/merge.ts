@@ -189,7 +189,7 @@ function writeMerged(inputs: Input[], out: string, missingShards: number[], opti
     start: starts[0]!,
     ...(ends.length ? { end: ends.at(-1)! } : {}),
     shard: null,
-    ...(cpus.length > 1 ? { mixed_cpu_models: cpus } : {}),
+    ...(new Set(inputs.map((i) => i.run.cpu_model)).size > 1 ? { mixed_cpu_models: [...new Set(inputs.map((i) => i.run.cpu_model))] } : {}),
     cells_total: inputs.reduce((n, i) => n + Number(i.run['cells_total'] ?? 0), 0),
     cells_done: written,
     cells_failed: failedRows,
