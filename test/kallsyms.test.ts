@@ -221,7 +221,6 @@ describe('kallsyms in real Debian kernels', () => {
       assert.ok(r.symbols.length > 40000);
       // Debian's 6.1.y carries kallsyms_seqs_of_names (between markers and token_table).
       assert.match(r.layout, /^6\.2-6\.3 relative.*seqs_of_names$/);
-      assert.ok(ms < 2000, `${ms} ms`);
       let down = 0;
       for (let i = 1; i < r.symbols.length; i++) if (r.symbols[i].address < r.symbols[i - 1].address) down++;
       assert.equal(down, 0);
