@@ -34,6 +34,8 @@ export interface RunOptions {
   minRuns?: string;
   minTime?: string;
   shard?: string;
+  /** Most cells a suite may expand to (default DEFAULT_MAX_CELLS). */
+  maxCells?: string;
 }
 
 const META_BY_ARCH: Record<string, string> = { amd64: 'linux-image-amd64', arm64: 'linux-image-arm64', armhf: 'linux-image-armmp', i386: 'linux-image-686' };
@@ -232,7 +234,8 @@ export async function runCommand(suiteArg: string | undefined, opts: RunOptions,
       log(`resuming suite ${original.name ?? ''} from ${copy}`);
     }
   }
-  const suite = suiteFile ? loadSuite(suiteFile, baseDir ? { baseDir } : {}) : undefined;
+  const maxCells = positiveInt(opts.maxCells, '--max-cells');
+  const suite = suiteFile ? loadSuite(suiteFile, { ...(baseDir ? { baseDir } : {}), ...(maxCells ? { maxCells } : {}) }) : undefined;
   const timing = timingOptions(opts, suite);
   const plan = suite ? suitePlan(suite, opts, dirs.out, dirs.resume, argv, log) : flagPlan(opts, dirs.out, argv, log);
   log(plan.headline);

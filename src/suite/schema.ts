@@ -15,6 +15,13 @@ import { LAYOUTS } from '../partition/layout.js';
 /** Suite unit kinds: the units/ ones plus `cold` (a `cold:` block says how). */
 export const SUITE_UNITS = [...UNIT_KINDS, 'cold'] as const;
 import { strictObject } from './located.js';
+import { excerpt, KzError } from '../errors.js';
+import { DEFAULT_TIMING } from '../measure/timing.js';
+
+/** A file name from the suite in a message: as it is when it is a plain path, else an excerpt. */
+function pathExcerpt(p: string): string {
+  return /^[\x21-\x7e]{1,200}$/.test(p) ? p : excerpt(p, 60);
+}
 
 /** What the schema's checks need to know about the world. */
 export interface SuiteContext {
@@ -22,6 +29,13 @@ export interface SuiteContext {
   corpusNames: readonly string[];
   /** Relative image paths resolve against this directory (the suite file's). */
   baseDir: string;
+  /** Most cells the suite may expand to: every sweep's settings count against it (default DEFAULT_MAX_CELLS). */
+  maxCells?: number;
+}
+
+/** The cell-limit message: the count, the limit and how to raise it. */
+export function cellLimitText(what: string, count: number, maxCells: number): string {
+  return `${what} ${count.toLocaleString('en-US')} cells, more than the limit of ${maxCells.toLocaleString('en-US')} (kzbench run --max-cells N raises it)`;
 }
 
 /** Levels each algorithm accepts (its tool's range). */
@@ -48,31 +62,75 @@ export const DIMENSIONS = {
 } as const satisfies Record<string, readonly Algorithm[]>;
 export type Dimension = keyof typeof DIMENSIONS;
 
-const RANGE = /^\s*(\d+)\s*\.\.\s*(\d+)\s*(?:\/\s*(\d+)\s*)?$/;
+/**
+ * Cells a suite may expand to unless `kzbench run --max-cells N` says more.
+ * A cell is one verified, timed compression; on a kernel (~10 MiB) even the
+ * fastest settings take about a second each, so 100,000 cells is more than a
+ * day of a 2-core machine: a larger suite is almost surely a typo in a range
+ * or a list, and expanding it would only fill memory before the first line.
+ */
+export const DEFAULT_MAX_CELLS = 100_000;
 
-/** `9`, `[1, 6, 9]`, `"1..9"`, `"1..19/3"` (every third) -> the levels, in order. */
+/**
+ * Range bounds and steps have at most 3 digits: every level any algorithm
+ * takes is below 100, and a longer number (`"1..1000000000"`, 20 digits)
+ * is refused by the schema before it is ever expanded.
+ */
+const RANGE = /^\s*(\d{1,3})\s*\.\.\s*(\d{1,3})\s*(?:\/\s*(\d{1,3})\s*)?$/;
+
+/** A level range's bounds and step, not expanded; undefined when the text is not a range. */
+export function levelRange(v: string): { lo: number; hi: number; step: number } | undefined {
+  const m = RANGE.exec(v);
+  return m ? { lo: Number(m[1]), hi: Number(m[2]), step: Number(m[3] ?? 1) } : undefined;
+}
+
+/**
+ * Why levels V cannot be swept for an algorithm whose levels are LO..HI, or
+ * undefined when they can ('' when V is not a range at all: the schema's
+ * pattern says so). Checked on the bounds and step, before expanding.
+ */
+export function levelsProblem(v: number | string | readonly number[], [lo, hi]: [number, number], alg: string): string | undefined {
+  const outside = (ls: readonly number[]) => {
+    const out = ls.filter((l) => l < lo || l > hi);
+    if (out.length === 0) return undefined;
+    return `${alg} levels are ${lo}..${hi}, not ${out.slice(0, 5).join(', ')}${out.length > 5 ? ` (and ${out.length - 5} more)` : ''}`;
+  };
+  if (typeof v === 'number' || Array.isArray(v)) return outside(typeof v === 'number' ? [v] : (v as readonly number[]));
+  const r = levelRange(v as string);
+  if (!r) return ''; // the schema's pattern has said so
+  if (r.step < 1) return `the step of ${excerpt(v as string, 20)} is ${r.step}: a step is at least 1`;
+  if (r.lo > r.hi) return 'the range is empty';
+  // bounds of at most 3 digits and a step of at least 1: at most 1000 levels to look at
+  return outside(expandLevels(v));
+}
+
+/**
+ * `9`, `[1, 6, 9]`, `"1..9"`, `"1..19/3"` (every third) -> the levels, in
+ * order. A range with a step below 1 or more than 1000 levels is refused
+ * (the schema refuses them first, with the suite's location).
+ */
 export function expandLevels(v: number | string | readonly number[]): number[] {
   if (typeof v === 'number') return [v];
   if (Array.isArray(v)) return [...v];
-  const m = RANGE.exec(v as string);
-  if (!m) return [];
-  const [lo, hi, step] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 1)];
+  const r = levelRange(v as string);
+  if (!r) return [];
+  if (!(r.step >= 1) || (r.hi - r.lo) / r.step > 1000) throw new KzError(`levels ${excerpt(v as string, 20)}: a range has a step of at least 1 and at most 1000 levels`);
   const out: number[] = [];
-  for (let l = lo; l <= hi; l += step) out.push(l);
+  for (let l = r.lo; l <= r.hi; l += r.step) out.push(l);
   return out;
 }
 
 const oneOrMany = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).min(1)]);
 const many = <T>(v: T | readonly T[] | undefined): T[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? [...v] : [v as T]);
 
-const levels = z.union([z.number().int(), z.array(z.number().int()).min(1), z.string().regex(RANGE)], {
+const levels = z.union([z.number().int(), z.array(z.number().int()).min(1), z.string().regex(RANGE, { error: 'expected a range such as "1..9" or "1..19/3" (bounds and step of at most 3 digits)' })], {
   error: 'expected a level (9), a list ([1, 6, 9]) or a range ("1..9", "1..19/3" for every third)',
 });
 const sizeText = z.string().superRefine((v, c) => {
   try {
     parseBytes('size', v);
   } catch {
-    c.addIssue({ code: 'custom', message: `${v}: expected a size such as 4096, 64KiB, 32MiB, 1GiB` });
+    c.addIssue({ code: 'custom', message: `${excerpt(v, 30)}: expected a size such as 4096, 64KiB, 32MiB, 1GiB` });
   }
 });
 const size = z.union([z.number().int().positive(), sizeText], { error: 'expected a size such as 32MiB or a number of bytes' });
@@ -125,10 +183,18 @@ const board = strictObject({
   source: z.string().optional(),
 });
 
+/**
+ * Timing bounds are the timing loop's own caps (DEFAULT_TIMING): it never
+ * runs more than maxRuns times nor past maxTimeMs, so a minimum above them
+ * could not be honoured.
+ */
 export const timingSchema = strictObject({
-  min_runs: z.number().int().min(1).optional(),
-  min_time_ms: z.number().min(0).optional(),
+  min_runs: z.number().int().min(1).max(DEFAULT_TIMING.maxRuns, { error: `at most ${DEFAULT_TIMING.maxRuns} (the timing loop's run cap)` }).optional(),
+  min_time_ms: z.number().min(0).max(DEFAULT_TIMING.maxTimeMs, { error: `at most ${DEFAULT_TIMING.maxTimeMs} ms (the timing loop's time cap)` }).optional(),
 });
+
+/** Worker threads a suite may ask for: far above any machine's cores, far below what would exhaust memory. */
+export const MAX_WORKERS = 1024;
 
 /** `cold:`: the cold-code cells of `units: [..., cold]` (docs/cold.md). */
 const traceFiles = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
@@ -155,22 +221,44 @@ export const suiteShape = {
   cold: coldSchema.optional(),
   settings: z.array(settingEntry).min(1, { error: 'name at least one setting' }),
   timing: timingSchema.optional(),
-  workers: z.number().int().min(1).optional(),
+  workers: z.number().int().min(1).max(MAX_WORKERS, { error: `at most ${MAX_WORKERS} worker threads` }).optional(),
   boards: z.array(board).optional(),
 };
 
-/** A sweep entry's dimensions as lists (undefined: not swept). */
+/** A list without repeats, in first-seen order: a value given twice is swept once. */
+const distinct = <T>(v: T[] | undefined): T[] | undefined => (v === undefined ? undefined : [...new Set(v)]);
+
+/** A sweep entry's dimensions as lists of distinct values (undefined: not swept). */
 export function dimensionValues(e: SettingEntry): { [K in Dimension]?: unknown[] } {
   return {
-    levels: e.levels === undefined ? undefined : expandLevels(e.levels),
-    extreme: many(e.extreme),
-    dict: many(e.dict),
-    bcj: many(e.bcj),
-    window_log: many(e.window_log),
-    long: many(e.long),
-    frame: many(e.frame),
-    size_append: many(e.size_append),
+    levels: e.levels === undefined ? undefined : distinct(expandLevels(e.levels)),
+    extreme: distinct(many(e.extreme)),
+    dict: distinct(many(e.dict)),
+    bcj: distinct(many(e.bcj)),
+    window_log: distinct(many(e.window_log)),
+    long: distinct(many(e.long)),
+    frame: distinct(many(e.frame)),
+    size_append: distinct(many(e.size_append)),
   };
+}
+
+/**
+ * How many settings a sweep entry stands for, from its dimensions' distinct
+ * values (a product, not an expansion: may be Infinity for absurd input).
+ */
+export function sweepSize(e: SettingEntry): number {
+  let n = 1;
+  if (e.levels !== undefined) {
+    if (typeof e.levels === 'string') {
+      const r = levelRange(e.levels);
+      n *= r && r.step >= 1 && r.lo <= r.hi ? Math.floor((r.hi - r.lo) / r.step) + 1 : 0;
+    } else n *= new Set(typeof e.levels === 'number' ? [e.levels] : e.levels).size;
+  }
+  for (const k of ['extreme', 'dict', 'bcj', 'window_log', 'long', 'frame', 'size_append'] as const) {
+    const v = many(e[k] as unknown);
+    if (v) n *= new Set(v).size;
+  }
+  return n;
 }
 
 /** The BCJ filter a kernel of this arch uses (`bcj: on`), or none. */
@@ -235,11 +323,16 @@ export function suiteSchema(ctx: SuiteContext) {
         c.addIssue({ code: 'custom', message: 'config and system_map go with path: FILE' });
       }
       for (const k of ['config', 'system_map'] as const) {
-        if (img[k] !== undefined && !fileOk(img[k]!)) c.addIssue({ code: 'custom', path: [k], message: `no such file: ${img[k]}` });
+        if (img[k] !== undefined && !fileOk(img[k]!)) c.addIssue({ code: 'custom', path: [k], message: `no such file: ${pathExcerpt(img[k]!)}` });
       }
     }),
   ).min(1, { error: 'name at least one image' });
 
+  // Every entry's settings count against the cell limit (each setting is at
+  // least one cell per image): an entry that would pass it is refused before
+  // its specs are built, so no list of settings can grow past the limit.
+  const maxCells = ctx.maxCells ?? DEFAULT_MAX_CELLS;
+  let settingsSoFar = 0;
   const settings = z.array(
     settingEntry.superRefine((e, c) => {
       const kinds = (['profile', 'algorithm', 'setting'] as const).filter((k) => e[k] !== undefined);
@@ -255,7 +348,13 @@ export function suiteSchema(ctx: SuiteContext) {
         }
       }
       if (e.setting !== undefined) {
-        for (const [i, spec] of many(e.setting)!.entries()) {
+        const specs = many(e.setting)!;
+        settingsSoFar += specs.length;
+        if (settingsSoFar > maxCells) {
+          c.addIssue({ code: 'custom', path: ['setting'], message: cellLimitText('the settings so far make at least', settingsSoFar, maxCells) });
+          return;
+        }
+        for (const [i, spec] of specs.entries()) {
           try {
             parseSetting(spec);
           } catch (err) {
@@ -274,14 +373,19 @@ export function suiteSchema(ctx: SuiteContext) {
         }
       }
       if (e.levels !== undefined) {
-        const [lo, hi] = LEVEL_RANGE[alg];
-        const ls = expandLevels(e.levels);
-        const out = ls.filter((l) => l < lo || l > hi);
-        if (ls.length === 0) c.addIssue({ code: 'custom', path: ['levels'], message: 'the range is empty' });
-        else if (out.length) c.addIssue({ code: 'custom', path: ['levels'], message: `${alg} levels are ${lo}..${hi}, not ${out.join(', ')}` });
-        if (out.length || ls.length === 0) bad = true;
+        const problem = levelsProblem(e.levels, LEVEL_RANGE[alg], alg);
+        if (problem !== undefined) {
+          if (problem) c.addIssue({ code: 'custom', path: ['levels'], message: problem });
+          bad = true;
+        }
       }
       if (bad) return;
+      const count = sweepSize(e);
+      settingsSoFar += count;
+      if (settingsSoFar > maxCells) {
+        c.addIssue({ code: 'custom', message: cellLimitText(count === settingsSoFar ? 'this sweep alone makes' : 'with this sweep the settings make at least', settingsSoFar, maxCells) });
+        return;
+      }
       // Whatever else is wrong shows when the specs are parsed (bcj: on is
       // checked with x86 here and with the image's own filter at expansion).
       const messages = new Set<string>();
@@ -289,7 +393,7 @@ export function suiteSchema(ctx: SuiteContext) {
         try {
           parseSetting(spec);
         } catch (err) {
-          messages.add(`${spec}: ${(err as Error).message}`);
+          messages.add(`${excerpt(spec, 60)}: ${(err as Error).message}`);
         }
       }
       for (const m of [...messages].slice(0, 5)) c.addIssue({ code: 'custom', message: m });
@@ -302,7 +406,7 @@ export function suiteSchema(ctx: SuiteContext) {
     for (const k of ['trace', 'holdout', 'layout_trace'] as const) {
       const v = c[k];
       traceFileList(v).forEach((f, i) => {
-        if (!fileOk(f)) ctx2.addIssue({ code: 'custom', path: Array.isArray(v) ? [k, i] : [k], message: `no such file: ${f}` });
+        if (!fileOk(f)) ctx2.addIssue({ code: 'custom', path: Array.isArray(v) ? [k, i] : [k], message: `no such file: ${pathExcerpt(f)}` });
       });
     }
     const abs = (f: string) => resolve(ctx.baseDir, f);
