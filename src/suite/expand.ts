@@ -14,7 +14,7 @@ import { cellId } from '../results/schema.js';
 import type { Cell } from '../run/index.js';
 import { units, type UnitKind } from '../units/index.js';
 import { SuiteError, type LoadedSuite } from './load.js';
-import type { Problem } from './located.js';
+import { messageAbout, type Problem } from './located.js';
 import { KzError } from '../errors.js';
 import { cellLimitText, DEFAULT_MAX_CELLS } from './schema.js';
 import { archBcj, sweepSpecs, traceFileList, type ColdEntry, type SettingEntry } from './schema.js';
@@ -146,7 +146,7 @@ export function expandSuite(s: LoadedSuite, images: readonly SuiteImage[], optio
       try {
         list = entrySettings(e, img.image);
       } catch (err) {
-        problems.push(s.doc.problem(['settings', si], `for image ${img.ref} (${img.image.arch}): ${(err as Error).message}`));
+        problems.push(s.doc.problem(['settings', si], `for image ${img.ref} (${img.image.arch}): ${messageAbout(err, '')}`));
       }
       for (const k of list) keys.add(k);
       if (keys.size > maxCells) throw new KzError(cellLimitText(`${img.ref}'s settings alone make at least`, keys.size, maxCells), s.file);
@@ -174,7 +174,7 @@ export function expandSuite(s: LoadedSuite, images: readonly SuiteImage[], optio
         try {
           list = coldCells(cold!, s.baseDir, img, settings);
         } catch (err) {
-          problems.push(s.doc.problem(['cold'], `for image ${img.ref}: ${(err as Error).message}`));
+          problems.push(s.doc.problem(['cold'], `for image ${img.ref}: ${messageAbout(err, '')}`));
         }
         unitCount += new Set(list.map((x) => x.unit.name)).size;
         for (const cell of list) add(cell, cellId(img.sha256, cell.unit.name, cell.setting));

@@ -28,6 +28,17 @@ export function oneLine(message: string): string {
   return escaped.length > MAX_MESSAGE ? `${escaped.slice(0, MAX_MESSAGE)}...` : escaped;
 }
 
+/**
+ * Another module's error message about a value from the file (a setting spec,
+ * say) as a problem message: the value itself as an excerpt, and the whole
+ * cut to 80 characters when it is longer than 100 (it may quote parts of the value).
+ */
+export function messageAbout(err: unknown, value: string): string {
+  let m = err instanceof Error ? err.message : String(err);
+  if (value.length > 40) m = m.split(value).join(excerpt(value, 40));
+  return m.length > 100 ? `${m.slice(0, 80)}...` : m;
+}
+
 export function formatProblem(p: Problem): string {
   const at = p.line ? `${p.file}:${p.line}:${p.col}` : p.file;
   return `${at}: ${p.path ? `${p.path}: ` : ''}${oneLine(p.message)}`;
@@ -82,6 +93,25 @@ export function pathText(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/**
+ * The yaml package's message as one line: without its position (the problem
+ * has it) and with the source it quotes ('Unexpected scalar ...: "TEXT"',
+ * 'Unresolved tag: !TEXT') cut to an excerpt.
+ */
+function parserMessage(message: string): string {
+  const line = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  const quoted = /^(.*?: )(".*)$/.exec(line);
+  // other messages name a tag, a directive or a token from the source: at most an excerpt's length of it
+  if (!quoted) return line.length > 100 ? `${line.slice(0, 80)}...` : line;
+  let source = quoted[2]!;
+  try {
+    source = JSON.parse(source) as string;
+  } catch {
+    // cut or not JSON: the raw text, still only as an excerpt
+  }
+  return quoted[1]! + excerpt(String(source), 30);
+}
+
 /** Text that is not YAML at all: a NUL or another control character YAML forbids (a binary file). */
 function binaryAt(text: string): number {
   const m = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.exec(text);
@@ -112,7 +142,9 @@ export class LocatedDocument {
     try {
       // uniqueKeys: false: the yaml package compares each key with every
       // other (quadratic in a map's size); duplicateKeys() does it with a Set.
-      this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: false, prettyErrors: false });
+      // logLevel error: the yaml package warns (on stderr, quoting the key) about
+      // collection keys; they become an unknown key problem here instead
+      this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: false, prettyErrors: false, logLevel: 'error' });
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
       this.doc = parseDocument('', { lineCounter: new LineCounter() });
@@ -121,7 +153,7 @@ export class LocatedDocument {
     }
     for (const e of this.doc.errors.slice(0, MAX_PROBLEMS)) {
       const pos = e.linePos?.[0] ?? this.lines.linePos(e.pos[0]);
-      this.syntaxProblems.push({ file, line: pos.line, col: pos.col, path: '', message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') });
+      this.syntaxProblems.push({ file, line: pos.line, col: pos.col, path: '', message: parserMessage(e.message) });
     }
     if (this.syntaxProblems.length === 0) this.duplicateKeys();
   }

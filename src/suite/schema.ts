@@ -14,7 +14,7 @@ import { LAYOUTS } from '../partition/layout.js';
 
 /** Suite unit kinds: the units/ ones plus `cold` (a `cold:` block says how). */
 export const SUITE_UNITS = [...UNIT_KINDS, 'cold'] as const;
-import { strictObject } from './located.js';
+import { messageAbout, strictObject } from './located.js';
 import { excerpt, KzError } from '../errors.js';
 import { DEFAULT_TIMING } from '../measure/timing.js';
 
@@ -313,11 +313,11 @@ export function suiteSchema(ctx: SuiteContext) {
       }
       const fileOk = (p: string) => existsSync(isAbsolute(p) ? p : resolve(ctx.baseDir, p));
       if (img.corpus !== undefined && !ctx.corpusNames.includes(img.corpus)) {
-        c.addIssue({ code: 'custom', path: ['corpus'], message: `no corpus kernel named "${img.corpus}"; known: ${ctx.corpusNames.join(', ')}` });
+        c.addIssue({ code: 'custom', path: ['corpus'], message: `no corpus kernel named ${excerpt(img.corpus, 40)}; known: ${ctx.corpusNames.join(', ')}` });
       }
-      if (img.path !== undefined && !fileOk(img.path)) c.addIssue({ code: 'custom', path: ['path'], message: `no such file: ${img.path}` });
+      if (img.path !== undefined && !fileOk(img.path)) c.addIssue({ code: 'custom', path: ['path'], message: `no such file: ${pathExcerpt(img.path)}` });
       if (img.ref !== undefined && !ctx.corpusNames.includes(img.ref) && !fileOk(img.ref)) {
-        c.addIssue({ code: 'custom', message: `"${img.ref}" is neither a corpus kernel (known: ${ctx.corpusNames.join(', ')}) nor a file` });
+        c.addIssue({ code: 'custom', message: `${excerpt(img.ref, 60)} is neither a corpus kernel (known: ${ctx.corpusNames.join(', ')}) nor a file` });
       }
       if (img.ref !== undefined && (img.config !== undefined || img.system_map !== undefined)) {
         c.addIssue({ code: 'custom', message: 'config and system_map go with path: FILE' });
@@ -358,7 +358,7 @@ export function suiteSchema(ctx: SuiteContext) {
           try {
             parseSetting(spec);
           } catch (err) {
-            c.addIssue({ code: 'custom', path: Array.isArray(e.setting) ? ['setting', i] : ['setting'], message: (err as Error).message });
+            c.addIssue({ code: 'custom', path: Array.isArray(e.setting) ? ['setting', i] : ['setting'], message: messageAbout(err, spec) });
           }
         }
       }
@@ -393,7 +393,7 @@ export function suiteSchema(ctx: SuiteContext) {
         try {
           parseSetting(spec);
         } catch (err) {
-          messages.add(`${excerpt(spec, 60)}: ${(err as Error).message}`);
+          messages.add(`${excerpt(spec, 60)}: ${messageAbout(err, spec)}`);
         }
       }
       for (const m of [...messages].slice(0, 5)) c.addIssue({ code: 'custom', message: m });
