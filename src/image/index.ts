@@ -3,7 +3,7 @@
 // sections and its symbols.
 import { existsSync } from 'node:fs';
 import { excerpt } from '../errors.js';
-import { MiB, readInputFile } from '../files.js';
+import { checkInputFile, MiB, readInputFile } from '../files.js';
 import { basename, dirname, join } from 'node:path';
 import type { Algorithm } from '../codecs/types.js';
 import { isArm64Image, isRiscvImage, parseArm64Header, parseRiscvHeader, type Arm64Header, type RiscvHeader } from './arm64.js';
@@ -198,6 +198,8 @@ function besideFile(imagePath: string, kind: 'config' | 'System.map'): string | 
 }
 
 export function openKernelImage(path: string, options: OpenOptions = {}): KernelImage {
+  // a System.map given by name is checked even when the image's own symbols make it unneeded
+  if (options.systemMapPath) checkInputFile(options.systemMapPath, 'System.map', MAX_SYSTEM_MAP_FILE);
   return readKernelImage(readInputFile(path, 'kernel image', MAX_IMAGE_FILE), path, options);
 }
 
