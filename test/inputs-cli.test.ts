@@ -103,6 +103,12 @@ describe('files that are not what they claim', () => {
     oneLine(kz(['corpus', 'list', '--manifest', bomb]), /bomb\.yaml: too many aliases/);
   });
 
+  it('YAML nested deep enough to exhaust the parser: refused by a scan before parsing', () => {
+    oneLine(kz(['run', suite('flow.yaml', '['.repeat(100_000))]), /flow\.yaml:1:65: cannot parse the YAML: collections nested more than 64 deep$/);
+    oneLine(kz(['pick', '--board', suite('block.yaml', '- '.repeat(100_000)), '--image', image]), /block\.yaml:1:1: cannot parse the YAML: a line indented or nested more than 256 columns deep$/);
+    oneLine(kz(['corpus', 'list', '--manifest', suite('mixed.yaml', 'kernels: ' + '{a: ['.repeat(40))]), /mixed\.yaml:1:\d+: cannot parse the YAML: collections nested more than 64 deep$/);
+  });
+
   it('FIFOs as suite, board, manifest, --config and --system-map are refused without opening them', () => {
     oneLine(kz(['run', fifo('suite.fifo')]), /suite\.fifo: suite file is a FIFO \(named pipe\), not a file/);
     oneLine(kz(['pick', '--board', fifo('board.fifo'), '--image', image]), /board\.fifo: board file is a FIFO/);

@@ -126,10 +126,11 @@ export function expandSuite(s: LoadedSuite, images: readonly SuiteImage[], optio
   const cells: ExpandedCell[] = [];
   const seen = new Set<string>();
   const perImage: Expansion['perImage'] = [];
-  const tooMany = (count: number) => new KzError(cellLimitText('the suite expands to', count, maxCells), s.file);
+  const tooMany = (count: number, atLeast = false) => new KzError(cellLimitText(`the suite expands to${atLeast ? ' at least' : ''}`, count, maxCells), s.file);
   const add = (cell: Cell, id: string) => {
     if (seen.has(id)) return;
-    if (cells.length >= maxCells) throw tooMany(cells.length + 1);
+    // the count before building says the cells fit; this holds to it whatever a plan adds
+    if (cells.length >= maxCells) throw tooMany(cells.length + 1, true);
     seen.add(id);
     cells.push({ ...cell, id, index: cells.length });
   };
@@ -174,7 +175,7 @@ export function expandSuite(s: LoadedSuite, images: readonly SuiteImage[], optio
         try {
           list = coldCells(cold!, s.baseDir, img, settings);
         } catch (err) {
-          problems.push(s.doc.problem(['cold'], `for image ${img.ref}: ${messageAbout(err, '')}`));
+          problems.push(s.doc.problem(['cold'], `for image ${img.ref}: ${(err as Error).message}`));
         }
         unitCount += new Set(list.map((x) => x.unit.name)).size;
         for (const cell of list) add(cell, cellId(img.sha256, cell.unit.name, cell.setting));

@@ -112,6 +112,49 @@ function parserMessage(message: string): string {
   return quoted[1]! + excerpt(String(source), 30);
 }
 
+/** Nesting the parser is given: far beyond any hand-written file, far below what exhausts its stack or memory. */
+const MAX_DEPTH = 64;
+
+/** Columns of indentation and block indicators ("- - - x") a line may start with; each is a level of nesting. */
+const MAX_INDENT = 256;
+
+/**
+ * Where TEXT nests deeper than the YAML parser should be asked to go, found
+ * by a linear scan before parsing: flow collections (`[[[[...`, counted
+ * outside quotes and comments) beyond MAX_DEPTH, or a line whose indentation
+ * and block indicators pass MAX_INDENT columns. The yaml package takes
+ * seconds and gigabytes on 100 KiB of either, and may exhaust the stack.
+ */
+function tooDeep(text: string): { index: number; message: string } | undefined {
+  const indent = /^[ \t]*(?:[-?:][ \t]+)*/gm;
+  for (let m = indent.exec(text); m; m = indent.exec(text)) {
+    if (m[0].length > MAX_INDENT) return { index: m.index, message: `a line indented or nested more than ${MAX_INDENT} columns deep` };
+    if (m[0].length === 0) indent.lastIndex++;
+    else indent.lastIndex = m.index + m[0].length;
+  }
+  let depth = 0;
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (quote === '"' && c === '\\') i++;
+      else if (c === quote) quote = '';
+      continue;
+    }
+    const prev = i === 0 ? '\n' : text[i - 1]!;
+    const starts = /[\s[{,:]/.test(prev);
+    if (c === '#' && /\s/.test(prev)) {
+      const end = text.indexOf('\n', i);
+      if (end === -1) break;
+      i = end;
+    } else if ((c === '"' || c === "'") && starts) quote = c;
+    else if (c === '[' || c === '{') {
+      if (++depth > MAX_DEPTH) return { index: i, message: `collections nested more than ${MAX_DEPTH} deep` };
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return undefined;
+}
+
 /** Text that is not YAML at all: a NUL or another control character YAML forbids (a binary file). */
 function binaryAt(text: string): number {
   const m = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.exec(text);
@@ -133,10 +176,16 @@ export class LocatedDocument {
     readonly file: string,
     readonly text: string,
   ) {
+    // refused before parsing, with the position of the first offence
     const bad = binaryAt(text);
-    if (bad !== -1) {
+    const deep = bad === -1 ? tooDeep(text) : undefined;
+    if (bad !== -1 || deep) {
       this.doc = parseDocument('', { lineCounter: new LineCounter() });
-      this.syntaxProblems.push({ file, line: 0, col: 0, path: '', message: `not a YAML text file: character ${bad} is ${excerpt(text[bad]!)} (a binary file?)` });
+      const at = deep ? deep.index : bad;
+      const line = text.slice(0, at).split('\n').length;
+      const col = at - text.lastIndexOf('\n', at - 1);
+      const message = deep ? `cannot parse the YAML: ${deep.message}` : `not a YAML text file: a control character (${excerpt(text[bad]!)}) YAML does not allow; a binary file?`;
+      this.syntaxProblems.push({ file, line, col, path: '', message });
       return;
     }
     try {
