@@ -127,7 +127,12 @@ const scalar = fc.oneof(
   fc.boolean(),
   fc.constant(null),
 );
-const value = fc.oneof({ weight: 4, arbitrary: scalar }, fc.array(scalar, { maxLength: 4 }), fc.dictionary(fc.oneof(hostile, fc.string({ maxLength: 8 })), scalar, { maxKeys: 3 }));
+const value = fc.oneof(
+  { weight: 4, arbitrary: scalar },
+  fc.array(scalar, { maxLength: 4 }),
+  fc.dictionary(fc.oneof(hostile, fc.string({ maxLength: 8 })), scalar, { maxKeys: 3 }),
+  fc.jsonValue({ maxDepth: 6 }),
+);
 const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 2 });
 
 // ---------------------------------------------------------------- suites
