@@ -5,10 +5,10 @@
 // excerpt of the file. Random bytes, hostile strings, random YAML structures,
 // truncations and corruptions of valid inputs.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { compress, parseSetting } from '../src/codecs/index.js';
@@ -138,6 +138,7 @@ const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 2 })
 // ---------------------------------------------------------------- suites
 
 const dir = mkdtempSync(join(tmpdir(), 'kzbench-reliability-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const vmlinux = buildElf({
   bits: 64,
   littleEndian: true,
