@@ -66,3 +66,28 @@ export function readInputFile(path: string, what: string, maxBytes: number): Buf
 export function readInputText(path: string, what: string, maxBytes = MAX_TEXT_FILE): string {
   return readInputFile(path, what, maxBytes).toString('utf8');
 }
+
+/**
+ * Largest YAML file (suite, board, corpus manifest) kzbench reads. These are
+ * written by hand: the shipped ones are a few KiB, and a suite listing
+ * thousands of settings is still well under 100 KiB. 1 MiB leaves ten times
+ * that; parsing YAML builds a node tree many times the text's size, so a
+ * larger file would cost memory and seconds for nothing a person writes.
+ */
+export const MAX_YAML_FILE = 1 * MiB;
+
+/**
+ * The UTF-8 text of an input file, checked first (checkInputFile); a file that
+ * is not UTF-8 text (a kernel image, a compressed file) is refused in one line
+ * that names the first offending byte's offset, never its contents.
+ */
+export function readUtf8Input(path: string, what: string, maxBytes: number): string {
+  const bytes = readInputFile(path, what, maxBytes);
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) throw new KzError(`${what} is binary, not text (a NUL byte at offset ${nul})`, path);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new KzError(`${what} is not UTF-8 text (binary data?)`, path);
+  }
+}

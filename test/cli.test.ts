@@ -38,7 +38,7 @@ describe('kzbench inspect', () => {
     const truncated = join(dir, 'truncated');
     writeFileSync(truncated, readFileSync(bzPath).subarray(0, 3000));
     oneLineError(kz('inspect', truncated), new RegExp(`^kzbench: ${truncated}: payload_offset`));
-    oneLineError(kz('inspect', join(dir, 'missing')), /cannot read the image: ENOENT/);
+    oneLineError(kz('inspect', join(dir, 'missing')), /missing: kernel image not found$/);
     oneLineError(kz('inspect'), /missing required argument/);
   });
 });

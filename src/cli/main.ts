@@ -41,6 +41,7 @@ program
   .option('--shard <i/n>', 'run shard I of N (1..N) of the suite\'s cells, balanced by estimated cost; auto: I and N from a Slurm array or Kubernetes Indexed Job (auto/N); join shards with kzbench merge')
   .option('--min-runs <n>', 'timed decompression runs at least (default: the suite\'s, else 5)')
   .option('--min-time <ms>', 'timed decompression milliseconds at least (default: the suite\'s, else 1000)')
+  .option('--max-cells <n>', 'refuse a suite that expands to more cells than this (default: 100000)')
   .action((suite: string | undefined, opts) =>
     guarded(opts.image ?? suite, async () => {
       process.exitCode = await runCommand(suite, opts, process.argv.slice(2));

@@ -3,7 +3,7 @@
 //             [--profile kernel] [--workers N] [--out DIR] [--resume [DIR]] [--overwrite]
 // With a suite file the suite names images, units and settings; without one
 // the flags do (and with neither, every kernel profile on the default image).
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { release as osRelease } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { kernelAlgorithms } from '../codecs/index.js';
@@ -38,6 +38,8 @@ export interface RunOptions {
   minRuns?: string;
   minTime?: string;
   shard?: string;
+  /** Most cells a suite may expand to (default DEFAULT_MAX_CELLS). */
+  maxCells?: string;
 }
 
 const META_BY_ARCH: Record<string, string> = { amd64: 'linux-image-amd64', arm64: 'linux-image-arm64', armhf: 'linux-image-armmp', i386: 'linux-image-686' };
@@ -299,14 +301,15 @@ async function runLocked(dirs: ReturnType<typeof resultsDir>, opts: RunOptions, 
       notes.push(`resuming the run recorded in ${join(dirs.out, 'run.json')}${opts.image ? `: ${opts.image}` : ''}`);
     }
   }
-  const suite = suiteFile ? loadSuite(suiteFile, baseDir ? { baseDir } : {}) : undefined;
+  const maxCells = positiveInt(opts.maxCells, '--max-cells');
+  const suite = suiteFile ? loadSuite(suiteFile, { ...(baseDir ? { baseDir } : {}), ...(maxCells ? { maxCells } : {}) }) : undefined;
   const timing = { ...recordedTiming, ...timingOptions(opts, suite) };
   const plan = suite ? suitePlan(suite, opts, dirs.out, dirs.resume, argv, log) : flagPlan(opts, dirs.out, argv, log);
   lockDir(plan.out);
   notes.push(plan.headline);
 
   const resultsCsv = join(plan.out, 'results.csv');
-  const fresh = !existsSync(resultsCsv) || readFileSync(resultsCsv).length === 0;
+  const fresh = !existsSync(resultsCsv) || statSync(resultsCsv).size === 0;
   if (fresh || opts.overwrite || dirs.resume) {
     for (const [name, text] of Object.entries(plan.files)) {
       const p = join(plan.out, name);

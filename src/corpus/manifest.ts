@@ -1,6 +1,6 @@
 // corpora/manifest.yaml: real kernels named by distribution package (never
 // the binaries), and the cache that holds what was fetched.
-import { readFileSync } from 'node:fs';
+import { MAX_YAML_FILE, readUtf8Input } from '../files.js';
 import { z } from 'zod';
 import { byPosition, LocatedDocument, strictObject, YamlFileError } from '../suite/located.js';
 import { cachedKernel, CorpusError, fetchDebianKernel, type CachedKernel, type FetchedKernel } from './debian.js';
@@ -34,15 +34,13 @@ export function defaultManifestPath(): string {
 
 /** Read and check a manifest; every mistake is reported with its location (YamlFileError). */
 export function loadManifest(path = defaultManifestPath()): CorpusEntry[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new CorpusError(`${path}: cannot read the corpus manifest: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const text = readUtf8Input(path, 'corpus manifest', MAX_YAML_FILE);
   const doc = new LocatedDocument(path, text);
   if (doc.syntaxProblems.length) throw new YamlFileError(path, doc.syntaxProblems);
-  const parsed = manifestSchema.safeParse(doc.value());
+  const value = doc.value();
+  const foreign = doc.notA(value, 'corpus manifest', Object.keys(manifestSchema.shape));
+  if (foreign) throw new YamlFileError(path, [foreign]);
+  const parsed = manifestSchema.safeParse(value);
   if (!parsed.success) throw new YamlFileError(path, doc.zodProblems(parsed.error.issues).sort(byPosition));
   return Object.entries(parsed.data.kernels).map(([name, e]) => ({ name, ...e }));
 }

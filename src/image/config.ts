@@ -1,6 +1,7 @@
 // A kernel .config: the options that decide how an image is compressed and
 // started (arch, KERNEL_* compressor, THUMB2_KERNEL, XIP_KERNEL, PAGE_OFFSET
 // and friends). Found beside the image in the /boot layout or given by path.
+import { excerpt } from '../errors.js';
 import { fail } from './errors.js';
 
 export interface KernelConfig {
@@ -37,7 +38,8 @@ const ARCH_OPTIONS: [string, string][] = [
 ];
 
 function num(v: string | undefined): bigint | null {
-  if (v === undefined) return null;
+  // an address has at most 20 digits (64 bits in decimal); a longer string is not one, and BigInt of it would be slow
+  if (v === undefined || v.length > 24) return null;
   try {
     return BigInt(v);
   } catch {
@@ -67,7 +69,7 @@ export function parseConfig(text: string): KernelConfig {
     }
     if (line.startsWith('#')) continue;
     const m = /^(CONFIG_\w+)=(.*)$/.exec(line);
-    if (!m) fail(`not a kernel .config: unexpected line "${line.slice(0, 60)}"`);
+    if (!m) fail(`not a kernel .config: unexpected line ${excerpt(line, 60)}`);
     let value = m[2]!;
     if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
     options.set(m[1]!, value);

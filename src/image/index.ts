@@ -1,7 +1,9 @@
 // The image reader's API: open a kernel file of any supported format and
 // get one KernelImage: what it is, its payload, the decompressed kernel, its
 // sections and its symbols.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { excerpt } from '../errors.js';
+import { checkInputFile, MiB, readInputFile } from '../files.js';
 import { basename, dirname, join } from 'node:path';
 import type { Algorithm } from '../codecs/types.js';
 import { isArm64Image, isRiscvImage, parseArm64Header, parseRiscvHeader, type Arm64Header, type RiscvHeader } from './arm64.js';
@@ -12,7 +14,7 @@ import { elfArch, elfSymbols, isElf, parseElf, type Elf } from './elf.js';
 import { fail, ImageError } from './errors.js';
 import { findImageBase } from './imagebase.js';
 import { readKallsyms, KallsymsError } from './kallsyms.js';
-import { algorithmAt, decodePayloadAt, type Payload } from './payload.js';
+import { algorithmAt, decodePayloadAt, MAX_DECOMPRESSED, type Payload } from './payload.js';
 import { peSignature, type PeSignature } from './pe.js';
 import { elfSections, markerSections, type Section } from './sections.js';
 import { functionExtents, type KernelFunction, type KernelSymbol, type SymbolSource } from './symbols.js';
@@ -68,21 +70,28 @@ export interface OpenOptions {
   findBeside?: boolean;
 }
 
-const MAX_FILE = 2 ** 31 - 1;
+/**
+ * Largest kernel image file read: the reader's own cap on a decompressed
+ * kernel (MAX_DECOMPRESSED, 1 GiB). An uncompressed vmlinux is the largest
+ * form a kernel takes, and a decompressed payload larger than this is refused
+ * anyway, so a bigger file cannot be a kernel the reader handles; refusing it
+ * by its size costs a stat, not reading gigabytes first.
+ */
+export const MAX_IMAGE_FILE = MAX_DECOMPRESSED;
 
-function readFile(path: string, what: string): Buffer {
-  let size: number;
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) fail(`${what} is not a regular file`);
-    size = st.size;
-  } catch (e) {
-    if (e instanceof ImageError) throw e;
-    fail(`cannot read ${what}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  if (size > MAX_FILE) fail(`${what} is ${size} bytes, more than any kernel image (limit ${MAX_FILE})`);
-  return readFileSync(path);
-}
+/**
+ * Largest .config read: a real one is about 300 KiB (Debian's amd64 has
+ * ~10,000 options); 16 MiB is fifty times that, still parsed in well under
+ * a second.
+ */
+export const MAX_CONFIG_FILE = 16 * MiB;
+
+/**
+ * Largest System.map read: Debian's amd64 one is ~6 MiB (~150,000 symbols),
+ * an allyesconfig build's some 30 MiB; 128 MiB is four times that. Each line
+ * becomes a symbol object, so the memory is several times the file's size.
+ */
+export const MAX_SYSTEM_MAP_FILE = 128 * MiB;
 
 /** The banner init/version.c prints: "Linux version RELEASE (...". */
 export function findRelease(kernel: Uint8Array): string | null {
@@ -189,7 +198,9 @@ function besideFile(imagePath: string, kind: 'config' | 'System.map'): string | 
 }
 
 export function openKernelImage(path: string, options: OpenOptions = {}): KernelImage {
-  return readKernelImage(readFile(path, 'the image'), path, options);
+  // a System.map given by name is checked even when the image's own symbols make it unneeded
+  if (options.systemMapPath) checkInputFile(options.systemMapPath, 'System.map', MAX_SYSTEM_MAP_FILE);
+  return readKernelImage(readInputFile(path, 'kernel image', MAX_IMAGE_FILE), path, options);
 }
 
 /** The same, for bytes already in memory; `path` names them in messages and locates side files. */
@@ -217,7 +228,7 @@ export function readKernelImage(bytes: Uint8Array, path: string, options: OpenOp
   const configPath = options.configPath ?? (findBeside ? besideFile(path, 'config') : null);
   let config: KernelConfig | null = null;
   if (configPath) {
-    config = withFile(configPath, () => parseConfig(readFile(configPath, 'the .config').toString('latin1')));
+    config = withFile(configPath, () => parseConfig(readInputFile(configPath, '.config', MAX_CONFIG_FILE).toString('latin1')));
     if (config.arch && arch !== 'unknown' && config.arch !== srcArch(arch)) {
       fail(`${configPath} is a .config for ${config.arch}, but the image is ${arch}`);
     }
@@ -244,8 +255,8 @@ export function readKernelImage(bytes: Uint8Array, path: string, options: OpenOp
     };
   }
   if (symbols.source === 'none' && systemMapPath) {
-    const map = withFile(systemMapPath, () => parseSystemMap(readFile(systemMapPath, 'the System.map').toString('latin1')));
-    if (map.stub !== null) notes.push(`${systemMapPath} is a stub ("${map.stub}"); symbols come from elsewhere`);
+    const map = withFile(systemMapPath, () => parseSystemMap(readInputFile(systemMapPath, 'System.map', MAX_SYSTEM_MAP_FILE).toString('latin1')));
+    if (map.stub !== null) notes.push(`${systemMapPath} is a stub (${excerpt(map.stub, 80)}); symbols come from elsewhere`);
     else {
       symbols = { source: 'system.map', list: map.symbols.map((s) => ({ ...s, size: null })), detail: systemMapPath };
       if (!options.systemMapPath) notes.push(`using ${systemMapPath} found beside the image`);

@@ -4,8 +4,9 @@
 // reason, so a model using the board knows which limits it cannot check.
 // No figure lives in this file.
 
-import { KzError } from '../errors.js';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { excerpt, KzError } from '../errors.js';
+import { MAX_YAML_FILE, readUtf8Input } from '../files.js';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { byPosition, LocatedDocument, strictObject, YamlFileError, type Problem } from '../suite/located.js';
@@ -110,6 +111,11 @@ export function listBoards(dir = defaultBoardsDir()): string[] {
     .sort();
 }
 
+/** A key from the file in a message: as it is when it is a plain name, else a short excerpt. */
+function keyText(k: string): string {
+  return /^[A-Za-z0-9_.-]{1,40}$/.test(k) ? k : excerpt(k, 20);
+}
+
 /** Rules zod cannot say: sources for every figure, unknown for every gap. */
 function crossCheck(doc: LocatedDocument, b: BoardFile, file: string): Problem[] {
   const out: Problem[] = [];
@@ -140,10 +146,10 @@ function crossCheck(doc: LocatedDocument, b: BoardFile, file: string): Problem[]
     if (unknown[`decompression.${a}`] !== undefined) out.push(doc.problem(['unknown', `decompression.${a}`], `decompression.${a} is given and also listed as unknown`, true));
   }
   const known = new Set<string>([...BOARD_FIGURES, ...BOARD_REQUIRED, 'xip', 'arch', 'bootloader_decompression', ...STUB_ALGORITHMS.map((a) => `decompression.${a}`)]);
-  for (const k of Object.keys(unknown)) if (!known.has(k)) out.push(doc.problem(['unknown', k], `unknown.${k} names nothing a board has`, true));
-  for (const k of Object.keys(b.sources)) if (!known.has(k) && k !== 'description') out.push(doc.problem(['sources', k], `sources.${k} names nothing a board has`, true));
+  for (const k of Object.keys(unknown)) if (!known.has(k)) out.push(doc.problem(['unknown', k], `unknown.${keyText(k)} names nothing a board has`, true));
+  for (const k of Object.keys(b.sources)) if (!known.has(k) && k !== 'description') out.push(doc.problem(['sources', k], `sources.${keyText(k)} names nothing a board has`, true));
   const stem = basename(file).replace(/\.ya?ml$/, '');
-  if (stem !== b.name && /\.ya?ml$/.test(file)) out.push(doc.problem(['name'], `name "${b.name}" differs from the file name "${stem}"`));
+  if (stem !== b.name && /\.ya?ml$/.test(file)) out.push(doc.problem(['name'], `name ${excerpt(b.name, 40)} differs from the file name ${excerpt(stem, 40)}`));
   return out;
 }
 
@@ -153,6 +159,8 @@ export function parseBoard(textOfFile: string, file = 'board.yaml'): Board {
   if (doc.syntaxProblems.length) throw new YamlFileError(file, doc.syntaxProblems);
   const value = doc.value();
   if (value === undefined || value === null) throw new YamlFileError(file, [{ file, line: 0, col: 0, path: '', message: 'empty board file' }]);
+  const foreign = doc.notA(value, 'board file', Object.keys(boardSchema.shape));
+  if (foreign) throw new YamlFileError(file, [foreign]);
   const parsed = boardSchema.safeParse(value);
   if (!parsed.success) throw new YamlFileError(file, doc.zodProblems(parsed.error.issues).sort(byPosition));
   const problems = crossCheck(doc, parsed.data, file);
@@ -169,15 +177,8 @@ export function parseBoard(textOfFile: string, file = 'board.yaml'): Board {
 export function loadBoard(nameOrPath: string, dir = defaultBoardsDir()): Board {
   const isPath = /[\\/]/.test(nameOrPath) || /\.ya?ml$/.test(nameOrPath);
   const file = isPath ? nameOrPath : join(dir, `${nameOrPath}.yaml`);
-  let content: string;
-  try {
-    content = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    if (!isPath && code === 'ENOENT') throw new BoardError(`no board named "${nameOrPath}" in ${dir}; known: ${listBoards(dir).join(', ') || 'none'}`);
-    throw new BoardError(`${file}: cannot read the board: ${code}`);
-  }
-  return parseBoard(content, file);
+  if (!isPath && !existsSync(file)) throw new BoardError(`no board named ${excerpt(nameOrPath, 40)} in ${dir}; known: ${listBoards(dir).join(', ') || 'none'}`);
+  return parseBoard(readUtf8Input(file, 'board file', MAX_YAML_FILE), file);
 }
 
 /** Every board in a directory. */

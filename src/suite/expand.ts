@@ -14,7 +14,9 @@ import { cellId } from '../results/schema.js';
 import type { Cell } from '../run/index.js';
 import { units, type UnitKind } from '../units/index.js';
 import { SuiteError, type LoadedSuite } from './load.js';
-import type { Problem } from './located.js';
+import { messageAbout, type Problem } from './located.js';
+import { KzError } from '../errors.js';
+import { cellLimitText, DEFAULT_MAX_CELLS } from './schema.js';
 import { archBcj, sweepSpecs, traceFileList, type ColdEntry, type SettingEntry } from './schema.js';
 import { parseBytes } from '../codecs/settings.js';
 import { DEFAULT_BLOCK_SIZES } from '../partition/blocks.js';
@@ -111,37 +113,72 @@ export interface Expansion {
   perImage: { ref: string; units: number; settings: string[] }[];
 }
 
-/** Every cell of a suite, deterministic; settings an image cannot take are SuiteErrors located at their entry. */
-export function expandSuite(s: LoadedSuite, images: readonly SuiteImage[]): Expansion {
+/**
+ * Every cell of a suite, deterministic; settings an image cannot take are
+ * SuiteErrors located at their entry. Linear in the cells (sets, not list
+ * searches), and refused with a KzError naming the count as soon as the
+ * cells pass the limit (the suite's, or OPTIONS.maxCells), before they fill
+ * memory.
+ */
+export function expandSuite(s: LoadedSuite, images: readonly SuiteImage[], options: { maxCells?: number } = {}): Expansion {
+  const maxCells = options.maxCells ?? s.maxCells ?? DEFAULT_MAX_CELLS;
   const problems: Problem[] = [];
   const cells: ExpandedCell[] = [];
   const seen = new Set<string>();
   const perImage: Expansion['perImage'] = [];
-  for (const [ii, img] of images.entries()) {
-    const settings: string[] = [];
+  const tooMany = (count: number, atLeast = false) => new KzError(cellLimitText(`the suite expands to${atLeast ? ' at least' : ''}`, count, maxCells), s.file);
+  const add = (cell: Cell, id: string) => {
+    if (seen.has(id)) return;
+    // the count before building says the cells fit; this holds to it whatever a plan adds
+    if (cells.length >= maxCells) throw tooMany(cells.length + 1, true);
+    seen.add(id);
+    cells.push({ ...cell, id, index: cells.length });
+  };
+  const kinds = s.suite.units as (UnitKind | 'cold')[];
+  const cold = s.suite.cold;
+  const coldVariants = cold ? new Set(cold.layouts ?? ['address', ...(cold.layout_trace ? ['trace'] : [])]).size * new Set(cold.block_sizes ?? DEFAULT_BLOCK_SIZES).size : 0;
+
+  // Each image's settings, without repeats; every setting is at least one cell.
+  const settingsOf = images.map((img) => {
+    const keys = new Set<string>();
     for (const [si, e] of s.suite.settings.entries()) {
+      // one entry is at most the limit (the schema counts every sweep)
+      let list: string[] = [];
       try {
-        for (const k of entrySettings(e, img.image)) if (!settings.includes(k)) settings.push(k);
+        list = entrySettings(e, img.image);
       } catch (err) {
-        problems.push(s.doc.problem(['settings', si], `for image ${img.ref} (${img.image.arch}): ${(err as Error).message}`));
+        problems.push(s.doc.problem(['settings', si], `for image ${img.ref} (${img.image.arch}): ${messageAbout(err, '')}`));
       }
+      for (const k of list) keys.add(k);
+      if (keys.size > maxCells) throw new KzError(cellLimitText(`${img.ref}'s settings alone make at least`, keys.size, maxCells), s.file);
     }
+    return [...keys];
+  });
+
+  // The count before any cell is built: images (each file once) x units x settings.
+  let planned = 0;
+  const counted = new Set<string>();
+  for (const [ii, img] of images.entries()) {
+    if (counted.has(img.sha256)) continue;
+    counted.add(img.sha256);
+    const n = settingsOf[ii]!.length;
+    for (const kind of kinds) planned += n * (kind === 'cold' ? coldVariants : units(img.image, kind).length);
+  }
+  if (planned > maxCells) throw tooMany(planned);
+
+  for (const [ii, img] of images.entries()) {
+    const settings = settingsOf[ii]!;
     let unitCount = 0;
-    for (const kind of s.suite.units as (UnitKind | 'cold')[]) {
+    for (const kind of kinds) {
       if (kind === 'cold') {
         let list: Cell[] = [];
         try {
-          list = coldCells(s.suite.cold!, s.baseDir, img, settings);
+          list = coldCells(cold!, s.baseDir, img, settings);
         } catch (err) {
           problems.push(s.doc.problem(['cold'], `for image ${img.ref}: ${(err as Error).message}`));
         }
-        unitCount += new Set(list.map((c) => c.unit.name)).size;
-        for (const cell of list) {
-          const id = cellId(img.sha256, cell.unit.name, cell.setting);
-          if (seen.has(id)) continue;
-          seen.add(id);
-          cells.push({ ...cell, id, index: cells.length });
-        }
+        unitCount += new Set(list.map((x) => x.unit.name)).size;
+        for (const cell of list) add(cell, cellId(img.sha256, cell.unit.name, cell.setting));
         continue;
       }
       const list = units(img.image, kind);
@@ -149,15 +186,8 @@ export function expandSuite(s: LoadedSuite, images: readonly SuiteImage[]): Expa
       unitCount += list.length;
       for (const u of list) {
         for (const setting of settings) {
-          const id = cellId(img.sha256, u.name, setting);
-          if (seen.has(id)) continue;
-          seen.add(id);
-          cells.push({
-            unit: { name: u.name, bytes: u.bytes, kind: u.kind, offset: u.offset, image: { path: img.path, sha256: img.sha256 } },
-            setting,
-            id,
-            index: cells.length,
-          });
+          const unit = { name: u.name, bytes: u.bytes, kind: u.kind, offset: u.offset, image: { path: img.path, sha256: img.sha256 } };
+          add({ unit, setting }, cellId(img.sha256, u.name, setting));
         }
       }
     }

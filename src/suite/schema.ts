@@ -14,7 +14,16 @@ import { LAYOUTS } from '../partition/layout.js';
 
 /** Suite unit kinds: the units/ ones plus `cold` (a `cold:` block says how). */
 export const SUITE_UNITS = [...UNIT_KINDS, 'cold'] as const;
-import { strictObject } from './located.js';
+import { messageAbout, strictObject } from './located.js';
+import { cellLimitText, DEFAULT_MAX_CELLS, expandLevels, levelRange, levelsProblem, RANGE } from './limits.js';
+export { cellLimitText, DEFAULT_MAX_CELLS, expandLevels, levelRange, levelsProblem } from './limits.js';
+import { excerpt } from '../errors.js';
+import { DEFAULT_TIMING } from '../measure/timing.js';
+
+/** A file name from the suite in a message: as it is when it is a plain path, else an excerpt. */
+function pathExcerpt(p: string): string {
+  return /^[\x21-\x7e]{1,200}$/.test(p) ? p : excerpt(p, 60);
+}
 
 /** What the schema's checks need to know about the world. */
 export interface SuiteContext {
@@ -22,6 +31,8 @@ export interface SuiteContext {
   corpusNames: readonly string[];
   /** Relative image paths resolve against this directory (the suite file's). */
   baseDir: string;
+  /** Most cells the suite may expand to: every sweep's settings count against it (default DEFAULT_MAX_CELLS). */
+  maxCells?: number;
 }
 
 /** Levels each algorithm accepts (its tool's range). */
@@ -48,31 +59,18 @@ export const DIMENSIONS = {
 } as const satisfies Record<string, readonly Algorithm[]>;
 export type Dimension = keyof typeof DIMENSIONS;
 
-const RANGE = /^\s*(\d+)\s*\.\.\s*(\d+)\s*(?:\/\s*(\d+)\s*)?$/;
-
-/** `9`, `[1, 6, 9]`, `"1..9"`, `"1..19/3"` (every third) -> the levels, in order. */
-export function expandLevels(v: number | string | readonly number[]): number[] {
-  if (typeof v === 'number') return [v];
-  if (Array.isArray(v)) return [...v];
-  const m = RANGE.exec(v as string);
-  if (!m) return [];
-  const [lo, hi, step] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 1)];
-  const out: number[] = [];
-  for (let l = lo; l <= hi; l += step) out.push(l);
-  return out;
-}
 
 const oneOrMany = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).min(1)]);
 const many = <T>(v: T | readonly T[] | undefined): T[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? [...v] : [v as T]);
 
-const levels = z.union([z.number().int(), z.array(z.number().int()).min(1), z.string().regex(RANGE)], {
+const levels = z.union([z.number().int(), z.array(z.number().int()).min(1), z.string().regex(RANGE, { error: 'expected a range such as "1..9" or "1..19/3" (bounds and step of at most 3 digits)' })], {
   error: 'expected a level (9), a list ([1, 6, 9]) or a range ("1..9", "1..19/3" for every third)',
 });
 const sizeText = z.string().superRefine((v, c) => {
   try {
     parseBytes('size', v);
   } catch {
-    c.addIssue({ code: 'custom', message: `${v}: expected a size such as 4096, 64KiB, 32MiB, 1GiB` });
+    c.addIssue({ code: 'custom', message: `${excerpt(v, 30)}: expected a size such as 4096, 64KiB, 32MiB, 1GiB` });
   }
 });
 const size = z.union([z.number().int().positive(), sizeText], { error: 'expected a size such as 32MiB or a number of bytes' });
@@ -125,10 +123,18 @@ const board = strictObject({
   source: z.string().optional(),
 });
 
+/**
+ * Timing bounds are the timing loop's own caps (DEFAULT_TIMING): it never
+ * runs more than maxRuns times nor past maxTimeMs, so a minimum above them
+ * could not be honoured.
+ */
 export const timingSchema = strictObject({
-  min_runs: z.number().int().min(1).optional(),
-  min_time_ms: z.number().min(0).optional(),
+  min_runs: z.number().int().min(1).max(DEFAULT_TIMING.maxRuns, { error: `at most ${DEFAULT_TIMING.maxRuns} (the timing loop's run cap)` }).optional(),
+  min_time_ms: z.number().min(0).max(DEFAULT_TIMING.maxTimeMs, { error: `at most ${DEFAULT_TIMING.maxTimeMs} ms (the timing loop's time cap)` }).optional(),
 });
+
+/** Worker threads a suite may ask for: far above any machine's cores, far below what would exhaust memory. */
+export const MAX_WORKERS = 1024;
 
 /** `cold:`: the cold-code cells of `units: [..., cold]` (docs/cold.md). */
 const traceFiles = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
@@ -155,22 +161,44 @@ export const suiteShape = {
   cold: coldSchema.optional(),
   settings: z.array(settingEntry).min(1, { error: 'name at least one setting' }),
   timing: timingSchema.optional(),
-  workers: z.number().int().min(1).optional(),
+  workers: z.number().int().min(1).max(MAX_WORKERS, { error: `at most ${MAX_WORKERS} worker threads` }).optional(),
   boards: z.array(board).optional(),
 };
 
-/** A sweep entry's dimensions as lists (undefined: not swept). */
+/** A list without repeats, in first-seen order: a value given twice is swept once. */
+const distinct = <T>(v: T[] | undefined): T[] | undefined => (v === undefined ? undefined : [...new Set(v)]);
+
+/** A sweep entry's dimensions as lists of distinct values (undefined: not swept). */
 export function dimensionValues(e: SettingEntry): { [K in Dimension]?: unknown[] } {
   return {
-    levels: e.levels === undefined ? undefined : expandLevels(e.levels),
-    extreme: many(e.extreme),
-    dict: many(e.dict),
-    bcj: many(e.bcj),
-    window_log: many(e.window_log),
-    long: many(e.long),
-    frame: many(e.frame),
-    size_append: many(e.size_append),
+    levels: e.levels === undefined ? undefined : distinct(expandLevels(e.levels)),
+    extreme: distinct(many(e.extreme)),
+    dict: distinct(many(e.dict)),
+    bcj: distinct(many(e.bcj)),
+    window_log: distinct(many(e.window_log)),
+    long: distinct(many(e.long)),
+    frame: distinct(many(e.frame)),
+    size_append: distinct(many(e.size_append)),
   };
+}
+
+/**
+ * How many settings a sweep entry stands for, from its dimensions' distinct
+ * values (a product, not an expansion: may be Infinity for absurd input).
+ */
+export function sweepSize(e: SettingEntry): number {
+  let n = 1;
+  if (e.levels !== undefined) {
+    if (typeof e.levels === 'string') {
+      const r = levelRange(e.levels);
+      n *= r && r.step >= 1 && r.lo <= r.hi ? Math.floor((r.hi - r.lo) / r.step) + 1 : 0;
+    } else n *= new Set(typeof e.levels === 'number' ? [e.levels] : e.levels).size;
+  }
+  for (const k of ['extreme', 'dict', 'bcj', 'window_log', 'long', 'frame', 'size_append'] as const) {
+    const v = many(e[k] as unknown);
+    if (v) n *= new Set(v).size;
+  }
+  return n;
 }
 
 /** The BCJ filter a kernel of this arch uses (`bcj: on`), or none. */
@@ -225,21 +253,26 @@ export function suiteSchema(ctx: SuiteContext) {
       }
       const fileOk = (p: string) => existsSync(isAbsolute(p) ? p : resolve(ctx.baseDir, p));
       if (img.corpus !== undefined && !ctx.corpusNames.includes(img.corpus)) {
-        c.addIssue({ code: 'custom', path: ['corpus'], message: `no corpus kernel named "${img.corpus}"; known: ${ctx.corpusNames.join(', ')}` });
+        c.addIssue({ code: 'custom', path: ['corpus'], message: `no corpus kernel named ${excerpt(img.corpus, 40)}; known: ${ctx.corpusNames.join(', ')}` });
       }
-      if (img.path !== undefined && !fileOk(img.path)) c.addIssue({ code: 'custom', path: ['path'], message: `no such file: ${img.path}` });
+      if (img.path !== undefined && !fileOk(img.path)) c.addIssue({ code: 'custom', path: ['path'], message: `no such file: ${pathExcerpt(img.path)}` });
       if (img.ref !== undefined && !ctx.corpusNames.includes(img.ref) && !fileOk(img.ref)) {
-        c.addIssue({ code: 'custom', message: `"${img.ref}" is neither a corpus kernel (known: ${ctx.corpusNames.join(', ')}) nor a file` });
+        c.addIssue({ code: 'custom', message: `${excerpt(img.ref, 60)} is neither a corpus kernel (known: ${ctx.corpusNames.join(', ')}) nor a file` });
       }
       if (img.ref !== undefined && (img.config !== undefined || img.system_map !== undefined)) {
         c.addIssue({ code: 'custom', message: 'config and system_map go with path: FILE' });
       }
       for (const k of ['config', 'system_map'] as const) {
-        if (img[k] !== undefined && !fileOk(img[k]!)) c.addIssue({ code: 'custom', path: [k], message: `no such file: ${img[k]}` });
+        if (img[k] !== undefined && !fileOk(img[k]!)) c.addIssue({ code: 'custom', path: [k], message: `no such file: ${pathExcerpt(img[k]!)}` });
       }
     }),
   ).min(1, { error: 'name at least one image' });
 
+  // Every entry's settings count against the cell limit (each setting is at
+  // least one cell per image): an entry that would pass it is refused before
+  // its specs are built, so no list of settings can grow past the limit.
+  const maxCells = ctx.maxCells ?? DEFAULT_MAX_CELLS;
+  let settingsSoFar = 0;
   const settings = z.array(
     settingEntry.superRefine((e, c) => {
       const kinds = (['profile', 'algorithm', 'setting'] as const).filter((k) => e[k] !== undefined);
@@ -255,11 +288,17 @@ export function suiteSchema(ctx: SuiteContext) {
         }
       }
       if (e.setting !== undefined) {
-        for (const [i, spec] of many(e.setting)!.entries()) {
+        const specs = many(e.setting)!;
+        settingsSoFar += specs.length;
+        if (settingsSoFar > maxCells) {
+          c.addIssue({ code: 'custom', path: ['setting'], message: cellLimitText('the settings so far make at least', settingsSoFar, maxCells) });
+          return;
+        }
+        for (const [i, spec] of specs.entries()) {
           try {
             parseSetting(spec);
           } catch (err) {
-            c.addIssue({ code: 'custom', path: Array.isArray(e.setting) ? ['setting', i] : ['setting'], message: (err as Error).message });
+            c.addIssue({ code: 'custom', path: Array.isArray(e.setting) ? ['setting', i] : ['setting'], message: messageAbout(err, spec) });
           }
         }
       }
@@ -274,14 +313,19 @@ export function suiteSchema(ctx: SuiteContext) {
         }
       }
       if (e.levels !== undefined) {
-        const [lo, hi] = LEVEL_RANGE[alg];
-        const ls = expandLevels(e.levels);
-        const out = ls.filter((l) => l < lo || l > hi);
-        if (ls.length === 0) c.addIssue({ code: 'custom', path: ['levels'], message: 'the range is empty' });
-        else if (out.length) c.addIssue({ code: 'custom', path: ['levels'], message: `${alg} levels are ${lo}..${hi}, not ${out.join(', ')}` });
-        if (out.length || ls.length === 0) bad = true;
+        const problem = levelsProblem(e.levels, LEVEL_RANGE[alg], alg);
+        if (problem !== undefined) {
+          if (problem) c.addIssue({ code: 'custom', path: ['levels'], message: problem });
+          bad = true;
+        }
       }
       if (bad) return;
+      const count = sweepSize(e);
+      settingsSoFar += count;
+      if (settingsSoFar > maxCells) {
+        c.addIssue({ code: 'custom', message: cellLimitText(count === settingsSoFar ? 'this sweep alone makes' : 'with this sweep the settings make at least', settingsSoFar, maxCells) });
+        return;
+      }
       // Whatever else is wrong shows when the specs are parsed (bcj: on is
       // checked with x86 here and with the image's own filter at expansion).
       const messages = new Set<string>();
@@ -289,7 +333,7 @@ export function suiteSchema(ctx: SuiteContext) {
         try {
           parseSetting(spec);
         } catch (err) {
-          messages.add(`${spec}: ${(err as Error).message}`);
+          messages.add(`${excerpt(spec, 60)}: ${messageAbout(err, spec)}`);
         }
       }
       for (const m of [...messages].slice(0, 5)) c.addIssue({ code: 'custom', message: m });
@@ -302,7 +346,7 @@ export function suiteSchema(ctx: SuiteContext) {
     for (const k of ['trace', 'holdout', 'layout_trace'] as const) {
       const v = c[k];
       traceFileList(v).forEach((f, i) => {
-        if (!fileOk(f)) ctx2.addIssue({ code: 'custom', path: Array.isArray(v) ? [k, i] : [k], message: `no such file: ${f}` });
+        if (!fileOk(f)) ctx2.addIssue({ code: 'custom', path: Array.isArray(v) ? [k, i] : [k], message: `no such file: ${pathExcerpt(f)}` });
       });
     }
     const abs = (f: string) => resolve(ctx.baseDir, f);
