@@ -98,7 +98,6 @@ function kv(lines) {
   return o;
 }
 const fmt = (n) => n.toLocaleString('en-US');
-const kb = (b) => `${(b / 1024).toFixed(0)} KiB`;
 const hex = (a) => '0x' + a.toString(16);
 function sum(list) {
   const r = { n: 0, bytes: 0, text: 0, textBytes: 0, init: 0, initBytes: 0 };
