@@ -2,7 +2,8 @@
 // device or a directory would block or fail mid-read) and no larger than its
 // kind allows, checked by stat before a byte is read. Failures are KzErrors
 // naming the file.
-import { closeSync, fstatSync, openSync, readFileSync, statSync, constants, type Stats } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync, constants, type Stats } from 'node:fs';
 import { KzError } from './errors.js';
 
 export const KiB = 1024;
@@ -90,4 +91,21 @@ export function readUtf8Input(path: string, what: string, maxBytes: number): str
   } catch {
     throw new KzError(`${what} is not UTF-8 text (binary data?)`, path);
   }
+}
+
+/** The sha256 of a file, read in 1 MiB chunks (an image is never held twice for it). */
+export function sha256File(path: string): string {
+  const hash = createHash('sha256');
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const buf = Buffer.allocUnsafe(MiB);
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      hash.update(buf.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }

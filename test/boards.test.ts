@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BOARD_FIGURES, BoardError, decompressionMs, flashReadMs, listBoards, loadBoard, loadBoards, parseBoard } from '../src/model/index.js';
-import { YamlFileError } from '../src/suite/located.js';
+import { YamlFileError } from '../src/located.js';
 
 const boards = loadBoards();
 

@@ -7,9 +7,10 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cachedKernels, fetchDebianKernel, metapackageOf, sha256File } from '../src/corpus/debian.js';
+import { cachedKernels, fetchDebianKernel, metapackageOf } from '../src/corpus/debian.js';
+import { sha256File } from '../src/files.js';
 import { defaultManifestPath, loadManifest } from '../src/corpus/manifest.js';
-import { YamlFileError } from '../src/suite/located.js';
+import { YamlFileError } from '../src/located.js';
 import { bin, fixtureDir } from './suite-fixture.js';
 
 const haveDpkgDeb = spawnSync('dpkg-deb', ['--version']).status === 0;

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { KzError } from '../src/errors.js';
 import { mad, median, megabytesPerSecond, summarize } from '../src/measure/stats.js';
 import { DEFAULT_TIMING, resolveTiming, shouldStop, timeRepeated, type TimingOptions } from '../src/measure/timing.js';
 
@@ -86,4 +87,6 @@ test('timing options: defaults and refusals', () => {
   assert.throws(() => resolveTiming({ minRuns: 0 }), /minRuns/);
   assert.throws(() => resolveTiming({ minTimeMs: 10, maxTimeMs: 5 }), /maxTimeMs/);
   assert.throws(() => resolveTiming({ minRuns: 10, maxRuns: 5 }), /maxRuns/);
+  // a user's flag (--min-runs 1000000) past the run cap: a KzError, one line and exit 2, not an internal error
+  assert.throws(() => resolveTiming({ minRuns: 1_000_000 }), (e: unknown) => e instanceof KzError && /maxRuns must be an integer >= minRuns/.test(e.message));
 });

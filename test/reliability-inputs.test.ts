@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { compress, parseSetting } from '../src/codecs/index.js';
 import { ALGORITHMS } from '../src/codecs/types.js';
-import { sha256File } from '../src/corpus/debian.js';
+import { sha256File } from '../src/files.js';
 import type { CorpusEntry } from '../src/corpus/manifest.js';
 import { asKzError } from '../src/errors.js';
 import { openKernelImage, readKernelImage } from '../src/image/index.js';

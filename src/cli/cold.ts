@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { formatBytes, parseBytes } from '../codecs/settings.js';
-import { sha256File } from '../corpus/debian.js';
+import { sha256File } from '../files.js';
 import { openKernelImage, type KernelImage } from '../image/index.js';
 import { DEFAULT_BLOCK_SIZES } from '../partition/blocks.js';
 import { coldSetting, coldSummary, planCold, traceInfo, type ColdSummary, type TraceInfo } from '../partition/cold.js';
@@ -21,10 +21,10 @@ import { readRunJson } from '../results/run-json.js';
 import { readResults } from '../results/reader.js';
 import type { ResultRow } from '../results/schema.js';
 import { runCells, type RunCellsOptions, type RunSummary } from '../run/index.js';
-import { checkSpecs } from '../suite/settings.js';
+import { checkSpecs } from '../run/settings.js';
 import { bytesText, table } from './format.js';
 import { createProgress } from './progress.js';
-import { resolveSettings } from './run.js';
+import { resolveSettings } from '../run/settings.js';
 import { UsageError } from './usage.js';
 
 export interface ColdOptions {

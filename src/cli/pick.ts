@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { parseWorkers, ResultsDirLock, writeFileAtomic } from '../results/dir.js';
 import { stringify } from 'csv-stringify/sync';
 import { openKernelImage } from '../image/index.js';
-import { sha256File } from '../corpus/debian.js';
+import { sha256File } from '../files.js';
 import { runCells, type Cell } from '../run/index.js';
 import type { ResultRow } from '../results/schema.js';
 import { wholeUnit } from '../units/index.js';
@@ -28,11 +28,11 @@ import {
   type Candidate,
   type PickResult,
 } from '../model/index.js';
-import { resolveSettings } from './run.js';
+import { resolveSettings } from '../run/settings.js';
 import { createProgress } from './progress.js';
 import { table } from './format.js';
 import { UsageError } from './usage.js';
-import { checkSpecs } from '../suite/settings.js';
+import { checkSpecs } from '../run/settings.js';
 
 export interface PickOptions {
   board?: string;

@@ -6,16 +6,16 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { release as osRelease } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { kernelAlgorithms } from '../codecs/index.js';
-import { fetchDebianKernel, hostDebArch, sha256File } from '../corpus/debian.js';
-import { openKernelImage, type KernelImage } from '../image/index.js';
+import { fetchDebianKernel, hostDebArch } from '../corpus/debian.js';
+import { sha256File } from '../files.js';
+import { openKernelImage } from '../image/index.js';
 import { parseWorkers, ResultsDirLock, writeFileAtomic } from '../results/dir.js';
 import { readRunJson, type RunJson } from '../results/run-json.js';
 import type { ResultRow } from '../results/schema.js';
 import { runCells, type Cell, type RunSummary } from '../run/index.js';
 import { cellsOfShard, expandSuite, loadSuite, parseShard, resolveImages, shardText, suiteCellCost, type LoadedSuite, type Shard } from '../suite/index.js';
 import { DEFAULT_TIMING } from '../measure/timing.js';
-import { checkSpecs, PROFILES, resolveSpec, type Profile } from '../suite/settings.js';
+import { checkSpecs, PROFILES, resolveSettings, type Profile } from '../run/settings.js';
 import { units, UNIT_KINDS, type UnitKind } from '../units/index.js';
 import { bytesText, table } from './format.js';
 import { createProgress } from './progress.js';
@@ -57,13 +57,6 @@ export function defaultImage(log: (s: string) => void): { path: string; source: 
   const k = fetchDebianKernel(meta, META_BY_ARCH[arch] ? arch : 'amd64', log);
   log(`kernel: ${k.package} ${k.version} -> ${k.image}`);
   return { path: k.image, source: `debian:${k.package}=${k.version}:${k.arch} sha256 ${k.deb_sha256}`, config: k.config ?? undefined };
-}
-
-/** The settings a run covers: every --codec, or every algorithm the arch supports, resolved for the image. */
-export function resolveSettings(img: KernelImage, codecs: string[] | undefined, profile: Profile): string[] {
-  checkSpecs(codecs ?? [], profile);
-  const specs = codecs && codecs.length > 0 ? codecs : kernelAlgorithms(img.arch);
-  return [...new Set(specs.map((spec) => resolveSpec(spec, img, profile)))];
 }
 
 function positiveInt(v: string | undefined, flag: string): number | undefined {

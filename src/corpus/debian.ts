@@ -3,8 +3,8 @@
 // record version and sha256. Kernels are never committed; offline runs use
 // what the cache already holds.
 import { KzError } from '../errors.js';
+import { sha256File } from '../files.js';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -42,10 +42,6 @@ function run(cmd: string, args: string[], cwd?: string): string {
     const detail = (err.stderr ?? '').trim().split('\n').filter((l) => /^E:|error/i.test(l))[0] ?? err.code ?? err.message.split('\n')[0];
     throw new CorpusError(`${cmd} ${args.join(' ')} failed: ${detail}`);
   }
-}
-
-export function sha256File(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
 export function hostDebArch(): string {

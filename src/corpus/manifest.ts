@@ -2,7 +2,7 @@
 // the binaries), and the cache that holds what was fetched.
 import { MAX_YAML_FILE, readUtf8Input } from '../files.js';
 import { z } from 'zod';
-import { byPosition, LocatedDocument, strictObject, YamlFileError } from '../suite/located.js';
+import { byPosition, LocatedDocument, strictObject, YamlFileError } from '../located.js';
 import { cachedKernel, CorpusError, fetchDebianKernel, type CachedKernel, type FetchedKernel } from './debian.js';
 import { projectPath } from '../project.js';
 

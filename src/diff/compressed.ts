@@ -9,8 +9,8 @@ import type { KernelImage } from '../image/index.js';
 import { runCells, type Cell, type RunProgress, type Unit } from '../run/index.js';
 import { wholeUnit } from '../units/index.js';
 
-export type { Profile } from '../suite/settings.js';
-import { checkSpecs, kernelTarget, type Profile } from '../suite/settings.js';
+export type { Profile } from '../run/settings.js';
+import { checkSpecs, kernelTarget, type Profile } from '../run/settings.js';
 export { checkSpecs };
 
 export interface CompressOptions {

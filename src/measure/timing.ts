@@ -2,6 +2,7 @@
 // a minimum time are reached (lzbench's rule), bounded by a time cap and a
 // run cap. The clock is injectable so the stopping rule is testable.
 
+import { KzError } from '../errors.js';
 export interface TimingOptions {
   /** Keep going until at least this many timed runs (default 5). */
   minRuns: number;
@@ -33,7 +34,7 @@ export const hrClock: Clock = () => process.hrtime.bigint();
 export function resolveTiming(partial: Partial<TimingOptions> = {}): TimingOptions {
   const t: TimingOptions = { ...DEFAULT_TIMING, ...stripUndefined(partial) };
   const bad = (what: string) => {
-    throw new RangeError(`timing: ${what} (got minRuns=${t.minRuns}, minTimeMs=${t.minTimeMs}, maxTimeMs=${t.maxTimeMs}, maxRuns=${t.maxRuns})`);
+    throw new KzError(`timing: ${what} (got minRuns=${t.minRuns}, minTimeMs=${t.minTimeMs}, maxTimeMs=${t.maxTimeMs}, maxRuns=${t.maxRuns})`);
   };
   if (!Number.isInteger(t.minRuns) || t.minRuns < 1) bad('minRuns must be an integer >= 1');
   if (!Number.isInteger(t.maxRuns) || t.maxRuns < t.minRuns) bad('maxRuns must be an integer >= minRuns');

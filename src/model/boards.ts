@@ -9,7 +9,7 @@ import { MAX_YAML_FILE, readUtf8Input } from '../files.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import { byPosition, LocatedDocument, strictObject, YamlFileError, type Problem } from '../suite/located.js';
+import { byPosition, LocatedDocument, strictObject, YamlFileError, type Problem } from '../located.js';
 import { STUB_ALGORITHMS, type StubAlgorithm } from './stubs.js';
 import { projectPath } from '../project.js';
 

@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import type { TraceMatch } from './trace-map.js';
 import { formatBytes } from '../codecs/settings.js';
 import { kernelProfile, parseSetting } from '../codecs/index.js';
-import { kernelTarget } from '../suite/settings.js';
+import { kernelTarget } from '../run/settings.js';
 import type { KernelImage } from '../image/index.js';
 import { median } from '../measure/stats.js';
 import type { CellMeasurement } from '../pool/task.js';

@@ -27,6 +27,8 @@ export type { Cell, FaultInjection, RunningCell, RunProgress, RunSummary, Unit }
 
 export { shareBytes, shareUnits } from './share.js';
 export { measuredRow } from './rows.js';
+export { SettingsError } from './settings.js';
+import { SettingsError } from './settings.js';
 
 export interface RunCellsOptions {
   /** Worker threads (default os.availableParallelism(), never more than the cells; at most maxWorkers()). */
@@ -70,18 +72,6 @@ export interface RunCellsOptions {
   command?: string;
   /** Test hook: how results.csv rows are written (default fs.writeSync), e.g. failing like a full disk. */
   resultsWrite?: WriteFn;
-}
-
-/** Every setting spec that parseSetting refused, with its message. */
-export class SettingsError extends KzError {
-  override name = 'SettingsError';
-  constructor(readonly problems: { spec: string; message: string }[]) {
-    super(`invalid codec setting${problems.length > 1 ? 's' : ''}:\n` + problems.map((p) => `  ${p.spec}: ${p.message}`).join('\n'));
-  }
-
-  override lines(): string[] {
-    return this.problems.map((p) => `--codec ${p.spec}: ${p.message}`);
-  }
 }
 
 function parseAll(codecs: CodecApi, cells: readonly Cell[]): Map<string, SettingLike> {

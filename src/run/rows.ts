@@ -3,7 +3,7 @@ import { megabytesPerSecond } from '../measure/stats.js';
 import type { SettingLike } from '../pool/codec-api.js';
 import type { CellMeasurement, SharedBytes } from '../pool/task.js';
 import { paramColumns, type ResultRow } from '../results/schema.js';
-import type { Cell } from './index.js';
+import type { Cell } from './types.js';
 
 /** A cell ready to run: its parsed setting, image, id, memory estimate and shared bytes. */
 export interface Prepared {

@@ -1,6 +1,6 @@
 // Unit bytes in shared memory, so every worker reads them without a copy.
 import type { SharedBytes } from '../pool/task.js';
-import type { Unit } from './index.js';
+import type { Unit } from './types.js';
 
 /**
  * Put every unit's bytes in shared memory once. Units cut from the same

@@ -5,16 +5,16 @@
 // unit runs once.
 import { isAbsolute, resolve } from 'node:path';
 import { kernelAlgorithms, kernelProfile, parseSetting } from '../codecs/index.js';
-import { kernelTarget } from './settings.js';
+import { kernelTarget } from '../run/settings.js';
 import type { Algorithm } from '../codecs/types.js';
-import { sha256File } from '../corpus/debian.js';
+import { sha256File } from '../files.js';
 import { corpusKernel, findEntry } from '../corpus/manifest.js';
 import { openKernelImage, type KernelImage } from '../image/index.js';
 import { cellId } from '../results/schema.js';
 import type { Cell } from '../run/index.js';
 import { units, type UnitKind } from '../units/index.js';
 import { SuiteError, type LoadedSuite } from './load.js';
-import { messageAbout, type Problem } from './located.js';
+import { messageAbout, type Problem } from '../located.js';
 import { KzError } from '../errors.js';
 import { cellLimitText, DEFAULT_MAX_CELLS } from './schema.js';
 import { archBcj, sweepSpecs, traceFileList, type ColdEntry, type SettingEntry } from './schema.js';

@@ -1,5 +1,5 @@
 // Suites: schema, loading with located errors, expansion to cells, shards, merge.
-export { formatProblem, YamlFileError, type Problem } from './located.js';
+export { formatProblem, YamlFileError, type Problem } from '../located.js';
 export { loadSuite, parseSuite, suiteHash, SuiteError, type LoadedSuite } from './load.js';
 export { expandSuite, resolveImages, entrySettings, type ExpandedCell, type Expansion, type SuiteImage } from './expand.js';
 export { balanceShards, cellsOfShard, parseShard, shardFromEnvironment, shardText, suiteCellCost, ShardError, MAX_SHARDS, type Shard, type ShardSource } from './shard.js';

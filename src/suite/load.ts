@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { MAX_YAML_FILE, readUtf8Input } from '../files.js';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { loadManifest, type CorpusEntry } from '../corpus/manifest.js';
-import { byPosition, LocatedDocument, YamlFileError } from './located.js';
+import { byPosition, LocatedDocument, YamlFileError } from '../located.js';
 import { DEFAULT_MAX_CELLS, suiteSchema, suiteShape, type Suite } from './schema.js';
 
 export class SuiteError extends YamlFileError {

@@ -14,7 +14,7 @@ import { LAYOUTS } from '../partition/layout.js';
 
 /** Suite unit kinds: the units/ ones plus `cold` (a `cold:` block says how). */
 export const SUITE_UNITS = [...UNIT_KINDS, 'cold'] as const;
-import { messageAbout, strictObject } from './located.js';
+import { messageAbout, strictObject } from '../located.js';
 import { cellLimitText, DEFAULT_MAX_CELLS, expandLevels, levelRange, levelsProblem, RANGE } from './limits.js';
 export { cellLimitText, DEFAULT_MAX_CELLS, expandLevels, levelRange, levelsProblem } from './limits.js';
 import { excerpt } from '../errors.js';

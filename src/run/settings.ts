@@ -2,10 +2,22 @@
 // one image. One place decides what a bare algorithm name means: under the
 // kernel profile it is the kernel build's own command for the image's arch,
 // version and Thumb-2 choice; otherwise the library's default.
-import { kernelProfile, parseSetting, type KernelTarget } from '../codecs/index.js';
+import { kernelAlgorithms, kernelProfile, parseSetting, type KernelTarget } from '../codecs/index.js';
 import { isAlgorithm } from '../codecs/types.js';
 import type { KernelImage } from '../image/index.js';
-import { SettingsError } from '../run/index.js';
+import { KzError } from '../errors.js';
+
+/** Every setting spec that parseSetting refused, with its message. */
+export class SettingsError extends KzError {
+  override name = 'SettingsError';
+  constructor(readonly problems: { spec: string; message: string }[]) {
+    super(`invalid codec setting${problems.length > 1 ? 's' : ''}:\n` + problems.map((p) => `  ${p.spec}: ${p.message}`).join('\n'));
+  }
+
+  override lines(): string[] {
+    return this.problems.map((p) => `--codec ${p.spec}: ${p.message}`);
+  }
+}
 
 export type Profile = 'kernel' | 'none';
 export const PROFILES: readonly Profile[] = ['kernel', 'none'];
@@ -36,4 +48,11 @@ export function checkSpecs(specs: readonly string[], profile: Profile): void {
 /** The canonical setting key a spec means for this image. */
 export function resolveSpec(spec: string, img: KernelImage, profile: Profile): string {
   return profile === 'kernel' && isAlgorithm(spec) ? kernelProfile(spec, kernelTarget(img)).key : parseSetting(spec).key;
+}
+
+/** The settings a run covers: every --codec, or every algorithm the arch supports, resolved for the image. */
+export function resolveSettings(img: KernelImage, codecs: string[] | undefined, profile: Profile): string[] {
+  checkSpecs(codecs ?? [], profile);
+  const specs = codecs && codecs.length > 0 ? codecs : kernelAlgorithms(img.arch);
+  return [...new Set(specs.map((spec) => resolveSpec(spec, img, profile)))];
 }

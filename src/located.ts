@@ -1,7 +1,7 @@
 // YAML files checked by a zod schema, every mistake reported with its path in
 // the file and its line:column (from the yaml package's node ranges). Used by
 // suites and by the corpus manifest.
-import { excerpt, KzError } from '../errors.js';
+import { excerpt, KzError } from './errors.js';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { z } from 'zod';
 
