@@ -231,7 +231,7 @@ describe('trace_stat function profiler', () => {
   it('refuses a row that is not NAME HIT [TIME us AVG us S^2 us], naming the line', () => {
     const text = readFileSync(fixture('trace-stat-hits.txt'), 'utf8') + '  schedule  many\n';
     const e = traceError(() => parseTrace(text, 'function0'));
-    assert.match(e.message, /^function0:8: not a trace_stat function profile: "schedule  many": the hit count "many" is not a number$/);
+    assert.match(e.message, /^function0:8: not a trace_stat function profile: "schedule {2}many": the hit count "many" is not a number$/);
   });
 });
 

@@ -138,7 +138,7 @@ function findTokenTables(r: ByteView): TokenTables[] {
   const filter = r.littleEndian ? filterLE : filterBE;
   for (let from = 0; from <= last; from += CHUNK) {
     const to = Math.min(last + 1, from + CHUNK);
-    let c = filter(words, from, to, cand);
+    const c = filter(words, from, to, cand);
     if (c > cand.length) {
       // Pathological data (e.g. a repeated pattern): check every offset of this chunk.
       for (let i = from; i < to; i++) if (checkIndex(r, 4 * i, idx)) tryMatch(4 * i);

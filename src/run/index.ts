@@ -108,7 +108,7 @@ export async function runCells(cells: readonly Cell[], options: RunCellsOptions 
 
   const shared = shareBytes(cells.flatMap((c) => (c.unit.alongside ? [c.unit.bytes, c.unit.alongside] : [c.unit.bytes])));
   const defaultImage = options.image ?? { path: '', sha256: '' };
-  let prepared: Prepared[] = cells.map((cell, index) => {
+  const prepared: Prepared[] = cells.map((cell, index) => {
     const setting = settings.get(cell.setting)!;
     const image = cell.unit.image ?? defaultImage;
     const input = shared.get(cell.unit.bytes)!;
@@ -347,6 +347,7 @@ async function runPrepared(all: Prepared[], options: RunCellsOptions, ctx: Conte
           writeRunJson(runJsonPath, last);
         } catch (e) {
           // On a full disk the lock's reserved space makes room for this one write.
+          // eslint-disable-next-line no-unsafe-finally -- caught just below: it becomes the run's fatal error
           if (!lock || !isDiskFull(e)) throw e;
           lock.freeReserve();
           writeRunJson(runJsonPath, last);
