@@ -15,7 +15,9 @@ const LAYERS = [
 const dirs = (names) => `^src/(${names.join('|')})/`;
 const layerRules = LAYERS.slice(1).map((layer, i) => ({
   name: `layer-${layer.join('-')}`,
-  comment: `${layer.join(', ')} may not import from the layers above: ${LAYERS.slice(0, i + 1).flat().join(', ')}`,
+  comment: `${layer.join(', ')} may not import from the layers above: ${LAYERS.slice(0, i + 1)
+    .flat()
+    .join(', ')}`,
   severity: 'error',
   from: { path: dirs(layer) },
   to: { path: dirs(LAYERS.slice(0, i + 1).flat()) },

@@ -77,7 +77,9 @@ function codecTable(data: Uint8Array, raw: string, dir: string, runs: number): v
   console.log('');
   console.log('## In process vs the native tool (kernel profile, x86_64 6.1), median of ' + runs + ' decompressions, 1 compression each');
   console.log('');
-  console.log('| algorithm | backend | compressed bytes | compress in-process s | compress tool s | compress ratio | decompress in-process MB/s | decompress tool MB/s | decompress ratio |');
+  console.log(
+    '| algorithm | backend | compressed bytes | compress in-process s | compress tool s | compress ratio | decompress in-process MB/s | decompress tool MB/s | decompress ratio |',
+  );
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   const short: string[] = [];
   for (const algorithm of Object.keys(TOOLS) as Algorithm[]) {
@@ -93,7 +95,8 @@ function codecTable(data: Uint8Array, raw: string, dir: string, runs: number): v
     const cTool = args['skip-compress'] ? NaN : ms(() => sh(`${tool.compress} < ${raw} > /dev/null`));
     const out = new Uint8Array(data.length + 1);
     decompressInto(setting, packed, out); // warm
-    if (!Buffer.from(out.buffer, 0, data.length).equals(Buffer.from(data.buffer, data.byteOffset, data.length))) throw new Error(`${algorithm}: round trip differs`);
+    if (!Buffer.from(out.buffer, 0, data.length).equals(Buffer.from(data.buffer, data.byteOffset, data.length)))
+      throw new Error(`${algorithm}: round trip differs`);
     sh(`${tool.decompress} < ${file} > /dev/null`); // warm
     const dIn: number[] = [];
     const dTool: number[] = [];
@@ -110,7 +113,11 @@ function codecTable(data: Uint8Array, raw: string, dir: string, runs: number): v
     );
   }
   console.log('');
-  console.log(short.length ? `In-process decompression below 0.9x of the tool: ${short.join(', ')}` : 'In-process decompression is at least 0.9x of the tool for every algorithm.');
+  console.log(
+    short.length
+      ? `In-process decompression below 0.9x of the tool: ${short.join(', ')}`
+      : 'In-process decompression is at least 0.9x of the tool for every algorithm.',
+  );
 }
 
 async function poolSpeedup(img: ReturnType<typeof openKernelImage>): Promise<void> {

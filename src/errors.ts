@@ -81,6 +81,8 @@ export function asKzError(e: unknown, file?: string): KzError | undefined {
  */
 export function excerpt(text: string, max = 60): string {
   const cut = text.length > max ? text.slice(0, max) : text;
-  const escaped = JSON.stringify(cut).slice(1, -1).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const escaped = JSON.stringify(cut)
+    .slice(1, -1)
+    .replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return `"${escaped}"${text.length > max ? `... (${text.length} characters)` : ''}`;
 }

@@ -60,7 +60,13 @@ export class YamlFileError extends KzError {
     override readonly file: string,
     readonly problems: Problem[],
   ) {
-    super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n` + shown(problems).map((l) => '  ' + l).join('\n'), file);
+    super(
+      `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n` +
+        shown(problems)
+          .map((l) => '  ' + l)
+          .join('\n'),
+      file,
+    );
   }
 
   /** Every mistake on its own line, with file:line:col (at most MAX_PROBLEM_LINES, then a count of the rest). */
@@ -184,7 +190,9 @@ export class LocatedDocument {
       const at = deep ? deep.index : bad;
       const line = text.slice(0, at).split('\n').length;
       const col = at - text.lastIndexOf('\n', at - 1);
-      const message = deep ? `cannot parse the YAML: ${deep.message}` : `not a YAML text file: a control character (${excerpt(text[bad]!)}) YAML does not allow; a binary file?`;
+      const message = deep
+        ? `cannot parse the YAML: ${deep.message}`
+        : `not a YAML text file: a control character (${excerpt(text[bad]!)}) YAML does not allow; a binary file?`;
       this.syntaxProblems.push({ file, line, col, path: '', message });
       return;
     }
@@ -218,7 +226,13 @@ export class LocatedDocument {
             const k = String(pair.key.value);
             if (seen.has(k)) {
               const pos = this.lines.linePos(pair.key.range?.[0] ?? 0);
-              this.syntaxProblems.push({ file: this.file, line: pos.line, col: pos.col, path: '', message: `Map keys must be unique: ${excerpt(k, 40)} is given twice` });
+              this.syntaxProblems.push({
+                file: this.file,
+                line: pos.line,
+                col: pos.col,
+                path: '',
+                message: `Map keys must be unique: ${excerpt(k, 40)} is given twice`,
+              });
               if (this.syntaxProblems.length >= MAX_PROBLEMS) return visit.BREAK;
             }
             seen.add(k);
@@ -242,9 +256,18 @@ export class LocatedDocument {
       return this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
       if (e instanceof ReferenceError && /alias/i.test(e.message)) {
-        throw new YamlFileError(this.file, [{ file: this.file, line: 0, col: 0, path: '', message: `too many aliases: the document expands aliases more than ${MAX_ALIAS_COUNT} times (an alias bomb?)` }]);
+        throw new YamlFileError(this.file, [
+          {
+            file: this.file,
+            line: 0,
+            col: 0,
+            path: '',
+            message: `too many aliases: the document expands aliases more than ${MAX_ALIAS_COUNT} times (an alias bomb?)`,
+          },
+        ]);
       }
-      if (e instanceof RangeError) throw new YamlFileError(this.file, [{ file: this.file, line: 0, col: 0, path: '', message: 'cannot read the YAML: nested too deeply' }]);
+      if (e instanceof RangeError)
+        throw new YamlFileError(this.file, [{ file: this.file, line: 0, col: 0, path: '', message: 'cannot read the YAML: nested too deeply' }]);
       throw e;
     }
   }
@@ -255,7 +278,10 @@ export class LocatedDocument {
    * kind of file, /etc/shadow; fewer may be typos, reported one by one). Undefined when it may be a WHAT with mistakes.
    */
   notA(value: unknown, what: string, keys: readonly string[]): Problem | undefined {
-    const expected = `a ${what} is a mapping with ${keys.slice(0, 4).map((k) => `${k}:`).join(', ')}${keys.length > 4 ? ' ...' : ''}`;
+    const expected = `a ${what} is a mapping with ${keys
+      .slice(0, 4)
+      .map((k) => `${k}:`)
+      .join(', ')}${keys.length > 4 ? ' ...' : ''}`;
     if (value === null || value === undefined) return { file: this.file, line: 0, col: 0, path: '', message: `empty ${what}: ${expected}` };
     if (typeof value !== 'object' || Array.isArray(value)) return { file: this.file, line: 1, col: 1, path: '', message: `not a ${what}: ${expected}` };
     const own = Object.keys(value);

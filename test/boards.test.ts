@@ -60,7 +60,10 @@ test('decompression time follows what the rate counts', () => {
 test('a board by path; an unknown name lists the boards', () => {
   const b = boards[0]!;
   assert.equal(loadBoard(b.file).name, b.name);
-  assert.throws(() => loadBoard('no-such-board'), (e: Error) => e instanceof BoardError && /known: qnap-ts219, rpi3b-uboot/.test(e.message));
+  assert.throws(
+    () => loadBoard('no-such-board'),
+    (e: Error) => e instanceof BoardError && /known: qnap-ts219, rpi3b-uboot/.test(e.message),
+  );
 });
 
 function problems(text: string): string {
@@ -90,7 +93,10 @@ unknown:
 test('errors carry line and column', () => {
   assert.equal(parseBoard(ok, 'x.yaml').imageBudgetBytes, 1000);
   // a figure without its source
-  assert.match(problems(ok.replace('sources:\n  flash_bytes: datasheet X', 'sources: {}')), /x\.yaml:4:14: flash_bytes: flash_bytes is given without its source/);
+  assert.match(
+    problems(ok.replace('sources:\n  flash_bytes: datasheet X', 'sources: {}')),
+    /x\.yaml:4:14: flash_bytes: flash_bytes is given without its source/,
+  );
   // a gap not named
   assert.match(problems(ok.replace('  ram_bytes: none\n', '')), /x\.yaml:\d+:\d+: ram_bytes: ram_bytes is missing/);
   // an unknown key, located on the key
@@ -98,10 +104,15 @@ test('errors carry line and column', () => {
   // a wrong type, on the value
   assert.match(problems(ok.replace('flash_bytes: 1000', 'flash_bytes: lots')), /x\.yaml:4:14: flash_bytes: /);
   // a decompression entry without its source
-  const dec = ok.replace('  decompression: none\n', '').replace('xip: true', 'xip: true\ndecompression:\n  lzo: { mb_s: 10, rate_of: output, measured_on: here, proxy: false }');
+  const dec = ok
+    .replace('  decompression: none\n', '')
+    .replace('xip: true', 'xip: true\ndecompression:\n  lzo: { mb_s: 10, rate_of: output, measured_on: here, proxy: false }');
   assert.match(problems(dec), /x\.yaml:7:\d+: decompression\.lzo\.source: /);
   // both budgets
-  assert.match(problems(ok.replace('flash_bytes: 1000', 'flash_bytes: 1000\nkernel_partition_bytes: 900')), /kernel_partition_bytes: give flash_bytes or kernel_partition_bytes, not both/);
+  assert.match(
+    problems(ok.replace('flash_bytes: 1000', 'flash_bytes: 1000\nkernel_partition_bytes: 900')),
+    /kernel_partition_bytes: give flash_bytes or kernel_partition_bytes, not both/,
+  );
   // syntax
   assert.match(problems('name: [x\n'), /x\.yaml:\d+:\d+: /);
 });

@@ -13,11 +13,9 @@ import { kz, oneLineError } from './cli-helpers.js';
 const bin = new URL('../../bin/kzbench.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'kzbench-cli-'));
 
-
 const { vmlinux, bzImage } = smallKernel([200_000, 80_000, 40_000]);
 const bzPath = join(dir, 'bzImage');
 writeFileSync(bzPath, bzImage);
-
 
 describe('kzbench inspect', () => {
   it('summarises a bzImage, and prints JSON with the contract fields', () => {
@@ -58,7 +56,25 @@ describe('kzbench run', () => {
 
   it('writes verified rows and run.json for each unit and setting', () => {
     const out = join(dir, 'run1');
-    const r = kz('run', '--image', bzPath, '--unit', 'sections', '--codec', 'lz4', '--codec', 'gzip', '--min-runs', '1', '--min-time', '0', '--workers', '2', '--out', out);
+    const r = kz(
+      'run',
+      '--image',
+      bzPath,
+      '--unit',
+      'sections',
+      '--codec',
+      'lz4',
+      '--codec',
+      'gzip',
+      '--min-runs',
+      '1',
+      '--min-time',
+      '0',
+      '--workers',
+      '2',
+      '--out',
+      out,
+    );
     assert.equal(r.status, 0, r.stderr);
     const rows = readResults(join(out, 'results.csv')).rows;
     assert.equal(rows.length, 6); // .text, .rodata, .data x 2
@@ -73,7 +89,33 @@ describe('kzbench run', () => {
 
   it('Ctrl-C leaves complete rows only; --resume runs exactly what is missing', async () => {
     const out = join(dir, 'interrupted');
-    const args = ['run', '--image', bzPath, '--unit', 'sections', '--codec', 'xz:1', '--codec', 'xz:2', '--codec', 'xz:3', '--codec', 'bzip2:1', '--codec', 'bzip2:9', '--codec', 'zstd:19', '--min-runs', '3', '--min-time', '300', '--workers', '1', '--out', out];
+    const args = [
+      'run',
+      '--image',
+      bzPath,
+      '--unit',
+      'sections',
+      '--codec',
+      'xz:1',
+      '--codec',
+      'xz:2',
+      '--codec',
+      'xz:3',
+      '--codec',
+      'bzip2:1',
+      '--codec',
+      'bzip2:9',
+      '--codec',
+      'zstd:19',
+      '--min-runs',
+      '3',
+      '--min-time',
+      '300',
+      '--workers',
+      '1',
+      '--out',
+      out,
+    ];
     const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let sent = false;

@@ -50,7 +50,12 @@ function runs(): Uint8Array {
 describe('the codec table', () => {
   it('has one row per algorithm, in ALGORITHMS order, before any registered row', () => {
     assert.deepEqual(ALGORITHMS, ['gzip', 'bzip2', 'lzma', 'xz', 'lzo', 'lz4', 'zstd']);
-    assert.deepEqual(codecRows().map((r) => r.name).slice(0, ALGORITHMS.length), [...ALGORITHMS]);
+    assert.deepEqual(
+      codecRows()
+        .map((r) => r.name)
+        .slice(0, ALGORITHMS.length),
+      [...ALGORITHMS],
+    );
     for (const a of ALGORITHMS) assert.equal(codecRow(a)!.name, a);
   });
 
@@ -152,11 +157,17 @@ describe('a registered eighth algorithm', () => {
     }
     const rleRows = readResults(r.resultsPath!).rows.filter((x) => x.algorithm === 'rle');
     assert.deepEqual(rleRows.map((x) => `${x.setting} ${x.level} ${x.backend}`).sort(), [
-      'rle:level=1 1 rle-ts', 'rle:level=1 1 rle-ts', 'rle:level=7,size_append 7 rle-ts', 'rle:level=7,size_append 7 rle-ts',
+      'rle:level=1 1 rle-ts',
+      'rle:level=1 1 rle-ts',
+      'rle:level=7,size_append 7 rle-ts',
+      'rle:level=7,size_append 7 rle-ts',
     ]);
     const info = JSON.parse(readFileSync(r.runJsonPath!, 'utf8')) as { backend_versions: Record<string, string> };
     assert.equal(info.backend_versions['rle-ts'], 'test 1.0');
 
-    await assert.rejects(runCells([{ unit: units[0]!, setting: 'rle:9' }], { codecModule }), (e: unknown) => e instanceof SettingsError && /rle:9/.test((e as Error).message));
+    await assert.rejects(
+      runCells([{ unit: units[0]!, setting: 'rle:9' }], { codecModule }),
+      (e: unknown) => e instanceof SettingsError && /rle:9/.test((e as Error).message),
+    );
   });
 });

@@ -102,7 +102,11 @@ describe('kernel profiles equal the kernel build commands (generated input)', { 
   });
 
   it('zlib backend is within 0.5% of GNU gzip at -9 (2% at -1 and -6)', () => {
-    for (const [level, tol] of [[1, 0.02], [6, 0.02], [9, 0.005]]) {
+    for (const [level, tol] of [
+      [1, 0.02],
+      [6, 0.02],
+      [9, 0.005],
+    ]) {
       const cli = compress(parseSetting(`gzip:${level},backend=gzip-cli`), input).length;
       const zl = compress(parseSetting(`gzip:${level},backend=zlib`), input).length;
       assert.ok(Math.abs(zl - cli) / cli < tol, `gzip -${level}: zlib ${zl} vs gzip ${cli}`);
@@ -166,23 +170,36 @@ describe('shipped Debian payloads (real kernels)', () => {
   ];
   for (const [name, algorithm] of cases) {
     const k = realKernel(name);
-    it(`${name}: the ${algorithm} kernel profile gives the shipped payload byte for byte`, { skip: k ? false : 'not in the cache: run scripts/fetch-test-kernels' }, (t) => {
-      const img = k!.image;
-      assert.equal(img.payload?.algorithm, algorithm);
-      const target = { arch: img.arch, kernelVersion: img.release ?? undefined, thumb2: img.config?.thumb2 ?? false };
-      const ours = Buffer.from(compress(kernelProfile(algorithm, target), img.kernel));
-      assertSameBytes(ours, Buffer.from(k!.shippedPayload!), `${name} ${algorithm} payload`);
-      t.diagnostic(`${img.release}: ${ours.length} bytes = the shipped payload`);
-    });
+    it(
+      `${name}: the ${algorithm} kernel profile gives the shipped payload byte for byte`,
+      { skip: k ? false : 'not in the cache: run scripts/fetch-test-kernels' },
+      (t) => {
+        const img = k!.image;
+        assert.equal(img.payload?.algorithm, algorithm);
+        const target = { arch: img.arch, kernelVersion: img.release ?? undefined, thumb2: img.config?.thumb2 ?? false };
+        const ours = Buffer.from(compress(kernelProfile(algorithm, target), img.kernel));
+        assertSameBytes(ours, Buffer.from(k!.shippedPayload!), `${name} ${algorithm} payload`);
+        t.diagnostic(`${img.release}: ${ours.length} bytes = the shipped payload`);
+      },
+    );
   }
 });
 
 describe('full kernels, every algorithm vs the build command (KZBENCH_SLOW=1)', { skip: SLOW ? noTools : 'set KZBENCH_SLOW=1 (about 4 minutes)' }, () => {
   const kernels: [RealKernelName, string, Parameters<typeof kernelProfile>[1], Record<string, string>][] = [
     ['amd64', 'amd64 6.1', { arch: 'x86_64', kernelVersion: '6.1.0-56-amd64' }, MAKEFILE_61_X86],
-    ['armhf', 'armhf 6.1', { arch: 'armhf', kernelVersion: '6.1.0-50-armmp' }, {
-      gzip: 'gzip -n -f -9', lzma: 'lzma -9', xz: 'xz --check=crc32 --arm --lzma2=,dict=32MiB', lzo: 'lzop -9', lz4: 'lz4 -l -9 - -',
-    }],
+    [
+      'armhf',
+      'armhf 6.1',
+      { arch: 'armhf', kernelVersion: '6.1.0-50-armmp' },
+      {
+        gzip: 'gzip -n -f -9',
+        lzma: 'lzma -9',
+        xz: 'xz --check=crc32 --arm --lzma2=,dict=32MiB',
+        lzo: 'lzop -9',
+        lz4: 'lz4 -l -9 - -',
+      },
+    ],
   ];
   for (const [file, name, target, cmds] of kernels) {
     for (const [alg, cmd] of Object.entries(cmds)) {

@@ -124,7 +124,10 @@ describe('kernel profiles', () => {
   it('follow xz_wrap.sh for 6.12 and later', () => {
     assert.equal(kernelProfile('xz', { arch: 'amd64', kernelVersion: '6.12.117' }).key, 'xz:preset=6,dict=128MiB,bcj=x86,check=crc32,size_append');
     assert.equal(kernelProfile('xz', { arch: 'armhf', kernelVersion: '6.12.1' }).key, 'xz:preset=6,dict=128MiB,lc=2,lp=2,bcj=arm,check=crc32,size_append');
-    assert.equal(kernelProfile('xz', { arch: 'arm', kernelVersion: '6.12', thumb2: true }).key, 'xz:preset=6,dict=128MiB,lp=1,bcj=armthumb,check=crc32,size_append');
+    assert.equal(
+      kernelProfile('xz', { arch: 'arm', kernelVersion: '6.12', thumb2: true }).key,
+      'xz:preset=6,dict=128MiB,lp=1,bcj=armthumb,check=crc32,size_append',
+    );
     assert.equal(kernelProfile('xz', { arch: 'arm', kernelVersion: '6.1', thumb2: true }).key, 'xz:preset=6,dict=32MiB,bcj=arm,check=crc32,size_append');
     assert.equal(kernelProfile('xz', { arch: 'aarch64', kernelVersion: '6.12.0' }).key, 'xz:preset=6,dict=128MiB,lc=2,lp=2,bcj=arm64,check=crc32');
     assert.equal(kernelProfile('xz', { arch: 'arm64', kernelVersion: '6.1.0' }).key, 'xz:preset=6,dict=32MiB,check=crc32');
@@ -147,15 +150,45 @@ describe('kernel profiles', () => {
 });
 
 const ROUND_TRIP = [
-  'gzip:1', 'gzip:9', 'gzip:6,backend=zlib', 'gzip:9,backend=zlib,size_append',
-  'bzip2:1', 'bzip2:9,size_append',
-  'lzma:0', 'lzma:6,lc=0,lp=2,pb=0,size_append',
-  'xz:0', 'xz:3e', 'xz:6,bcj=x86', 'xz:6,bcj=arm', 'xz:6,bcj=armthumb', 'xz:6,bcj=arm64', 'xz:6,bcj=powerpc',
-  'xz:6,bcj=sparc', 'xz:6,bcj=ia64', 'xz:2,check=none', 'xz:2,check=sha256', 'xz:1,mf=bt2,mode=normal,nice=32,dict=1MiB',
-  'lz4:1', 'lz4:9', 'lz4:12,linked', 'lz4:fast=8', 'lz4:4,block=64KiB,block_checksum,content_size', 'lz4:9,favor_dec_speed',
-  'lz4:1,legacy', 'lz4:9,legacy,size_append',
-  'zstd:1', 'zstd:3,workers=0', 'zstd:19,size_append', 'zstd:5,long', 'zstd:2,window_log=12', 'zstd:1,no_checksum',
-  'lzo:1', 'lzo:3', 'lzo:7', 'lzo:9,size_append', 'lzo:9,mtime=1234567',
+  'gzip:1',
+  'gzip:9',
+  'gzip:6,backend=zlib',
+  'gzip:9,backend=zlib,size_append',
+  'bzip2:1',
+  'bzip2:9,size_append',
+  'lzma:0',
+  'lzma:6,lc=0,lp=2,pb=0,size_append',
+  'xz:0',
+  'xz:3e',
+  'xz:6,bcj=x86',
+  'xz:6,bcj=arm',
+  'xz:6,bcj=armthumb',
+  'xz:6,bcj=arm64',
+  'xz:6,bcj=powerpc',
+  'xz:6,bcj=sparc',
+  'xz:6,bcj=ia64',
+  'xz:2,check=none',
+  'xz:2,check=sha256',
+  'xz:1,mf=bt2,mode=normal,nice=32,dict=1MiB',
+  'lz4:1',
+  'lz4:9',
+  'lz4:12,linked',
+  'lz4:fast=8',
+  'lz4:4,block=64KiB,block_checksum,content_size',
+  'lz4:9,favor_dec_speed',
+  'lz4:1,legacy',
+  'lz4:9,legacy,size_append',
+  'zstd:1',
+  'zstd:3,workers=0',
+  'zstd:19,size_append',
+  'zstd:5,long',
+  'zstd:2,window_log=12',
+  'zstd:1,no_checksum',
+  'lzo:1',
+  'lzo:3',
+  'lzo:7',
+  'lzo:9,size_append',
+  'lzo:9,mtime=1234567',
 ];
 
 describe('compress / decompressInto', () => {
@@ -228,8 +261,15 @@ describe('compress / decompressInto', () => {
 
 describe('decodeStream', () => {
   const containers: [Algorithm, string][] = [
-    ['gzip', 'gzip:9'], ['gzip', 'gzip:9,backend=zlib'], ['bzip2', 'bzip2:9'], ['lzma', 'lzma:6'], ['xz', 'xz:6,bcj=x86,check=crc32'],
-    ['lzo', 'lzo:9'], ['lz4', 'lz4:9,legacy'], ['lz4', 'lz4:1'], ['zstd', 'zstd:19'],
+    ['gzip', 'gzip:9'],
+    ['gzip', 'gzip:9,backend=zlib'],
+    ['bzip2', 'bzip2:9'],
+    ['lzma', 'lzma:6'],
+    ['xz', 'xz:6,bcj=x86,check=crc32'],
+    ['lzo', 'lzo:9'],
+    ['lz4', 'lz4:9,legacy'],
+    ['lz4', 'lz4:1'],
+    ['zstd', 'zstd:19'],
   ];
   for (const [alg, spec] of containers) {
     it(`decodes one ${spec} stream and leaves trailing bytes alone`, () => {
@@ -258,8 +298,13 @@ describe('decodeStream', () => {
 
   const valid = Object.fromEntries(containers.map(([alg, spec]) => [alg, compress(parseSetting(spec), sample.subarray(0, 64 * 1024))]));
   const MAGICS: Record<Algorithm, number[]> = {
-    gzip: [0x1f, 0x8b, 0x08], xz: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], bzip2: [0x42, 0x5a, 0x68, 0x39], lzma: [0x5d, 0x00, 0x00],
-    lzo: [0x89, 0x4c, 0x5a, 0x4f, 0x00, 0x0d, 0x0a, 0x1a, 0x0a], lz4: [0x02, 0x21, 0x4c, 0x18], zstd: [0x28, 0xb5, 0x2f, 0xfd],
+    gzip: [0x1f, 0x8b, 0x08],
+    xz: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00],
+    bzip2: [0x42, 0x5a, 0x68, 0x39],
+    lzma: [0x5d, 0x00, 0x00],
+    lzo: [0x89, 0x4c, 0x5a, 0x4f, 0x00, 0x0d, 0x0a, 0x1a, 0x0a],
+    lz4: [0x02, 0x21, 0x4c, 0x18],
+    zstd: [0x28, 0xb5, 0x2f, 0xfd],
   };
   const onlyCodecErrors = (alg: Algorithm, input: Uint8Array) => {
     try {
@@ -284,12 +329,16 @@ describe('decodeStream', () => {
       );
       const v = valid[alg];
       fc.assert(
-        fc.property(fc.nat({ max: v.length }), fc.array(fc.tuple(fc.nat({ max: v.length - 1 }), fc.integer({ min: 1, max: 255 })), { maxLength: 4 }), (cut, flips) => {
-          onlyCodecErrors(alg, v.subarray(0, cut));
-          const f = Uint8Array.from(v);
-          for (const [at, x] of flips) f[at] ^= x;
-          onlyCodecErrors(alg, f);
-        }),
+        fc.property(
+          fc.nat({ max: v.length }),
+          fc.array(fc.tuple(fc.nat({ max: v.length - 1 }), fc.integer({ min: 1, max: 255 })), { maxLength: 4 }),
+          (cut, flips) => {
+            onlyCodecErrors(alg, v.subarray(0, cut));
+            const f = Uint8Array.from(v);
+            for (const [at, x] of flips) f[at] ^= x;
+            onlyCodecErrors(alg, f);
+          },
+        ),
         { numRuns: 150, seed: 7 },
       );
       assert.ok(Date.now() - t0 < 20000, 'fuzzing stays fast');

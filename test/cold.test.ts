@@ -37,7 +37,10 @@ describe('cold cells in the pool', () => {
     assert.equal(new Set(plan.cells.map((c) => c.unit.bytes)).size, 2);
     const out = join(dir, 'pool');
     const r = await runCells(plan.cells, { workers: 2, timing, outDir: out, image: { path: 'fixture.elf', sha256: '00'.repeat(32) } });
-    assert.deepEqual(r.rows.filter((x) => !x.verified).map((x) => x.error), []);
+    assert.deepEqual(
+      r.rows.filter((x) => !x.verified).map((x) => x.error),
+      [],
+    );
     for (const row of r.rows) {
       const v = plan.variants.find((x) => x.unit === row.unit)!;
       assert.equal(row.unit_kind, 'cold');
@@ -60,7 +63,18 @@ describe('cold cells in the pool', () => {
     assert.deepEqual(back.unknownColumns, []);
     assert.equal(back.rows.length, r.rows.length);
     const a = back.rows.find((x) => x.unit === r.rows[0]!.unit && x.setting === r.rows[0]!.setting)!;
-    for (const k of ['trace', 'layout', 'block_bytes', 'blocks', 'index_bytes', 'compressed_bytes', 'holdout_misses', 'holdout_bytes', 'flash_ram_bytes'] as const) assert.equal(a[k], r.rows[0]![k], k);
+    for (const k of [
+      'trace',
+      'layout',
+      'block_bytes',
+      'blocks',
+      'index_bytes',
+      'compressed_bytes',
+      'holdout_misses',
+      'holdout_bytes',
+      'flash_ram_bytes',
+    ] as const)
+      assert.equal(a[k], r.rows[0]![k], k);
   });
 
   it('block sums: the compressed blocks are what the worker measured, one block per function at most a block', { skip }, async () => {
@@ -74,8 +88,6 @@ describe('cold cells in the pool', () => {
   });
 });
 
-
-
 describe('kzbench cold', () => {
   const elf = join(dir, 'vmlinux');
   writeFileSync(elf, coldKernel(true).elf);
@@ -88,7 +100,34 @@ describe('kzbench cold', () => {
 
   it('runs end to end: JSON summary and results.csv the reader reads', { skip, timeout: 120_000 }, () => {
     const out = join(dir, 'cli');
-    const r = kz('cold', '--image', elf, '--trace', trace, '--holdout', holdout, '--layout-trace', layoutTrace, '--codec', 'gzip:9', '--codec', 'lz4', '--block-size', '1KiB', '--block-size', '4096', '--min-runs', '1', '--min-time', '0', '--workers', '2', '--out', out, '--json');
+    const r = kz(
+      'cold',
+      '--image',
+      elf,
+      '--trace',
+      trace,
+      '--holdout',
+      holdout,
+      '--layout-trace',
+      layoutTrace,
+      '--codec',
+      'gzip:9',
+      '--codec',
+      'lz4',
+      '--block-size',
+      '1KiB',
+      '--block-size',
+      '4096',
+      '--min-runs',
+      '1',
+      '--min-time',
+      '0',
+      '--workers',
+      '2',
+      '--out',
+      out,
+      '--json',
+    );
     assert.equal(r.status, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.equal(j.arch, 'x86_64');
@@ -107,7 +146,32 @@ describe('kzbench cold', () => {
     assert.equal(rows.length, 8);
     assert.ok(rows.every((x) => x.verified && x.unit.startsWith('cold:boot.list:')));
     // resume: nothing left to run
-    const again = kz('cold', '--image', elf, '--trace', trace, '--holdout', holdout, '--layout-trace', layoutTrace, '--codec', 'gzip:9', '--codec', 'lz4', '--block-size', '1KiB', '--block-size', '4096', '--min-runs', '1', '--min-time', '0', '--out', out, '--resume');
+    const again = kz(
+      'cold',
+      '--image',
+      elf,
+      '--trace',
+      trace,
+      '--holdout',
+      holdout,
+      '--layout-trace',
+      layoutTrace,
+      '--codec',
+      'gzip:9',
+      '--codec',
+      'lz4',
+      '--block-size',
+      '1KiB',
+      '--block-size',
+      '4096',
+      '--min-runs',
+      '1',
+      '--min-time',
+      '0',
+      '--out',
+      out,
+      '--resume',
+    );
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /cold compressed/);
     assert.equal(readResults(join(out, 'results.csv')).rows.length, 8);
@@ -119,7 +183,30 @@ describe('kzbench cold', () => {
     const b = join(dir, 'tb.list');
     writeFileSync(a, RAN.slice(0, half).join('\n') + '\n');
     writeFileSync(b, RAN.slice(half - 1).join('\n') + '\n');
-    const r = kz('cold', '--image', elf, '--trace', a, '--trace', b, '--codec', 'lz4', '--block-size', '4096', '--layout', 'address', '--min-runs', '1', '--min-time', '0', '--workers', '1', '--out', join(dir, 'union'), '--json');
+    const r = kz(
+      'cold',
+      '--image',
+      elf,
+      '--trace',
+      a,
+      '--trace',
+      b,
+      '--codec',
+      'lz4',
+      '--block-size',
+      '4096',
+      '--layout',
+      'address',
+      '--min-runs',
+      '1',
+      '--min-time',
+      '0',
+      '--workers',
+      '1',
+      '--out',
+      join(dir, 'union'),
+      '--json',
+    );
     assert.equal(r.status, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.equal(j.trace.functions, RAN.length, 'one function in both lists counts once');
@@ -150,7 +237,8 @@ describe('suites with units: [..., cold]', () => {
 
   it('expand to cold cells next to the whole unit', async () => {
     const { expandSuite, parseSuite, resolveImages } = await import('../src/suite/index.js');
-    const text = 'images: [./vmlinux]\nunits: [whole, cold]\ncold:\n  trace: boot.list\n  holdout: workload.list\n  block_sizes: [1KiB, 4096]\n  layouts: [address]\nsettings:\n  - setting: [gzip:9, lz4]\n';
+    const text =
+      'images: [./vmlinux]\nunits: [whole, cold]\ncold:\n  trace: boot.list\n  holdout: workload.list\n  block_sizes: [1KiB, 4096]\n  layouts: [address]\nsettings:\n  - setting: [gzip:9, lz4]\n';
     const s = parseSuite(text, join(sdir, 'cold.yaml'), { corpus: [], baseDir: sdir });
     const { cells } = expandSuite(s, resolveImages(s));
     assert.equal(cells.filter((c) => c.unit.name === 'whole').length, 2);
@@ -174,7 +262,10 @@ describe('suites with units: [..., cold]', () => {
     const head = 'images: [./vmlinux]\nsettings: [{setting: lz4}]\n';
     assert.match(problems(head + 'units: [cold]\n').join('\n'), /units: units: cold needs a cold: block/);
     assert.match(problems(head + 'cold: {trace: boot.list}\n').join('\n'), /cold: a cold: block goes with units/);
-    assert.match(problems(head + 'units: [cold]\ncold:\n  trace: nosuch.list\n  layouts: [trace]\n').join('\n'), /^5:10 cold\.trace: no such file: nosuch\.list\n.*cold\.layouts: the trace layout needs layout_trace/m);
+    assert.match(
+      problems(head + 'units: [cold]\ncold:\n  trace: nosuch.list\n  layouts: [trace]\n').join('\n'),
+      /^5:10 cold\.trace: no such file: nosuch\.list\n.*cold\.layouts: the trace layout needs layout_trace/m,
+    );
     const bad = problems(head + 'units: [cold]\ncold:\n  trace: boot.list\n  layouts: [trace, zigzag]\n  block_sizes: [4 bananas]\n').join('\n');
     assert.match(bad, /cold\.layouts\[1\]: expected one of address, neighbour, trace/);
     assert.match(bad, /cold\.block_sizes\[0\]/);

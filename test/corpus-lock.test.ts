@@ -41,7 +41,12 @@ describe('corpus fetch, concurrently (apt faked)', { skip: !haveDpkgDeb && 'dpkg
   const fakeBin = join(root, 'bin');
   const tree = join(root, 'tree');
   const { image } = fixtureDir('corpus-lock');
-  const envFor = (cache: string, log: string): NodeJS.ProcessEnv => ({ ...process.env, PATH: `${fakeBin}:${process.env.PATH}`, KZBENCH_CACHE: cache, FAKE_APT_LOG: log });
+  const envFor = (cache: string, log: string): NodeJS.ProcessEnv => ({
+    ...process.env,
+    PATH: `${fakeBin}:${process.env.PATH}`,
+    KZBENCH_CACHE: cache,
+    FAKE_APT_LOG: log,
+  });
 
   before(() => {
     mkdirSync(fakeBin, { recursive: true });
@@ -49,7 +54,10 @@ describe('corpus fetch, concurrently (apt faked)', { skip: !haveDpkgDeb && 'dpkg
     mkdirSync(join(tree, 'DEBIAN'), { recursive: true });
     copyFileSync(image, join(tree, 'boot', 'vmlinuz-6.1.0-99-amd64'));
     writeFileSync(join(tree, 'boot', 'config-6.1.0-99-amd64'), 'CONFIG_X86_64=y\n');
-    writeFileSync(join(tree, 'DEBIAN', 'control'), 'Package: linux-image-6.1.0-99-amd64\nVersion: 6.1.999-1\nArchitecture: amd64\nMaintainer: test <t@example.org>\nDescription: test kernel\n');
+    writeFileSync(
+      join(tree, 'DEBIAN', 'control'),
+      'Package: linux-image-6.1.0-99-amd64\nVersion: 6.1.999-1\nArchitecture: amd64\nMaintainer: test <t@example.org>\nDescription: test kernel\n',
+    );
     const script = (name: string, body: string) => {
       writeFileSync(join(fakeBin, name), `#!/bin/sh\n${body}\n`);
       chmodSync(join(fakeBin, name), 0o755);
@@ -63,7 +71,10 @@ describe('corpus fetch, concurrently (apt faked)', { skip: !haveDpkgDeb && 'dpkg
 esac`,
     );
     // Each download is counted and takes a second, so two fetches started together overlap.
-    script('apt-get', `[ "$1" = download ] || exit 100\necho download >> "$FAKE_APT_LOG"\nsleep 1\nexec dpkg-deb --build "${tree}" linux-image-6.1.0-99-amd64_6.1.999-1_amd64.deb >/dev/null`);
+    script(
+      'apt-get',
+      `[ "$1" = download ] || exit 100\necho download >> "$FAKE_APT_LOG"\nsleep 1\nexec dpkg-deb --build "${tree}" linux-image-6.1.0-99-amd64_6.1.999-1_amd64.deb >/dev/null`,
+    );
   });
 
   it('two fetches of one kernel: one download, both succeed, nothing left behind', async () => {
@@ -122,15 +133,22 @@ describe('cache locks', () => {
 
   it('released when the work throws; a lock file naming nobody is stale after a while', () => {
     const a = join(dir, 'c.lock');
-    assert.throws(() => withLock(a, 'kernel C', () => {
-      throw new Error('boom');
-    }), /boom/);
+    assert.throws(
+      () =>
+        withLock(a, 'kernel C', () => {
+          throw new Error('boom');
+        }),
+      /boom/,
+    );
     assert.ok(!existsSync(a));
     writeFileSync(a, '');
     const old = new Date(Date.now() - 60_000);
     utimesSync(a, old, old);
     const lines: string[] = [];
-    assert.equal(withLock(a, 'kernel C', () => 'c', { log: (s) => lines.push(s) }), 'c');
+    assert.equal(
+      withLock(a, 'kernel C', () => 'c', { log: (s) => lines.push(s) }),
+      'c',
+    );
     assert.match(lines.join('\n'), /taking over a lock file that names no holder/);
   });
 });

@@ -20,10 +20,12 @@ describe('corpus manifest', () => {
     const entries = loadManifest();
     assert.ok(entries.length >= 4);
     assert.ok(new Set(entries.map((e) => e.arch)).size >= 3);
-    assert.deepEqual(
-      entries.map((e) => `${e.package}:${e.arch}`).slice(0, 4),
-      ['linux-image-amd64:amd64', 'linux-image-cloud-amd64:amd64', 'linux-image-armmp:armhf', 'linux-image-arm64:arm64'],
-    );
+    assert.deepEqual(entries.map((e) => `${e.package}:${e.arch}`).slice(0, 4), [
+      'linux-image-amd64:amd64',
+      'linux-image-cloud-amd64:amd64',
+      'linux-image-armmp:armhf',
+      'linux-image-arm64:arm64',
+    ]);
     const dir = join(defaultManifestPath(), '..');
     for (const f of readdirSync(dir)) {
       assert.match(f, /\.(ya?ml|md)$/, `corpora/ holds manifests only, not ${f}`);
@@ -34,13 +36,19 @@ describe('corpus manifest', () => {
   it('a manifest with mistakes: each with its location', () => {
     const d = mkdtempSync(join(tmpdir(), 'kzbench-manifest-'));
     const p = join(d, 'm.yaml');
-    writeFileSync(p, 'kernels:\n  ok:\n    package: linux-image-amd64\n    arch: amd64\n  Bad Name:\n    package: linux-image-arm64\n    arch: arm64\n  x:\n    arch: armhf\n    pakage: y\n');
+    writeFileSync(
+      p,
+      'kernels:\n  ok:\n    package: linux-image-amd64\n    arch: amd64\n  Bad Name:\n    package: linux-image-arm64\n    arch: arm64\n  x:\n    arch: armhf\n    pakage: y\n',
+    );
     try {
       loadManifest(p);
       assert.fail('accepted');
     } catch (e) {
       assert.ok(e instanceof YamlFileError);
-      assert.deepEqual(e.problems.map((x) => `${x.line}:${x.col} ${x.path}`), ['5:3 kernels.Bad Name', '9:5 kernels.x.package', '10:5 kernels.x.pakage']);
+      assert.deepEqual(
+        e.problems.map((x) => `${x.line}:${x.col} ${x.path}`),
+        ['5:3 kernels.Bad Name', '9:5 kernels.x.package', '10:5 kernels.x.pakage'],
+      );
     }
   });
 
@@ -64,7 +72,10 @@ describe('corpus cache and fetch (apt faked)', () => {
     mkdirSync(join(tree, 'DEBIAN'), { recursive: true });
     copyFileSync(image, join(tree, 'boot', 'vmlinuz-6.1.0-99-amd64'));
     writeFileSync(join(tree, 'boot', 'config-6.1.0-99-amd64'), 'CONFIG_X86_64=y\n');
-    writeFileSync(join(tree, 'DEBIAN', 'control'), 'Package: linux-image-6.1.0-99-amd64\nVersion: 6.1.999-1\nArchitecture: amd64\nMaintainer: test <t@example.org>\nDescription: test kernel\n');
+    writeFileSync(
+      join(tree, 'DEBIAN', 'control'),
+      'Package: linux-image-6.1.0-99-amd64\nVersion: 6.1.999-1\nArchitecture: amd64\nMaintainer: test <t@example.org>\nDescription: test kernel\n',
+    );
     const script = (name: string, body: string) => {
       writeFileSync(join(fakeBin, name), `#!/bin/sh\n${body}\n`);
       chmodSync(join(fakeBin, name), 0o755);
@@ -100,22 +111,26 @@ echo "E: Failed to fetch http://deb.debian.org/...  Temporary failure resolving 
     assert.throws(() => fetchDebianKernel('linux-image-amd64', 'amd64'), /apt knows no package linux-image-amd64:amd64/);
   });
 
-  it('fetches: resolves the version, downloads, extracts /boot, records version and sha256; then it is cached', { skip: !haveDpkgDeb && 'dpkg-deb not installed' }, () => {
-    process.env.FAKE_APT = 'online';
-    const lines: string[] = [];
-    const k = fetchDebianKernel('linux-image-amd64', 'amd64', (s) => lines.push(s));
-    assert.equal(k.outcome, 'fetched');
-    assert.equal(k.package, 'linux-image-6.1.0-99-amd64');
-    assert.equal(k.version, '6.1.999-1');
-    assert.equal(k.image_sha256, sha256File(image));
-    assert.ok(readFileSync(k.image).equals(readFileSync(image)));
-    assert.ok(k.config && existsSync(k.config));
-    assert.equal(k.deb_sha256, sha256File(k.deb));
-    assert.ok(lines.some((l) => /apt-get download/.test(l)) && lines.some((l) => /dpkg-deb -x/.test(l)), lines.join('\n'));
-    const meta = JSON.parse(readFileSync(join(cache, 'kernels', 'linux-image-6.1.0-99-amd64_6.1.999-1_amd64', 'kzbench.json'), 'utf8'));
-    assert.equal(meta.version, '6.1.999-1');
-    assert.equal(fetchDebianKernel('linux-image-amd64', 'amd64').outcome, 'cached');
-  });
+  it(
+    'fetches: resolves the version, downloads, extracts /boot, records version and sha256; then it is cached',
+    { skip: !haveDpkgDeb && 'dpkg-deb not installed' },
+    () => {
+      process.env.FAKE_APT = 'online';
+      const lines: string[] = [];
+      const k = fetchDebianKernel('linux-image-amd64', 'amd64', (s) => lines.push(s));
+      assert.equal(k.outcome, 'fetched');
+      assert.equal(k.package, 'linux-image-6.1.0-99-amd64');
+      assert.equal(k.version, '6.1.999-1');
+      assert.equal(k.image_sha256, sha256File(image));
+      assert.ok(readFileSync(k.image).equals(readFileSync(image)));
+      assert.ok(k.config && existsSync(k.config));
+      assert.equal(k.deb_sha256, sha256File(k.deb));
+      assert.ok(lines.some((l) => /apt-get download/.test(l)) && lines.some((l) => /dpkg-deb -x/.test(l)), lines.join('\n'));
+      const meta = JSON.parse(readFileSync(join(cache, 'kernels', 'linux-image-6.1.0-99-amd64_6.1.999-1_amd64', 'kzbench.json'), 'utf8'));
+      assert.equal(meta.version, '6.1.999-1');
+      assert.equal(fetchDebianKernel('linux-image-amd64', 'amd64').outcome, 'cached');
+    },
+  );
 
   it('offline or download failing: the cached kernel serves, and the reason is said', { skip: !haveDpkgDeb && 'dpkg-deb not installed' }, () => {
     for (const mode of ['offline', 'resolve-only']) {
@@ -125,8 +140,14 @@ echo "E: Failed to fetch http://deb.debian.org/...  Temporary failure resolving 
       if (mode === 'offline') {
         assert.equal(k.outcome, 'stale-cache');
         assert.match(k.note!, /using the cached linux-image-6\.1\.0-99-amd64 6\.1\.999-1/);
-        assert.ok(lines.some((l) => /apt-get update had problems/.test(l)), lines.join('\n'));
-        assert.ok(lines.some((l) => /unexpected size/.test(l)), lines.join('\n'));
+        assert.ok(
+          lines.some((l) => /apt-get update had problems/.test(l)),
+          lines.join('\n'),
+        );
+        assert.ok(
+          lines.some((l) => /unexpected size/.test(l)),
+          lines.join('\n'),
+        );
       } else assert.equal(k.outcome, 'cached'); // resolves to what is cached: no download needed
     }
   });

@@ -15,7 +15,16 @@ import { describe, it } from 'node:test';
 import { renderCsv, renderText } from '../src/cli/diff.js';
 import { compress, kernelProfile, parseSetting } from '../src/codecs/index.js';
 import {
-  bloatName, bloatOMeterText, classSizes, diffClass, diffImages, diffSections, extentSizes, pythonPercent, SYMBOL_CLASSES, type DiffResult,
+  bloatName,
+  bloatOMeterText,
+  classSizes,
+  diffClass,
+  diffImages,
+  diffSections,
+  extentSizes,
+  pythonPercent,
+  SYMBOL_CLASSES,
+  type DiffResult,
 } from '../src/diff/index.js';
 import { openKernelImage, readKernelImage, type KernelImage, type Section } from '../src/image/index.js';
 import { wholeUnit } from '../src/units/index.js';
@@ -145,7 +154,10 @@ describe('diff: bloat-o-meter rules on built ELFs', () => {
       old_name: [0x50, null, -0x50, 'removed'],
     });
     // bloat-o-meter's order: delta descending, ties by name descending.
-    assert.deepEqual(fn!.rows.map((r) => r.name), ['new_name', 'zero_marker', 'do_one', 'foo.isra', 'helper', 'old_name']);
+    assert.deepEqual(
+      fn!.rows.map((r) => r.name),
+      ['new_name', 'zero_marker', 'do_one', 'foo.isra', 'helper', 'old_name'],
+    );
     assert.deepEqual(fn!.summary, { added: 2, removed: 1, grown: 2, shrunk: 1, up: 0x50 + 0x10 + 0x10 + 8, down: 0x10 + 0x50, net: 0x78 - 0x60 });
     assert.equal(fn!.unchanged, 3, 'bar, bar.cold, start_kernel');
     assert.equal(fn!.before, 0x20 + 0x28 + 0x30 + 0x40 + 0x8 + 0x50 + 0x40);
@@ -186,10 +198,17 @@ describe('diff: bloat-o-meter rules on built ELFs', () => {
 
   it('a class that is empty on both sides has zero totals and prints +0.00%', () => {
     const c = diffClass(SYMBOL_CLASSES[0]!, new Map(), new Map());
-    assert.equal(bloatOMeterText(c), ['add/remove: 0/0 grow/shrink: 0/0 up/down: 0/0 (0)', 'Function                                     old     new   delta', 'Total: Before=0, After=0, chg +0.00%'].join('\n'));
+    assert.equal(
+      bloatOMeterText(c),
+      [
+        'add/remove: 0/0 grow/shrink: 0/0 up/down: 0/0 (0)',
+        'Function                                     old     new   delta',
+        'Total: Before=0, After=0, chg +0.00%',
+      ].join('\n'),
+    );
   });
 
-  it('matches the kernel\'s scripts/bloat-o-meter when KZBENCH_BLOAT_O_METER is set', async (t) => {
+  it("matches the kernel's scripts/bloat-o-meter when KZBENCH_BLOAT_O_METER is set", async (t) => {
     const script = process.env.KZBENCH_BLOAT_O_METER;
     if (!script) return t.skip('set KZBENCH_BLOAT_O_METER to scripts/bloat-o-meter from linux-source');
     const d = await diffImages(open(oldPath), open(newPath), { compressed: false });
@@ -248,8 +267,24 @@ describe('diff: sizes without st_size (kallsyms, System.map)', () => {
       ],
       sections,
     );
-    assert.deepEqual(Object.fromEntries(sized.map((s) => [s.name, s.size])), { b: 0x30, a: 0, _stext: 0, c: 0x20, __kprobes_text_end: 0, d: 0x10, r: 0x80, out: 0 });
-    assert.deepEqual([...classSizes(sized, 'tT')], [['b', 0x30], ['c', 0x20], ['d', 0x10]]);
+    assert.deepEqual(Object.fromEntries(sized.map((s) => [s.name, s.size])), {
+      b: 0x30,
+      a: 0,
+      _stext: 0,
+      c: 0x20,
+      __kprobes_text_end: 0,
+      d: 0x10,
+      r: 0x80,
+      out: 0,
+    });
+    assert.deepEqual(
+      [...classSizes(sized, 'tT')],
+      [
+        ['b', 0x30],
+        ['c', 0x20],
+        ['d', 0x10],
+      ],
+    );
   });
 
   it('a System.map image against a symtab one: extents for both, and a note says so', async () => {
@@ -266,7 +301,10 @@ describe('diff: sizes without st_size (kallsyms, System.map)', () => {
     assert.equal(stripped.symbols.source, 'system.map');
     const d = await diffImages(stripped, open(newPath), { compressed: false });
     assert.equal(d.symbols.sizeMethod, 'extent');
-    assert.ok(d.messages.some((m) => /extents .*one image has no sizes \(old: system\.map\)/.test(m)), d.messages.join('\n'));
+    assert.ok(
+      d.messages.some((m) => /extents .*one image has no sizes \(old: system\.map\)/.test(m)),
+      d.messages.join('\n'),
+    );
     // old_name runs from 0x200 to zero_marker at 0x260.
     const fn = d.symbols.classes[0]!;
     assert.equal(fn.rows.find((r) => r.name === 'old_name')?.old, 0x60);
@@ -294,24 +332,37 @@ describe('diff: sections', () => {
     const text = d.sections.rows.find((r) => r.name === '.text')!;
     assert.deepEqual([text.old?.bytes, text.new?.bytes, text.delta, text.change], [0x2000, 0x2400, 0x400, 'grown']);
     assert.equal(d.sections.rows.find((r) => r.name === '.bss')!.change, 'same');
-    assert.ok(d.sections.rows.some((r) => r.name === '.symtab' && r.kind === 'other'), 'non-loaded sections are listed');
+    assert.ok(
+      d.sections.rows.some((r) => r.name === '.symtab' && r.kind === 'other'),
+      'non-loaded sections are listed',
+    );
     assert.deepEqual(d.sections.loaded, { old: 0x2000 + 0x1000 + 0x1000 + 0x4000 + 0x200, new: 0x2400 + 0x1000 + 0x1000 + 0x4000 + 0x200, delta: 0x400 });
     assert.deepEqual(d.sections.stored, { old: 0x2000 + 0x1000 + 0x1000 + 0x200, new: 0x2400 + 0x1000 + 0x1000 + 0x200, delta: 0x400 });
   });
 
   it('added and removed sections; raw-Image gaps matched by what precedes them', () => {
-    const s = (name: string, address: bigint, bytes: number, kind: Section['kind'] = 'text'): Section => ({ name, address, offset: 0, bytes, fileBytes: bytes, kind });
+    const s = (name: string, address: bigint, bytes: number, kind: Section['kind'] = 'text'): Section => ({
+      name,
+      address,
+      offset: 0,
+      bytes,
+      fileBytes: bytes,
+      kind,
+    });
     const d = diffSections(
       [s('.head.text', 0x1000n, 0x100), s('.text', 0x1100n, 0x400), s('.unknown@0x1500', 0x1500n, 0x300, 'unknown'), s('.gone', 0x9000n, 0x10, 'data')],
       [s('.head.text', 0x1000n, 0x100), s('.text', 0x1100n, 0x500), s('.unknown@0x1600', 0x1600n, 0x280, 'unknown'), s('.new', 0xa000n, 0x20, 'data')],
     );
-    assert.deepEqual(d.rows.map((r) => [r.name, r.delta, r.change]), [
-      ['.head.text', 0, 'same'],
-      ['.text', 0x100, 'grown'],
-      ['(unmarked after .text)', -0x80, 'shrunk'],
-      ['.gone', -0x10, 'removed'],
-      ['.new', 0x20, 'added'],
-    ]);
+    assert.deepEqual(
+      d.rows.map((r) => [r.name, r.delta, r.change]),
+      [
+        ['.head.text', 0, 'same'],
+        ['.text', 0x100, 'grown'],
+        ['(unmarked after .text)', -0x80, 'shrunk'],
+        ['.gone', -0x10, 'removed'],
+        ['.new', 0x20, 'added'],
+      ],
+    );
     assert.equal(d.loaded.delta, 0x100 - 0x80 - 0x10 + 0x20);
   });
 });
@@ -330,7 +381,13 @@ describe('diff: compressed sizes and mismatched inputs', () => {
     const o = open(oldBz);
     const n = open(newBz);
     const d = await diffImages(o, n, { codecs: ['lz4'], workers: 2 });
-    assert.deepEqual(d.compressed!.rows.map((r) => [r.spec, r.sources]), [['xz', ['shipped']], ['lz4', ['codec']]]);
+    assert.deepEqual(
+      d.compressed!.rows.map((r) => [r.spec, r.sources]),
+      [
+        ['xz', ['shipped']],
+        ['lz4', ['codec']],
+      ],
+    );
     for (const r of d.compressed!.rows) {
       const setting = kernelProfile(r.spec as 'xz' | 'lz4', { arch: 'x86_64' });
       assert.equal(r.old.setting, setting.key);
@@ -397,7 +454,11 @@ describe('kzbench diff (CLI)', () => {
   const diff = (oldP: string, newP: string, opts: object): SpawnSyncReturns<string> =>
     spawnSync(
       process.execPath,
-      ['--input-type=module', '-e', `import { diffCommand } from ${JSON.stringify(cli)}; process.exitCode = await diffCommand(${JSON.stringify(oldP)}, ${JSON.stringify(newP)}, ${JSON.stringify(opts)});`],
+      [
+        '--input-type=module',
+        '-e',
+        `import { diffCommand } from ${JSON.stringify(cli)}; process.exitCode = await diffCommand(${JSON.stringify(oldP)}, ${JSON.stringify(newP)}, ${JSON.stringify(opts)});`,
+      ],
       { encoding: 'utf8' },
     );
 
@@ -451,7 +512,10 @@ describe('diff: real Debian kernels', () => {
     const d = await diffImages(a.image, c.image, { compressed: false });
     assert.equal(d.symbols.sizeMethod, 'extent');
     assert.ok(d.symbols.classes[0]!.compared);
-    assert.ok(d.symbols.classes.every((c) => c.compared), 'Debian amd64 kernels have CONFIG_KALLSYMS_ALL: data symbols too');
+    assert.ok(
+      d.symbols.classes.every((c) => c.compared),
+      'Debian amd64 kernels have CONFIG_KALLSYMS_ALL: data symbols too',
+    );
     // Section deltas straight from the two ELF section tables.
     for (const r of d.sections.rows) {
       const o: Section | undefined = a.image.sections.find((s) => s.name === r.name);

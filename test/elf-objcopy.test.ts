@@ -50,7 +50,12 @@ describe('ELF reader against binutils', { skip }, () => {
       const elf = parseElf(bytes);
       assert.deepEqual(Buffer.from(elfLoadImage(bytes, elf).bytes), readFileSync(bin));
       const listed = spawnSync('readelf', ['-SW', path], { encoding: 'utf8' }).stdout;
-      const rows = [...listed.matchAll(/\]\s+(\S+)\s+\w+\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)/g)].map((m) => [m[1], BigInt('0x' + m[2]), Number('0x' + m[3]), Number('0x' + m[4])]);
+      const rows = [...listed.matchAll(/\]\s+(\S+)\s+\w+\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)/g)].map((m) => [
+        m[1],
+        BigInt('0x' + m[2]),
+        Number('0x' + m[3]),
+        Number('0x' + m[4]),
+      ]);
       assert.deepEqual(
         elf.sections.slice(1).map((s) => [s.name, s.address, s.offset, s.size]),
         rows.slice(1), // readelf's [0] is the NULL section

@@ -45,15 +45,21 @@ function readOrImageError(bytes: Uint8Array): void {
 describe('truncation and corruption never crash or hang the readers', () => {
   for (const [name, bytes] of fixtures) {
     it(`${name}: truncated anywhere`, () => {
-      fc.assert(fc.property(fc.integer({ min: 0, max: bytes.length - 1 }), (len) => readOrImageError(bytes.subarray(0, len))), { numRuns: 60 });
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: bytes.length - 1 }), (len) => readOrImageError(bytes.subarray(0, len))),
+        { numRuns: 60 },
+      );
     });
     it(`${name}: corrupted bytes`, () => {
       fc.assert(
-        fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: bytes.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), (edits) => {
-          const b = bytes.slice();
-          for (const [i, v] of edits) b[i] = v;
-          readOrImageError(b);
-        }),
+        fc.property(
+          fc.array(fc.tuple(fc.integer({ min: 0, max: bytes.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+          (edits) => {
+            const b = bytes.slice();
+            for (const [i, v] of edits) b[i] = v;
+            readOrImageError(b);
+          },
+        ),
         { numRuns: 60 },
       );
     });

@@ -135,7 +135,10 @@ describe('ELF', () => {
     const bad = bytes.slice();
     const v = new DataView(bad.buffer);
     v.setUint16(60, 0xffff, true); // e_shnum
-    assert.throws(() => parseElf(bad), (e: unknown) => e instanceof ImageError && /section header table/.test((e as Error).message));
+    assert.throws(
+      () => parseElf(bad),
+      (e: unknown) => e instanceof ImageError && /section header table/.test((e as Error).message),
+    );
     const bad2 = bytes.slice();
     new DataView(bad2.buffer).setUint16(62, 200, true); // e_shstrndx
     assert.throws(() => parseElf(bad2), /e_shstrndx 200 is out of range/);
@@ -160,7 +163,14 @@ describe('x86 bzImage', () => {
     assert.equal(img.header.init_size, 64 << 20);
     assert.deepEqual(
       { ...img.payload },
-      { algorithm: 'xz', offset: 28 * 512 + 700, compressedBytes: s.length, storedBytes: s.length + 4, decompressedBytes: kernel.length, sizeTrailer: kernel.length },
+      {
+        algorithm: 'xz',
+        offset: 28 * 512 + 700,
+        compressedBytes: s.length,
+        storedBytes: s.length + 4,
+        decompressedBytes: kernel.length,
+        sizeTrailer: kernel.length,
+      },
     );
     assert.equal(img.stubBytes, bz.length - s.length - 4);
     assert.equal(img.kernelFormat, 'elf');
@@ -244,7 +254,10 @@ describe('ARM zImage', () => {
 
   it('refuses a trailing size that does not match, and an extent past the end of the file', () => {
     const s = stream('xz', image);
-    assert.throws(() => openKernelImage(file(buildZImage({ stream: s, decompressedBytes: image.length + 1 }))), /no payload candidate decompresses with a matching size/);
+    assert.throws(
+      () => openKernelImage(file(buildZImage({ stream: s, decompressedBytes: image.length + 1 }))),
+      /no payload candidate decompresses with a matching size/,
+    );
     const z = buildZImage({ stream: s, decompressedBytes: image.length });
     new DataView(z.buffer).setUint32(0x2c, z.length + 10, true);
     assert.throws(() => openKernelImage(file(z)), /zImage header says \d+ bytes but the file has only/);
@@ -316,7 +329,10 @@ describe('raw Image with System.map and .config', () => {
     const p = join(d, 'Image');
     writeFileSync(p, image);
     writeFileSync(join(d, 'System.map'), map + '\n');
-    writeFileSync(join(d, '.config'), '# Linux/arm 6.1.0 Kernel Configuration\nCONFIG_ARM=y\nCONFIG_KERNEL_XZ=y\nCONFIG_THUMB2_KERNEL=y\nCONFIG_PAGE_OFFSET=0xC0000000\n# CONFIG_XIP_KERNEL is not set\n');
+    writeFileSync(
+      join(d, '.config'),
+      '# Linux/arm 6.1.0 Kernel Configuration\nCONFIG_ARM=y\nCONFIG_KERNEL_XZ=y\nCONFIG_THUMB2_KERNEL=y\nCONFIG_PAGE_OFFSET=0xC0000000\n# CONFIG_XIP_KERNEL is not set\n',
+    );
     const img = openKernelImage(p);
     assert.equal(img.format, 'raw-image');
     assert.equal(img.arch, 'arm');
@@ -345,7 +361,10 @@ describe('raw Image with System.map and .config', () => {
   it('refuses a .config for another arch or version, naming the .config', () => {
     const vm = file(buildElf(vmlinuxSpec(64, true)));
     const cfg = file(Buffer.from('# Linux/arm64 6.1.0 Kernel Configuration\nCONFIG_ARM64=y\n'));
-    assert.throws(() => openKernelImage(vm, { configPath: cfg }), (e: unknown) => (e as Error).message === `${cfg} is a .config for arm64, but the image is x86_64`);
+    assert.throws(
+      () => openKernelImage(vm, { configPath: cfg }),
+      (e: unknown) => (e as Error).message === `${cfg} is a .config for arm64, but the image is x86_64`,
+    );
     const notConfig = file(Buffer.from('hello world\n'));
     assert.throws(() => openKernelImage(vm, { configPath: notConfig }), new RegExp(`^ImageError: ${notConfig}: not a kernel .config`));
   });

@@ -27,9 +27,11 @@ interface FixtureOptions {
 function prng(seed: number): () => number {
   let x = seed >>> 0 || 1;
   return () => {
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     return x;
   };
 }
@@ -116,14 +118,26 @@ describe('findImageBase on fixtures', () => {
 
   it('returns null with too few entries', () => {
     const { image, symbols } = fixture({
-      wordSize: 8, littleEndian: true, layout: 'prel32', fields: 3, entries: MIN_VOTES - 1, base: base64, seed: 3,
+      wordSize: 8,
+      littleEndian: true,
+      layout: 'prel32',
+      fields: 3,
+      entries: MIN_VOTES - 1,
+      base: base64,
+      seed: 3,
     });
     assert.equal(findImageBase(image, symbols, { wordSize: 8, littleEndian: true }), null);
   });
 
   it('returns null when no exported name is a kallsyms symbol', () => {
     const { image, symbols } = fixture({
-      wordSize: 4, littleEndian: true, layout: 'absolute', fields: 3, entries: 200, base: base32, seed: 4,
+      wordSize: 4,
+      littleEndian: true,
+      layout: 'absolute',
+      fields: 3,
+      entries: 200,
+      base: base32,
+      seed: 4,
     });
     const renamed = symbols.map((s) => ({ name: s.name.startsWith('exp_') ? `x${s.name}` : s.name, address: s.address }));
     assert.equal(findImageBase(image, renamed, { wordSize: 4, littleEndian: true }), null);
@@ -131,7 +145,13 @@ describe('findImageBase on fixtures', () => {
 
   it('returns null when the base would put _stext outside the Image', () => {
     const { image, symbols } = fixture({
-      wordSize: 8, littleEndian: true, layout: 'prel32', fields: 3, entries: 200, base: base64, seed: 5,
+      wordSize: 8,
+      littleEndian: true,
+      layout: 'prel32',
+      fields: 3,
+      entries: 200,
+      base: base64,
+      seed: 5,
     });
     const moved = symbols.map((s) => (s.name === '_stext' ? { name: s.name, address: base64 - 0x1000n } : s));
     assert.equal(findImageBase(image, moved, { wordSize: 8, littleEndian: true }), null);
@@ -141,12 +161,19 @@ describe('findImageBase on fixtures', () => {
     // Two PREL32 tables for the same names whose values are 64 bytes apart:
     // two bases with the same votes.
     const { image, symbols } = fixture({
-      wordSize: 8, littleEndian: true, layout: 'prel32', fields: 3, entries: 100, base: base64, seed: 6,
+      wordSize: 8,
+      littleEndian: true,
+      layout: 'prel32',
+      fields: 3,
+      entries: 100,
+      base: base64,
+      seed: 6,
     });
     const dv = new DataView(image.buffer);
     const second = KSYMTAB + 0x8000;
     for (let i = 0; i < 100; i++) {
-      const from = KSYMTAB + 12 * i, to = second + 12 * i;
+      const from = KSYMTAB + 12 * i,
+        to = second + 12 * i;
       dv.setInt32(to, dv.getInt32(from, true) + from - to + 64, true);
       dv.setInt32(to + 4, dv.getInt32(from + 4, true) + from - to, true);
       dv.setInt32(to + 8, 0, true);
@@ -155,21 +182,24 @@ describe('findImageBase on fixtures', () => {
   });
 
   it('survives a few corrupted entries (fast-check)', () => {
-    fc.assert(fc.property(
-      fc.constantFrom('prel32' as const, 'absolute' as const),
-      fc.constantFrom(4 as const, 8 as const),
-      fc.boolean(),
-      fc.array(fc.tuple(fc.integer({ min: 0, max: 0x5000 }), fc.integer({ min: 0, max: 255 })), { maxLength: 200 }),
-      (layout, wordSize, littleEndian, edits) => {
-        const base = wordSize === 4 ? base32 : base64;
-        const { image, symbols } = fixture({ wordSize, littleEndian, layout, fields: 3, entries: 400, base, seed: 9 });
-        for (const [at, v] of edits) image[KSYMTAB + at] = v;
-        const r = findImageBase(image, symbols, { wordSize, littleEndian });
-        // Exact or nothing; with at most 200 bytes hit, 200 entries survive.
-        assert.ok(r, 'no result');
-        assert.equal(r.base, base);
-      },
-    ), { numRuns: 40 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom('prel32' as const, 'absolute' as const),
+        fc.constantFrom(4 as const, 8 as const),
+        fc.boolean(),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 0x5000 }), fc.integer({ min: 0, max: 255 })), { maxLength: 200 }),
+        (layout, wordSize, littleEndian, edits) => {
+          const base = wordSize === 4 ? base32 : base64;
+          const { image, symbols } = fixture({ wordSize, littleEndian, layout, fields: 3, entries: 400, base, seed: 9 });
+          for (const [at, v] of edits) image[KSYMTAB + at] = v;
+          const r = findImageBase(image, symbols, { wordSize, littleEndian });
+          // Exact or nothing; with at most 200 bytes hit, 200 entries survive.
+          assert.ok(r, 'no result');
+          assert.equal(r.base, base);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it('never throws on garbage (fast-check)', () => {
@@ -177,19 +207,30 @@ describe('findImageBase on fixtures', () => {
       name: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('_stext', '_etext', 'a', '')),
       address: fc.bigInt({ min: -1n, max: (1n << 64n) + 1n }),
     });
-    fc.assert(fc.property(
-      fc.uint8Array({ maxLength: 8192 }), fc.array(sym, { maxLength: 64 }),
-      fc.constantFrom(4 as const, 8 as const), fc.boolean(),
-      (image, symbols, wordSize, littleEndian) => {
-        const r = findImageBase(image, symbols, { wordSize, littleEndian });
-        assert.ok(r === null || typeof r.base === 'bigint');
-      },
-    ), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 8192 }),
+        fc.array(sym, { maxLength: 64 }),
+        fc.constantFrom(4 as const, 8 as const),
+        fc.boolean(),
+        (image, symbols, wordSize, littleEndian) => {
+          const r = findImageBase(image, symbols, { wordSize, littleEndian });
+          assert.ok(r === null || typeof r.base === 'bigint');
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('accepts an unaligned view', () => {
     const { image, symbols } = fixture({
-      wordSize: 8, littleEndian: true, layout: 'prel32', fields: 3, entries: 100, base: base64, seed: 8,
+      wordSize: 8,
+      littleEndian: true,
+      layout: 'prel32',
+      fields: 3,
+      entries: 100,
+      base: base64,
+      seed: 8,
     });
     const shifted = new Uint8Array(image.length + 1);
     shifted.set(image, 1);
@@ -208,8 +249,12 @@ function timed<T>(f: () => T): [T, number] {
 }
 
 function realCheck(
-  t: { diagnostic(m: string): void }, image: Uint8Array, hints: { wordSize: 4 | 8; littleEndian: boolean },
-  expected: bigint, what: string, rawImage = true,
+  t: { diagnostic(m: string): void },
+  image: Uint8Array,
+  hints: { wordSize: 4 | 8; littleEndian: boolean },
+  expected: bigint,
+  what: string,
+  rawImage = true,
 ): void {
   const k = readKallsyms(image, hints);
   assert.ok(k, 'no kallsyms');
@@ -228,21 +273,25 @@ function realCheck(
 
 describe('findImageBase on real kernels', () => {
   const armhf = realKernel('armhf');
-  it('armhf armmp Image: PAGE_OFFSET + TEXT_OFFSET', { skip: armhf?.image.configPath ? false : 'the armhf kernel and its config are not in the cache' }, (t) => {
-    const config = readFileSync(armhf!.image.configPath!, 'latin1');
-    const opt = (n: string): string | undefined => new RegExp(`^CONFIG_${n}=(.*)$`, 'm').exec(config)?.[1];
-    // TEXT_OFFSET per arch/arm/Makefile (textofs-y and the platforms that
-    // move it; the last assignment wins, as in make).
-    let textofs = 0x8000n;
-    if (opt('PM_H1940') === 'y' || opt('ARCH_REALTEK') === 'y') textofs = 0x108000n;
-    if (opt('ARCH_SA1100') === 'y' && opt('SA1111') === 'y') textofs = 0x208000n;
-    for (const o of ['ARCH_IPQ40XX', 'ARCH_MSM8X60', 'ARCH_MSM8960', 'ARCH_QCOM_RESERVE_SMEM', 'ARCH_MESON']) {
-      if (opt(o) === 'y') textofs = 0x208000n;
-    }
-    if (opt('ARCH_AXXIA') === 'y') textofs = 0x308000n;
-    const pageOffset = BigInt(opt('PAGE_OFFSET') ?? 'NaN');
-    realCheck(t, armhf!.image.kernel, { wordSize: 4, littleEndian: true }, pageOffset + textofs, 'armhf');
-  });
+  it(
+    'armhf armmp Image: PAGE_OFFSET + TEXT_OFFSET',
+    { skip: armhf?.image.configPath ? false : 'the armhf kernel and its config are not in the cache' },
+    (t) => {
+      const config = readFileSync(armhf!.image.configPath!, 'latin1');
+      const opt = (n: string): string | undefined => new RegExp(`^CONFIG_${n}=(.*)$`, 'm').exec(config)?.[1];
+      // TEXT_OFFSET per arch/arm/Makefile (textofs-y and the platforms that
+      // move it; the last assignment wins, as in make).
+      let textofs = 0x8000n;
+      if (opt('PM_H1940') === 'y' || opt('ARCH_REALTEK') === 'y') textofs = 0x108000n;
+      if (opt('ARCH_SA1100') === 'y' && opt('SA1111') === 'y') textofs = 0x208000n;
+      for (const o of ['ARCH_IPQ40XX', 'ARCH_MSM8X60', 'ARCH_MSM8960', 'ARCH_QCOM_RESERVE_SMEM', 'ARCH_MESON']) {
+        if (opt(o) === 'y') textofs = 0x208000n;
+      }
+      if (opt('ARCH_AXXIA') === 'y') textofs = 0x308000n;
+      const pageOffset = BigInt(opt('PAGE_OFFSET') ?? 'NaN');
+      realCheck(t, armhf!.image.kernel, { wordSize: 4, littleEndian: true }, pageOffset + textofs, 'armhf');
+    },
+  );
 
   const arm64 = realKernel('arm64');
   it('arm64 Image: agrees with the branch to primary_entry at offset 4', { skip: arm64 ? false : 'the arm64 kernel is not in the cache' }, (t) => {

@@ -53,18 +53,25 @@ const sparse = (name: string, size: number) => {
   closeSync(fd);
   return p;
 };
-const BOMB = 'a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n';
+const BOMB =
+  'a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n';
 
 describe('suite levels and the cell limit', () => {
   it('a step of 0, a billion levels and a 20-digit bound are refused before expanding', () => {
-    oneLine(kz(['run', suite('step0.yaml', sweep('"1..22/0"'))]), /step0\.yaml:4:13: settings\[0\]\.levels: the step of "1\.\.22\/0" is 0: a step is at least 1$/);
+    oneLine(
+      kz(['run', suite('step0.yaml', sweep('"1..22/0"'))]),
+      /step0\.yaml:4:13: settings\[0\]\.levels: the step of "1\.\.22\/0" is 0: a step is at least 1$/,
+    );
     oneLine(kz(['run', suite('billion.yaml', sweep('"1..1000000000"'))]), /billion\.yaml:4:13: settings\[0\]\.levels: expected a range .*at most 3 digits/);
     oneLine(kz(['run', suite('digits.yaml', sweep('"1..12345678901234567890"'))]), /digits\.yaml:4:13: .*expected a range/);
     oneLine(kz(['run', suite('outside.yaml', sweep('"20..999"'))]), /zstd levels are 1\.\.22, not 23, 24, 25, 26, 27 \(and 972 more\)/);
   });
 
   it('a sweep past the limit is refused by its count, naming the limit and --max-cells', () => {
-    oneLine(kz(['run', suite('small-limit.yaml', sweep('"1..22"')), '--max-cells', '10']), /small-limit\.yaml:\d+:\d+: settings\[0\]: this sweep alone makes 22 cells, more than the limit of 10 \(kzbench run --max-cells N raises it\)/);
+    oneLine(
+      kz(['run', suite('small-limit.yaml', sweep('"1..22"')), '--max-cells', '10']),
+      /small-limit\.yaml:\d+:\d+: settings\[0\]: this sweep alone makes 22 cells, more than the limit of 10 \(kzbench run --max-cells N raises it\)/,
+    );
     // the default limit: 10 levels x 2 x 6,000 dictionaries = 120,000 settings, refused from the counts alone
     const dicts = Array.from({ length: 6000 }, (_, i) => 4096 + i).join(', ');
     const big = suite('big.yaml', `images: [bzImage]\nsettings:\n  - algorithm: xz\n    levels: "0..9"\n    extreme: [true, false]\n    dict: [${dicts}]\n`);
@@ -75,7 +82,10 @@ describe('suite levels and the cell limit', () => {
   it('units x settings past the limit are refused at expansion with the count', () => {
     // 3 settings (under the limit) x (1 whole + 3 sections) = 12 cells
     const p = suite('units.yaml', 'images: [bzImage]\nunits: [whole, sections]\nsettings:\n  - setting: [gzip:1, gzip:2, gzip:3]\n');
-    oneLine(kz(['run', p, '--max-cells', '10', '--out', join(dir, 'units-out')]), /units\.yaml: the suite expands to 12 cells, more than the limit of 10 \(kzbench run --max-cells N raises it\)/);
+    oneLine(
+      kz(['run', p, '--max-cells', '10', '--out', join(dir, 'units-out')]),
+      /units\.yaml: the suite expands to 12 cells, more than the limit of 10 \(kzbench run --max-cells N raises it\)/,
+    );
     oneLine(kz(['run', p, '--max-cells', '0']), /--max-cells 0: expected a whole number of at least 1/);
   });
 
@@ -89,7 +99,7 @@ describe('suite levels and the cell limit', () => {
     assert.throws(() => expandSuite(s, resolveImages(s), { maxCells: 49_999 }), /50,000 cells, more than the limit of 49,999/);
   });
 
-  it('timing beyond the timing loop\'s caps is refused by the schema', () => {
+  it("timing beyond the timing loop's caps is refused by the schema", () => {
     oneLine(kz(['run', suite('runs.yaml', `${sweep('9')}timing:\n  min_runs: 1e12\n`)]), /runs\.yaml:6:13: timing\.min_runs: at most 100000/);
     oneLine(kz(['run', suite('time.yaml', `${sweep('9')}timing:\n  min_time_ms: 1e15\n`)]), /time\.yaml:6:16: timing\.min_time_ms: at most 20000 ms/);
     oneLine(kz(['run', suite('workers.yaml', `${sweep('9')}workers: 1e9\n`)]), /workers\.yaml:5:10: workers: at most 1024/);
@@ -106,8 +116,14 @@ describe('files that are not what they claim', () => {
 
   it('YAML nested deep enough to exhaust the parser: refused by a scan before parsing', () => {
     oneLine(kz(['run', suite('flow.yaml', '['.repeat(100_000))]), /flow\.yaml:1:65: cannot parse the YAML: collections nested more than 64 deep$/);
-    oneLine(kz(['pick', '--board', suite('block.yaml', '- '.repeat(100_000)), '--image', image]), /block\.yaml:1:1: cannot parse the YAML: a line indented or nested more than 256 columns deep$/);
-    oneLine(kz(['corpus', 'list', '--manifest', suite('mixed.yaml', 'kernels: ' + '{a: ['.repeat(40))]), /mixed\.yaml:1:\d+: cannot parse the YAML: collections nested more than 64 deep$/);
+    oneLine(
+      kz(['pick', '--board', suite('block.yaml', '- '.repeat(100_000)), '--image', image]),
+      /block\.yaml:1:1: cannot parse the YAML: a line indented or nested more than 256 columns deep$/,
+    );
+    oneLine(
+      kz(['corpus', 'list', '--manifest', suite('mixed.yaml', 'kernels: ' + '{a: ['.repeat(40))]),
+      /mixed\.yaml:1:\d+: cannot parse the YAML: collections nested more than 64 deep$/,
+    );
   });
 
   it('FIFOs as suite, board, manifest, --config and --system-map are refused without opening them', () => {
@@ -172,7 +188,10 @@ describe('errors never print the file', () => {
 
   it('long values from the file appear as excerpts', () => {
     const long = 'z'.repeat(5000);
-    const line = oneLine(kz(['run', suite('long.yaml', `images: [${long}]\nsettings:\n  - setting: gzip:9\n`)]), /long\.yaml:1:10: images\[0\]: "z{60}"\.\.\. \(5000 characters\) is neither a corpus kernel/);
+    const line = oneLine(
+      kz(['run', suite('long.yaml', `images: [${long}]\nsettings:\n  - setting: gzip:9\n`)]),
+      /long\.yaml:1:10: images\[0\]: "z{60}"\.\.\. \(5000 characters\) is neither a corpus kernel/,
+    );
     assert.ok(line.length < 300);
   });
 });

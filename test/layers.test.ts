@@ -45,6 +45,8 @@ test('the rules fail on a deliberate back-import, a peer import and a cycle', { 
   assert.match(r.stdout, /error peers-model-partition-suite: src\/model\/boards\.ts → src\/suite\/load\.ts/);
   assert.match(r.stdout, /error base-imports-nothing-above: src\/errors\.ts → src\/codecs\/table\.ts/);
   assert.match(r.stdout, /error no-circular/);
-  const clean = cruise(tree({ 'src/cli/main.ts': "import { f } from '../codecs/table.js';\nexport const g = f;\n", 'src/codecs/table.ts': 'export const f = 1;\n' }));
+  const clean = cruise(
+    tree({ 'src/cli/main.ts': "import { f } from '../codecs/table.js';\nexport const g = f;\n", 'src/codecs/table.ts': 'export const f = 1;\n' }),
+  );
   assert.equal(clean.status, 0, clean.stdout);
 });

@@ -88,5 +88,8 @@ test('timing options: defaults and refusals', () => {
   assert.throws(() => resolveTiming({ minTimeMs: 10, maxTimeMs: 5 }), /maxTimeMs/);
   assert.throws(() => resolveTiming({ minRuns: 10, maxRuns: 5 }), /maxRuns/);
   // a user's flag (--min-runs 1000000) past the run cap: a KzError, one line and exit 2, not an internal error
-  assert.throws(() => resolveTiming({ minRuns: 1_000_000 }), (e: unknown) => e instanceof KzError && /maxRuns must be an integer >= minRuns/.test(e.message));
+  assert.throws(
+    () => resolveTiming({ minRuns: 1_000_000 }),
+    (e: unknown) => e instanceof KzError && /maxRuns must be an integer >= minRuns/.test(e.message),
+  );
 });

@@ -36,7 +36,11 @@ describe('kzbench run --shard, kzbench merge', () => {
   const shard2 = join(dir, 'shard2');
 
   it('two shards merged equal the unsharded run', () => {
-    for (const [out, extra] of [[whole, []], [shard1, ['--shard', '1/2']], [shard2, ['--shard', '2/2']]] as const) {
+    for (const [out, extra] of [
+      [whole, []],
+      [shard1, ['--shard', '1/2']],
+      [shard2, ['--shard', '2/2']],
+    ] as const) {
       const r = kz('run', suite, '--out', out, ...extra);
       assert.equal(r.status, 0, r.stderr);
     }

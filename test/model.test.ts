@@ -29,7 +29,10 @@ test('stubs.csv loads: one row per arch, config and algorithm, with provenance',
   const gzip = getStub(rows, 'x86_64', 'tinyconfig', 'gzip');
   assert.equal(gzip.image, 'bzImage');
   assert.equal(findStub(rows, 'arm', 'stm32_defconfig+XIP_KERNEL=n', 'zstd'), undefined);
-  assert.throws(() => getStub(rows, 'arm', 'stm32_defconfig+XIP_KERNEL=n', 'zstd'), (e: Error) => e instanceof StubTableError && /has gzip, lzma, xz, lzo, lz4/.test(e.message));
+  assert.throws(
+    () => getStub(rows, 'arm', 'stm32_defconfig+XIP_KERNEL=n', 'zstd'),
+    (e: Error) => e instanceof StubTableError && /has gzip, lzma, xz, lzo, lz4/.test(e.message),
+  );
   assert.throws(() => getStub(rows, 'mips', 'x', 'gzip'), /no stubs for mips x/);
 });
 
@@ -93,11 +96,14 @@ test('a decision that turns on the stub: x86_64 tinyconfig, zstd has the smaller
   assert.ok(byImage.indexOf('gzip') < byImage.indexOf('zstd'), `by image: ${byImage.join(' < ')}`);
   assert.ok(byPayload.indexOf('zstd') < byPayload.indexOf('gzip'), `by payload: ${byPayload.join(' < ')}`);
   // the ranking by image is the order of the measured bzImages
-  assert.deepEqual(byImage, [...tiny].sort((a, b) => a.imageBytes - b.imageBytes).map((r) => r.algorithm));
+  assert.deepEqual(
+    byImage,
+    [...tiny].sort((a, b) => a.imageBytes - b.imageBytes).map((r) => r.algorithm),
+  );
   assert.throws(() => rankAlgorithms(rows, 'image'), /one target at a time/);
 });
 
-test('a replacement payload re-ranks: the stub stays, the payload is the caller\'s', () => {
+test("a replacement payload re-ranks: the stub stays, the payload is the caller's", () => {
   const tiny = stubRows(rows, 'x86_64', 'tinyconfig');
   const gzip = getStub(rows, 'x86_64', 'tinyconfig', 'gzip');
   const zstd = getStub(rows, 'x86_64', 'tinyconfig', 'zstd');
@@ -109,24 +115,28 @@ test('a replacement payload re-ranks: the stub stays, the payload is the caller\
 
 for (const name of ['amd64', 'armhf'] as const) {
   const k = realKernel(name);
-  test(`Debian ${name}: the composition rule gives the real file from its payload and its own stub`, { skip: k ? false : `no ${name} kernel in the cache (kzbench corpus fetch)` }, () => {
-    const img = k!.image;
-    assert.ok(img.payload, 'a self-decompressing image');
-    const kind = img.format === 'bzimage' ? 'bzImage' : 'zImage';
-    const parts = measureImageParts({
-      kind,
-      bytes: readFileSync(k!.path),
-      signatureBytes: img.signatureBytes,
-      setupBytes: kind === 'bzImage' ? Number(img.header.setup_bytes) : 0,
-      payloadFileOffset: img.payload!.offset,
-      payloadBytes: img.payload!.storedBytes,
-    });
-    // the measured parts account for everything but padding
-    assert.ok(parts.stubBytes > 0 && parts.setupBytes + parts.stubBytes + parts.payloadBytes <= img.fileBytes - img.signatureBytes);
-    assert.ok(parts.setupBytes + parts.stubBytes <= img.stubBytes, 'setup + stub without padding is at most the image\'s non-payload bytes');
-    const predicted = predictImageBytes(parts).imageBytes;
-    const real = img.fileBytes - img.signatureBytes;
-    assert.ok(Math.abs(predicted - real) / real <= 0.005, `predicted ${predicted}, real ${real} (without the ${img.signatureBytes}-byte signature)`);
-    assert.equal(predicted, real);
-  });
+  test(
+    `Debian ${name}: the composition rule gives the real file from its payload and its own stub`,
+    { skip: k ? false : `no ${name} kernel in the cache (kzbench corpus fetch)` },
+    () => {
+      const img = k!.image;
+      assert.ok(img.payload, 'a self-decompressing image');
+      const kind = img.format === 'bzimage' ? 'bzImage' : 'zImage';
+      const parts = measureImageParts({
+        kind,
+        bytes: readFileSync(k!.path),
+        signatureBytes: img.signatureBytes,
+        setupBytes: kind === 'bzImage' ? Number(img.header.setup_bytes) : 0,
+        payloadFileOffset: img.payload!.offset,
+        payloadBytes: img.payload!.storedBytes,
+      });
+      // the measured parts account for everything but padding
+      assert.ok(parts.stubBytes > 0 && parts.setupBytes + parts.stubBytes + parts.payloadBytes <= img.fileBytes - img.signatureBytes);
+      assert.ok(parts.setupBytes + parts.stubBytes <= img.stubBytes, "setup + stub without padding is at most the image's non-payload bytes");
+      const predicted = predictImageBytes(parts).imageBytes;
+      const real = img.fileBytes - img.signatureBytes;
+      assert.ok(Math.abs(predicted - real) / real <= 0.005, `predicted ${predicted}, real ${real} (without the ${img.signatureBytes}-byte signature)`);
+      assert.equal(predicted, real);
+    },
+  );
 }

@@ -33,55 +33,64 @@ interface NotebookOutput {
   data?: Record<string, unknown>;
 }
 
-describe('notebooks/kzbench.ipynb', {
-  skip: python ? false : 'no python3 with pandas, matplotlib, nbconvert and ipykernel (Debian: python3-pandas python3-matplotlib python3-nbconvert python3-ipykernel)',
-}, () => {
-  it('executes headless on a fresh run and draws its figures', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kzbench-notebook-'));
-    const image = join(dir, 'bzImage');
-    writeFileSync(image, smallKernel([120_000, 40_000, 20_000]).bzImage);
-    const out = join(dir, 'results');
-    // Whole kernel and sections in one run: a suite names both units (a
-    // --resume with another --unit is refused: it would be another job).
-    const suite = join(dir, 'notebook.yaml');
-    writeFileSync(
-      suite,
-      [
-        'images: [./bzImage]',
-        'units: [whole, sections]',
-        'settings:',
-        '  - setting: ["gzip:1", "lz4:1,legacy", "zstd:1"]',
-        '  - profile: kernel',
-        '    algorithms: [xz]',
-        'timing: { min_runs: 1, min_time_ms: 0 }',
-        'workers: 1',
-        '',
-      ].join('\n'),
-    );
-    const run = spawnSync(process.execPath, [bin, 'run', suite, '--out', out], { encoding: 'utf8' });
-    assert.equal(run.status, 0, run.stderr);
-    const csv = readFileSync(join(out, 'results.csv'), 'utf8');
-    assert.match(csv, /,whole,/);
-    assert.match(csv, /,\.rodata,/);
+describe(
+  'notebooks/kzbench.ipynb',
+  {
+    skip: python
+      ? false
+      : 'no python3 with pandas, matplotlib, nbconvert and ipykernel (Debian: python3-pandas python3-matplotlib python3-nbconvert python3-ipykernel)',
+  },
+  () => {
+    it('executes headless on a fresh run and draws its figures', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kzbench-notebook-'));
+      const image = join(dir, 'bzImage');
+      writeFileSync(image, smallKernel([120_000, 40_000, 20_000]).bzImage);
+      const out = join(dir, 'results');
+      // Whole kernel and sections in one run: a suite names both units (a
+      // --resume with another --unit is refused: it would be another job).
+      const suite = join(dir, 'notebook.yaml');
+      writeFileSync(
+        suite,
+        [
+          'images: [./bzImage]',
+          'units: [whole, sections]',
+          'settings:',
+          '  - setting: ["gzip:1", "lz4:1,legacy", "zstd:1"]',
+          '  - profile: kernel',
+          '    algorithms: [xz]',
+          'timing: { min_runs: 1, min_time_ms: 0 }',
+          'workers: 1',
+          '',
+        ].join('\n'),
+      );
+      const run = spawnSync(process.execPath, [bin, 'run', suite, '--out', out], { encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      const csv = readFileSync(join(out, 'results.csv'), 'utf8');
+      assert.match(csv, /,whole,/);
+      assert.match(csv, /,\.rodata,/);
 
-    const executed = join(dir, 'executed.ipynb');
-    const r = spawnSync(script, [out, executed], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, KZBENCH_PYTHON: python! } });
-    assert.equal(r.status, 0, `scripts/run-notebook failed:\n${r.stdout}\n${r.stderr}`);
-    assert.ok(existsSync(executed));
-    const nb = JSON.parse(readFileSync(executed, 'utf8')) as { cells: { cell_type: string; outputs?: NotebookOutput[] }[] };
-    const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
-    const errors = outputs.filter((o) => o.output_type === 'error');
-    assert.deepEqual(errors.map((e) => `${e.ename}: ${e.evalue}`), []);
-    const figures = outputs.filter((o) => o.data && 'image/png' in o.data);
-    assert.equal(figures.length, 2, 'ratio/speed and per-section figures');
-  });
+      const executed = join(dir, 'executed.ipynb');
+      const r = spawnSync(script, [out, executed], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, KZBENCH_PYTHON: python! } });
+      assert.equal(r.status, 0, `scripts/run-notebook failed:\n${r.stdout}\n${r.stderr}`);
+      assert.ok(existsSync(executed));
+      const nb = JSON.parse(readFileSync(executed, 'utf8')) as { cells: { cell_type: string; outputs?: NotebookOutput[] }[] };
+      const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
+      const errors = outputs.filter((o) => o.output_type === 'error');
+      assert.deepEqual(
+        errors.map((e) => `${e.ename}: ${e.evalue}`),
+        [],
+      );
+      const figures = outputs.filter((o) => o.data && 'image/png' in o.data);
+      assert.equal(figures.length, 2, 'ratio/speed and per-section figures');
+    });
 
-  it('refuses a directory without results.csv, with the command to make one', () => {
-    const r = spawnSync(script, [tmpdir() + '/kzbench-no-such-results'], { encoding: 'utf8' });
-    assert.equal(r.status, 2);
-    assert.match(r.stderr, /no results\.csv/);
-  });
-});
+    it('refuses a directory without results.csv, with the command to make one', () => {
+      const r = spawnSync(script, [tmpdir() + '/kzbench-no-such-results'], { encoding: 'utf8' });
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /no results\.csv/);
+    });
+  },
+);
 
 describe('docs/results.md', () => {
   it('documents every results.csv column of schema.ts with a type, and no column that does not exist', () => {
@@ -92,8 +101,20 @@ describe('docs/results.md', () => {
       const cells = line.split('|').map((c) => c.trim());
       for (const m of cells[1]!.matchAll(/`([^`]+)`/g)) typed.set(m[1]!, cells[2]!);
     }
-    assert.deepEqual(COLUMNS.filter((c) => !typed.has(c)), [], 'undocumented columns');
-    assert.deepEqual([...typed.keys()].filter((c) => !(COLUMNS as readonly string[]).includes(c)), [], 'documented columns that do not exist');
-    assert.deepEqual([...typed].filter(([, type]) => type === '').map(([c]) => c), [], 'columns without a type');
+    assert.deepEqual(
+      COLUMNS.filter((c) => !typed.has(c)),
+      [],
+      'undocumented columns',
+    );
+    assert.deepEqual(
+      [...typed.keys()].filter((c) => !(COLUMNS as readonly string[]).includes(c)),
+      [],
+      'documented columns that do not exist',
+    );
+    assert.deepEqual(
+      [...typed].filter(([, type]) => type === '').map(([c]) => c),
+      [],
+      'columns without a type',
+    );
   });
 });

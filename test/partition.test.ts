@@ -28,12 +28,21 @@ function checkInvariants(p: Partition): void {
   const sumExtent = p.code.ranges.reduce((n, r) => n + r.extent, 0);
   assert.equal(t.extentBytes, sumExtent);
   for (const s of p.sections) assert.equal(s.hotBytes + s.coldBytes + s.holeBytes + s.unstoredBytes, s.extentBytes, s.section);
-  assert.equal(p.sections.reduce((n, s) => n + s.extentBytes, 0), t.extentBytes);
+  assert.equal(
+    p.sections.reduce((n, s) => n + s.extentBytes, 0),
+    t.extentBytes,
+  );
   const cold = new Set(p.coldRanges);
   for (const h of p.hotRanges) assert.ok(!cold.has(h), `hot range ${p.code.ranges[h]!.name} is not cold`);
   assert.equal(p.hotRanges.length + p.coldRanges.length + t.unstoredFunctions, p.code.ranges.length);
-  assert.equal(p.hotRanges.reduce((n, i) => n + p.code.ranges[i]!.code, 0), t.hotBytes);
-  assert.equal(p.coldRanges.reduce((n, i) => n + p.code.ranges[i]!.code, 0), t.coldBytes);
+  assert.equal(
+    p.hotRanges.reduce((n, i) => n + p.code.ranges[i]!.code, 0),
+    t.hotBytes,
+  );
+  assert.equal(
+    p.coldRanges.reduce((n, i) => n + p.code.ranges[i]!.code, 0),
+    t.coldBytes,
+  );
 }
 
 describe('fill stripping', () => {
@@ -97,7 +106,10 @@ describe('partition', () => {
   });
 
   it('refuses function indices of another image', () => {
-    assert.throws(() => partition(imgSized, { trace: 'x', hot: new Set([10_000]), order: [10_000], matched: 1, unmatched: [], ambiguous: 0 }), /not a function of this image/);
+    assert.throws(
+      () => partition(imgSized, { trace: 'x', hot: new Set([10_000]), order: [10_000], matched: 1, unmatched: [], ambiguous: 0 }),
+      /not a function of this image/,
+    );
   });
 });
 
@@ -114,7 +126,11 @@ describe('layouts', () => {
       const b = layoutCold(imgSized, p, name, layoutTrace);
       assert.deepEqual(a.order, b.order, name);
       assert.deepEqual(a.bytes, b.bytes, name);
-      assert.deepEqual([...a.order].sort((x, y) => x - y), p.coldRanges, name);
+      assert.deepEqual(
+        [...a.order].sort((x, y) => x - y),
+        p.coldRanges,
+        name,
+      );
       assert.equal(a.bytes.length, p.totals.coldBytes);
       assert.ok(a.bytes.buffer instanceof SharedArrayBuffer);
       for (const [k, i] of a.order.entries()) {
@@ -158,7 +174,7 @@ describe('blocks', () => {
       assert.equal(plan.indexBytes, INDEX_BLOCK_ENTRY_BYTES * (plan.ends.length + 1) + INDEX_FUNCTION_ENTRY_BYTES * layout.order.length);
       assert.equal(plan.indexBytes, indexBytes(plan.ends.length, layout.order.length));
       const largestBlock = Math.max(...plan.ends.map((e, b) => e - blockStart(b)));
-      assert.ok(plan.maxSpanBytes >= largestBlock, 'every block is in some function\'s span');
+      assert.ok(plan.maxSpanBytes >= largestBlock, "every block is in some function's span");
     });
   }
   it('a function bigger than a block fills whole blocks', () => {
@@ -197,48 +213,65 @@ describe('holdout replay', () => {
 
 describe('on the real Debian amd64 kernel', () => {
   const real = realKernel('amd64');
-  it('partitions with a synthetic HotSet, every byte accounted for', { skip: real ? false : 'the Debian amd64 kernel is not cached (scripts/fetch-test-kernels)', timeout: 60_000 }, () => {
-    const img = real!.image;
-    const order = img.functions.map((_, i) => i).filter((i) => i % 9 === 0);
-    const set = { trace: 'synthetic', hot: new Set(order), order, matched: order.length, unmatched: [], ambiguous: 0 };
-    const p = partition(img, set);
-    checkInvariants(p);
-    // REFERENCE.md section 6: megabytes of alignment holes in an x86 .text
-    const text = p.sections.find((s) => s.section === '.text')!;
-    assert.ok(text.holeBytes > 3_000_000, `holes ${text.holeBytes}`);
-    assert.ok(p.totals.coldBytes > 5_000_000);
-    for (const i of p.coldRanges) assert.ok(!p.hot[i]);
-    const layout = layoutCold(img, p, 'neighbour');
-    const plan = planBlocks(layout, 65536);
-    assert.equal(plan.ends.at(-1), p.totals.coldBytes);
-  });
+  it(
+    'partitions with a synthetic HotSet, every byte accounted for',
+    { skip: real ? false : 'the Debian amd64 kernel is not cached (scripts/fetch-test-kernels)', timeout: 60_000 },
+    () => {
+      const img = real!.image;
+      const order = img.functions.map((_, i) => i).filter((i) => i % 9 === 0);
+      const set = { trace: 'synthetic', hot: new Set(order), order, matched: order.length, unmatched: [], ambiguous: 0 };
+      const p = partition(img, set);
+      checkInvariants(p);
+      // REFERENCE.md section 6: megabytes of alignment holes in an x86 .text
+      const text = p.sections.find((s) => s.section === '.text')!;
+      assert.ok(text.holeBytes > 3_000_000, `holes ${text.holeBytes}`);
+      assert.ok(p.totals.coldBytes > 5_000_000);
+      for (const i of p.coldRanges) assert.ok(!p.hot[i]);
+      const layout = layoutCold(img, p, 'neighbour');
+      const plan = planBlocks(layout, 65536);
+      assert.equal(plan.ends.at(-1), p.totals.coldBytes);
+    },
+  );
 
   // The traces were made on one build (data/traces/*/README.md records its release and sha256);
   // the cache holds whatever build Debian serves today. On that exact build the match is exact;
   // on another build of the same series (same upstream version and flavour) what must hold for
   // any build is checked: the names still match and a sixth of .text still ran.
-  it('the committed boot traces match the kernel series they were made on: names matched, a sixth of .text ran', { skip: real ? false : 'the Debian amd64 kernel is not cached (scripts/fetch-test-kernels)', timeout: 60_000 }, () => {
-    const img = real!.image;
-    const dir = projectPath('data', 'traces', 'debian-amd64-6.1.0-56');
-    const boot = mergeTraces(['boot.ftrace.txt', 'boot.qemu-tb.txt'].map((f) => readTraceFile(`${dir}/${f}`)));
-    const traced = boot.provenance['image_sha256'];
-    assert.match(traced ?? '', /^[0-9a-f]{64}$/, 'the traces record the sha256 of the image they were made on');
-    const sameBuild = traced === createHash('sha256').update(readFileSync(real!.path)).digest('hex');
-    if (sameBuild) assert.equal(`${boot.provenance['release'] ?? ''}`, img.release, 'the trace names the kernel it was made on');
-    else assert.equal(seriesOf(img.release), seriesOf(boot.provenance['release']), `the cached kernel ${img.release} is another series than the traces' ${boot.provenance['release']}`);
-    const set = mapTrace(boot, img.functions);
-    if (sameBuild) assert.deepEqual(set.unmatched, []);
-    else assert.ok(set.unmatched.length <= boot.entries.length * 0.01, `${set.unmatched.length} of ${boot.entries.length} trace entries unmatched on another build`);
-    const p = partition(img, set);
-    checkInvariants(p);
-    const text = p.sections.find((s) => s.section === '.text')!;
-    const share = text.hotBytes / (text.hotBytes + text.coldBytes);
-    // REFERENCE.md section 6: ~14-16% of .text function bytes run during boot (ftrace alone).
-    assert.ok(share > 0.12 && share < 0.2, `hot share of .text ${share}`);
-    const work = mapTrace(mergeTraces(['workload.ftrace.txt', 'workload.qemu-tb.txt'].map((f) => readTraceFile(`${dir}/${f}`))), img.functions);
-    const coldInWorkload = [...work.hot].filter((i) => !set.hot.has(i)).length;
-    assert.ok(coldInWorkload > 100, `${coldInWorkload} workload functions are cold after boot`);
-  });
+  it(
+    'the committed boot traces match the kernel series they were made on: names matched, a sixth of .text ran',
+    { skip: real ? false : 'the Debian amd64 kernel is not cached (scripts/fetch-test-kernels)', timeout: 60_000 },
+    () => {
+      const img = real!.image;
+      const dir = projectPath('data', 'traces', 'debian-amd64-6.1.0-56');
+      const boot = mergeTraces(['boot.ftrace.txt', 'boot.qemu-tb.txt'].map((f) => readTraceFile(`${dir}/${f}`)));
+      const traced = boot.provenance['image_sha256'];
+      assert.match(traced ?? '', /^[0-9a-f]{64}$/, 'the traces record the sha256 of the image they were made on');
+      const sameBuild = traced === createHash('sha256').update(readFileSync(real!.path)).digest('hex');
+      if (sameBuild) assert.equal(`${boot.provenance['release'] ?? ''}`, img.release, 'the trace names the kernel it was made on');
+      else
+        assert.equal(
+          seriesOf(img.release),
+          seriesOf(boot.provenance['release']),
+          `the cached kernel ${img.release} is another series than the traces' ${boot.provenance['release']}`,
+        );
+      const set = mapTrace(boot, img.functions);
+      if (sameBuild) assert.deepEqual(set.unmatched, []);
+      else
+        assert.ok(
+          set.unmatched.length <= boot.entries.length * 0.01,
+          `${set.unmatched.length} of ${boot.entries.length} trace entries unmatched on another build`,
+        );
+      const p = partition(img, set);
+      checkInvariants(p);
+      const text = p.sections.find((s) => s.section === '.text')!;
+      const share = text.hotBytes / (text.hotBytes + text.coldBytes);
+      // REFERENCE.md section 6: ~14-16% of .text function bytes run during boot (ftrace alone).
+      assert.ok(share > 0.12 && share < 0.2, `hot share of .text ${share}`);
+      const work = mapTrace(mergeTraces(['workload.ftrace.txt', 'workload.qemu-tb.txt'].map((f) => readTraceFile(`${dir}/${f}`))), img.functions);
+      const coldInWorkload = [...work.hot].filter((i) => !set.hot.has(i)).length;
+      assert.ok(coldInWorkload > 100, `${coldInWorkload} workload functions are cold after boot`);
+    },
+  );
 });
 
 /** "6.1.0-56-amd64" -> "6.1-amd64": the upstream series and flavour, which every ABI bump of Debian's kernel keeps. */

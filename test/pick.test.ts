@@ -45,7 +45,13 @@ function board(yaml: string): Board {
 function tinyPayloads(algorithms: readonly string[]): MeasuredPayload[] {
   return tiny
     .filter((r) => algorithms.includes(r.algorithm))
-    .map((r) => ({ algorithm: r.algorithm, setting: profile(r.algorithm, 'x86_64'), payloadBytes: r.payloadBytes, outputBytes: r.uncompressedBytes, hostDecompressMs: null }));
+    .map((r) => ({
+      algorithm: r.algorithm,
+      setting: profile(r.algorithm, 'x86_64'),
+      payloadBytes: r.payloadBytes,
+      outputBytes: r.uncompressedBytes,
+      hostDecompressMs: null,
+    }));
 }
 
 /** An x86_64 vmlinux with no stub of its own: the model takes the table's stubs. */
@@ -78,7 +84,12 @@ test('the decision turns on the stub: zstd has the smaller payload, gzip the sma
   const zstd = tiny.find((r) => r.algorithm === 'zstd')!;
   assert.ok(zstd.payloadBytes < gzip.payloadBytes, 'zstd payload is smaller');
   // Without a budget: the least flash wins (no speeds known), and that is gzip.
-  const free = pick({ board: board(noLimits.replace('sources:', 'kernel_partition_bytes: 100000000\nsources:')), facts: tinyFacts, measured: tinyPayloads(['gzip', 'zstd']), stubs });
+  const free = pick({
+    board: board(noLimits.replace('sources:', 'kernel_partition_bytes: 100000000\nsources:')),
+    facts: tinyFacts,
+    measured: tinyPayloads(['gzip', 'zstd']),
+    stubs,
+  });
   const self = (res: typeof free, a: string) => res.candidates.find((c) => c.strategy === 'self-decompressing' && c.algorithm === a)!;
   assert.ok(self(free, 'gzip').flash_bytes! < self(free, 'zstd').flash_bytes!, 'gzip image is smaller');
   assert.equal(self(free, 'gzip').flash_bytes, gzip.imageBytes, 'the predicted image is the built one');
@@ -87,7 +98,12 @@ test('the decision turns on the stub: zstd has the smaller payload, gzip the sma
   assert.equal(self(free, 'zstd').pareto, false, 'zstd is dominated on flash (RAM: its init_size is larger too)');
   // A partition between the two images: zstd does not fit, with the overage in plain numbers.
   const budget = gzip.imageBytes + Math.floor((zstd.imageBytes - gzip.imageBytes) / 2);
-  const tight = pick({ board: board(noLimits.replace('sources:', `kernel_partition_bytes: ${budget}\nsources:`)), facts: tinyFacts, measured: tinyPayloads(['gzip', 'zstd']), stubs });
+  const tight = pick({
+    board: board(noLimits.replace('sources:', `kernel_partition_bytes: ${budget}\nsources:`)),
+    facts: tinyFacts,
+    measured: tinyPayloads(['gzip', 'zstd']),
+    stubs,
+  });
   const z = self(tight, 'zstd');
   assert.equal(z.fits, false);
   assert.equal(z.reason, `zstd: ${(zstd.imageBytes - budget).toLocaleString('en-US')} bytes over the ${budget.toLocaleString('en-US')}-byte partition`);
@@ -97,7 +113,12 @@ test('the decision turns on the stub: zstd has the smaller payload, gzip the sma
 });
 
 test('x86 RAM is the header.S init_size rule: every tinyconfig build reproduced, bzip2 pays for its 4 MiB heap', () => {
-  const res = pick({ board: board(noLimits.replace('sources:', 'kernel_partition_bytes: 100000000\nsources:')), facts: tinyFacts, measured: tinyPayloads(tiny.map((r) => r.algorithm)), stubs });
+  const res = pick({
+    board: board(noLimits.replace('sources:', 'kernel_partition_bytes: 100000000\nsources:')),
+    facts: tinyFacts,
+    measured: tinyPayloads(tiny.map((r) => r.algorithm)),
+    stubs,
+  });
   for (const row of tiny) {
     const c = res.candidates.find((x) => x.strategy === 'self-decompressing' && x.algorithm === row.algorithm)!;
     assert.equal(c.ram_bytes, row.initSize, row.algorithm);
@@ -105,7 +126,12 @@ test('x86 RAM is the header.S init_size rule: every tinyconfig build reproduced,
   const ram = (a: string) => res.candidates.find((x) => x.strategy === 'self-decompressing' && x.algorithm === a)!.ram_bytes!;
   assert.ok(ram('bzip2') - ram('gzip') > 3_000_000, `bzip2 ${ram('bzip2')} vs gzip ${ram('gzip')}`);
   // A kernel whose bss makes VO_INIT_SIZE the larger side: RAM is the kernel's own footprint.
-  const big = pick({ board: board(noLimits.replace('sources:', 'kernel_partition_bytes: 100000000\nsources:')), facts: { ...tinyFacts, kernelMemoryBytes: 50_000_000 }, measured: tinyPayloads(['gzip']), stubs });
+  const big = pick({
+    board: board(noLimits.replace('sources:', 'kernel_partition_bytes: 100000000\nsources:')),
+    facts: { ...tinyFacts, kernelMemoryBytes: 50_000_000 },
+    measured: tinyPayloads(['gzip']),
+    stubs,
+  });
   assert.equal(big.candidates.find((x) => x.algorithm === 'gzip')!.ram_bytes, 50_000_000);
 });
 
@@ -118,14 +144,34 @@ test('XIP on the STM32F429 board: the measured xipImage does not fit 2 MiB of fl
   const flashTotal = loadXipTable().find((r) => r.part === 'flash_total')!.bytes;
   assert.ok(Math.abs(xip.flash_bytes! - flashTotal) / flashTotal <= 0.01, `${xip.flash_bytes} vs the built ${flashTotal}`);
   assert.equal(xip.fits, false);
-  assert.equal(xip.reason, `xip: ${(xip.flash_bytes! - stm.imageBudgetBytes!).toLocaleString('en-US')} bytes over the ${stm.imageBudgetBytes!.toLocaleString('en-US')} bytes of flash`);
+  assert.equal(
+    xip.reason,
+    `xip: ${(xip.flash_bytes! - stm.imageBudgetBytes!).toLocaleString('en-US')} bytes over the ${stm.imageBudgetBytes!.toLocaleString('en-US')} bytes of flash`,
+  );
   assert.equal(res.recommendation, null);
 });
 
 test('the frontier: dominated candidates are off it; unknown boot times rank after known ones', () => {
   const c = (over: Partial<Candidate>): Candidate => ({
-    board: 'b', strategy: 'self-decompressing', algorithm: 'x', setting: 'x', flash_bytes: 10, ram_bytes: 10, boot_ms: null, read_ms: null, decompress_ms: null,
-    boot_source: '', unchecked: [], fits: true, reason: '', flash_headroom_bytes: null, ram_headroom_bytes: null, boot_headroom_ms: null, pareto: false, basis: '', ...over,
+    board: 'b',
+    strategy: 'self-decompressing',
+    algorithm: 'x',
+    setting: 'x',
+    flash_bytes: 10,
+    ram_bytes: 10,
+    boot_ms: null,
+    read_ms: null,
+    decompress_ms: null,
+    boot_source: '',
+    unchecked: [],
+    fits: true,
+    reason: '',
+    flash_headroom_bytes: null,
+    ram_headroom_bytes: null,
+    boot_headroom_ms: null,
+    pareto: false,
+    basis: '',
+    ...over,
   });
   const a = c({ algorithm: 'a', flash_bytes: 5, boot_ms: 100 });
   const b = c({ algorithm: 'b', flash_bytes: 8, boot_ms: 50 });
@@ -134,7 +180,10 @@ test('the frontier: dominated candidates are off it; unknown boot times rank aft
   const f = c({ algorithm: 'f', flash_bytes: 3, ram_bytes: 30, boot_ms: null });
   const all = [a, b, d, e, f];
   markPareto(all);
-  assert.deepEqual(all.map((x) => x.pareto), [true, true, false, false, true]);
+  assert.deepEqual(
+    all.map((x) => x.pareto),
+    [true, true, false, false, true],
+  );
   assert.equal(recommend(all).pick, b, 'fastest boot on the frontier');
   assert.match(recommend(all).why, /fastest boot/);
 });
@@ -169,52 +218,107 @@ test('a board figure or a calibration gives boot time; the candidate names which
   assert.ok(lzo.unchecked.includes('ram'), 'the QNAP board has no RAM figure');
 });
 
-test('real Debian amd64: pick predicts its own bzImage within 0.5% and its init_size exactly', { skip: !realKernel('amd64') && 'Debian amd64 kernel not in the cache (scripts/fetch-test-kernels)' }, () => {
-  const k = realKernel('amd64')!;
-  const img = openKernelImage(k.path);
-  const facts = kernelFacts(img);
-  const own: MeasuredPayload = { algorithm: 'xz', setting: profile('xz', img.arch, img.version!), payloadBytes: img.payload!.storedBytes, outputBytes: img.payload!.decompressedBytes, hostDecompressMs: null };
-  const res = pick({ board: loadBoard('x86-pc'), facts, measured: [own], stubs });
-  const c = res.candidates.find((x) => x.strategy === 'self-decompressing')!;
-  const real = img.fileBytes - img.signatureBytes;
-  assert.ok(Math.abs(c.flash_bytes! - real) / real <= 0.005, `${c.flash_bytes} vs ${real}`);
-  assert.equal(c.ram_bytes, img.header['init_size']);
-  assert.ok(facts.kernelMemoryBytes > 50_000_000 && facts.kernelMemoryBytes < Number(img.header['init_size']), `${facts.kernelMemoryBytes} (${facts.kernelMemorySource})`);
-});
+test(
+  'real Debian amd64: pick predicts its own bzImage within 0.5% and its init_size exactly',
+  { skip: !realKernel('amd64') && 'Debian amd64 kernel not in the cache (scripts/fetch-test-kernels)' },
+  () => {
+    const k = realKernel('amd64')!;
+    const img = openKernelImage(k.path);
+    const facts = kernelFacts(img);
+    const own: MeasuredPayload = {
+      algorithm: 'xz',
+      setting: profile('xz', img.arch, img.version!),
+      payloadBytes: img.payload!.storedBytes,
+      outputBytes: img.payload!.decompressedBytes,
+      hostDecompressMs: null,
+    };
+    const res = pick({ board: loadBoard('x86-pc'), facts, measured: [own], stubs });
+    const c = res.candidates.find((x) => x.strategy === 'self-decompressing')!;
+    const real = img.fileBytes - img.signatureBytes;
+    assert.ok(Math.abs(c.flash_bytes! - real) / real <= 0.005, `${c.flash_bytes} vs ${real}`);
+    assert.equal(c.ram_bytes, img.header['init_size']);
+    assert.ok(
+      facts.kernelMemoryBytes > 50_000_000 && facts.kernelMemoryBytes < Number(img.header['init_size']),
+      `${facts.kernelMemoryBytes} (${facts.kernelMemorySource})`,
+    );
+  },
+);
 
-test('real Debian marvell on the QNAP TS-219: its own zImage predicted within 0.5%, and it does not fit the partition', { skip: !realKernel('marvell') && 'Debian marvell kernel not in the cache (scripts/fetch-test-kernels)' }, () => {
-  const k = realKernel('marvell')!;
-  const img = k.image;
-  const facts = kernelFacts(img);
-  const own: MeasuredPayload = { algorithm: 'xz', setting: profile('xz', img.arch, img.version!), payloadBytes: img.payload!.storedBytes, outputBytes: img.payload!.decompressedBytes, hostDecompressMs: null };
-  const qnap = loadBoard('qnap-ts219');
-  const res = pick({ board: qnap, facts, measured: [own], stubs });
-  const c = res.candidates.find((x) => x.strategy === 'self-decompressing')!;
-  assert.ok(Math.abs(c.flash_bytes! - img.fileBytes) / img.fileBytes <= 0.005, `${c.flash_bytes} vs ${img.fileBytes}`);
-  assert.equal(c.fits, img.fileBytes <= qnap.imageBudgetBytes!);
-  if (!c.fits) assert.match(c.reason, /^xz: [\d,]+ bytes over the 2,097,088-byte partition$/);
-});
+test(
+  'real Debian marvell on the QNAP TS-219: its own zImage predicted within 0.5%, and it does not fit the partition',
+  { skip: !realKernel('marvell') && 'Debian marvell kernel not in the cache (scripts/fetch-test-kernels)' },
+  () => {
+    const k = realKernel('marvell')!;
+    const img = k.image;
+    const facts = kernelFacts(img);
+    const own: MeasuredPayload = {
+      algorithm: 'xz',
+      setting: profile('xz', img.arch, img.version!),
+      payloadBytes: img.payload!.storedBytes,
+      outputBytes: img.payload!.decompressedBytes,
+      hostDecompressMs: null,
+    };
+    const qnap = loadBoard('qnap-ts219');
+    const res = pick({ board: qnap, facts, measured: [own], stubs });
+    const c = res.candidates.find((x) => x.strategy === 'self-decompressing')!;
+    assert.ok(Math.abs(c.flash_bytes! - img.fileBytes) / img.fileBytes <= 0.005, `${c.flash_bytes} vs ${img.fileBytes}`);
+    assert.equal(c.fits, img.fileBytes <= qnap.imageBudgetBytes!);
+    if (!c.fits) assert.match(c.reason, /^xz: [\d,]+ bytes over the 2,097,088-byte partition$/);
+  },
+);
 
-test('real Debian amd64 as if it had no stub of its own: the tinyconfig table predicts its init_size within 0.5%', { skip: !realKernel('amd64') && 'Debian amd64 kernel not in the cache (scripts/fetch-test-kernels)' }, () => {
-  const img = realKernel('amd64')!.image;
-  const facts = { ...kernelFacts(img), own: null };
-  const xz: MeasuredPayload = { algorithm: 'xz', setting: profile('xz', img.arch, img.version!), payloadBytes: img.payload!.storedBytes, outputBytes: img.payload!.decompressedBytes, hostDecompressMs: null };
-  const c = pick({ board: loadBoard('x86-pc'), facts, measured: [xz], stubs }).candidates.find((x) => x.strategy === 'self-decompressing')!;
-  const real = Number(img.header['init_size']);
-  assert.ok(Math.abs(c.ram_bytes! - real) / real <= 0.005, `predicted ${c.ram_bytes}, header ${real}`);
-});
+test(
+  'real Debian amd64 as if it had no stub of its own: the tinyconfig table predicts its init_size within 0.5%',
+  { skip: !realKernel('amd64') && 'Debian amd64 kernel not in the cache (scripts/fetch-test-kernels)' },
+  () => {
+    const img = realKernel('amd64')!.image;
+    const facts = { ...kernelFacts(img), own: null };
+    const xz: MeasuredPayload = {
+      algorithm: 'xz',
+      setting: profile('xz', img.arch, img.version!),
+      payloadBytes: img.payload!.storedBytes,
+      outputBytes: img.payload!.decompressedBytes,
+      hostDecompressMs: null,
+    };
+    const c = pick({ board: loadBoard('x86-pc'), facts, measured: [xz], stubs }).candidates.find((x) => x.strategy === 'self-decompressing')!;
+    const real = Number(img.header['init_size']);
+    assert.ok(Math.abs(c.ram_bytes! - real) / real <= 0.005, `predicted ${c.ram_bytes}, header ${real}`);
+  },
+);
 
 test('when the kernel side of init_size wins, RAM is still known and a recommendation is made', () => {
   const facts: KernelFacts = { ...tinyFacts, kernelMemoryBytes: 20_000_000 };
-  const res = pick({ board: board(noLimits.replace('sources:', 'kernel_partition_bytes: 100000000\nsources:')), facts, measured: tinyPayloads(['gzip', 'lz4']), stubs });
+  const res = pick({
+    board: board(noLimits.replace('sources:', 'kernel_partition_bytes: 100000000\nsources:')),
+    facts,
+    measured: tinyPayloads(['gzip', 'lz4']),
+    stubs,
+  });
   for (const c of res.candidates.filter((x) => x.strategy === 'self-decompressing')) assert.equal(c.ram_bytes, 20_000_000);
   assert.equal(res.recommendation?.algorithm, 'gzip', 'the smaller image, RAM being equal');
 });
 
 test('formats: the kernel decompressor refuses lz4 frames, crc64 xz and a missing size; the boot loader its own list', () => {
-  const one = (algorithm: MeasuredPayload['algorithm'], setting: string): MeasuredPayload => ({ algorithm, setting, payloadBytes: 600_000, outputBytes: 9_000_000, hostDecompressMs: null });
+  const one = (algorithm: MeasuredPayload['algorithm'], setting: string): MeasuredPayload => ({
+    algorithm,
+    setting,
+    payloadBytes: 600_000,
+    outputBytes: 9_000_000,
+    hostDecompressMs: null,
+  });
   const b = board(noLimits.replace('sources:', 'kernel_partition_bytes: 100000000\nsources:'));
-  const res = pick({ board: b, facts: tinyFacts, measured: [one('lz4', 'lz4:9'), one('xz', 'xz:6,check=crc64,size_append'), one('zstd', 'zstd:19'), one('gzip', 'gzip:9'), one('bzip2', profile('bzip2', 'x86_64'))], stubs });
+  const res = pick({
+    board: b,
+    facts: tinyFacts,
+    measured: [
+      one('lz4', 'lz4:9'),
+      one('xz', 'xz:6,check=crc64,size_append'),
+      one('zstd', 'zstd:19'),
+      one('gzip', 'gzip:9'),
+      one('bzip2', profile('bzip2', 'x86_64')),
+    ],
+    stubs,
+  });
   const self = (a: string) => res.candidates.find((c) => c.strategy === 'self-decompressing' && c.algorithm === a)!;
   assert.match(self('lz4').reason, /^lz4: the kernel's boot decompressor reads lz4 only with .*frame=legacy, not lz4f \(lib\/decompress_unlz4\.c/);
   assert.match(self('xz').reason, /check=none or crc32, not crc64/);
@@ -248,7 +352,8 @@ test('kzbench pick end to end: JSON contract, model.csv, and one-line errors', (
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   for (const k of ['strategy', 'algorithm', 'setting', 'flash_bytes', 'ram_bytes', 'boot_ms']) assert.ok(k in out.recommendation, k);
-  for (const c of out.candidates) for (const k of ['strategy', 'algorithm', 'setting', 'flash_bytes', 'ram_bytes', 'boot_ms', 'fits', 'reason']) assert.ok(k in c, k);
+  for (const c of out.candidates)
+    for (const k of ['strategy', 'algorithm', 'setting', 'flash_bytes', 'ram_bytes', 'boot_ms', 'fits', 'reason']) assert.ok(k in c, k);
   assert.equal(out.recommendation.strategy, 'self-decompressing');
   const rows = parse(readFileSync(csv, 'utf8'), { columns: true }) as Record<string, string>[];
   assert.equal(rows.length, out.candidates.length);
@@ -279,7 +384,24 @@ test('kzbench pick on an XIP board: the XIP data load image is a cell like any o
     }),
   );
   const out = join(dir, 'out');
-  const r = kz('pick', '--board', 'stm32f429-disco', '--image', vmlinux, '--codec', 'gzip', '--json', '--out', out, '--workers', '1', '--min-runs', '1', '--min-time', '0');
+  const r = kz(
+    'pick',
+    '--board',
+    'stm32f429-disco',
+    '--image',
+    vmlinux,
+    '--codec',
+    'gzip',
+    '--json',
+    '--out',
+    out,
+    '--workers',
+    '1',
+    '--min-runs',
+    '1',
+    '--min-time',
+    '0',
+  );
   assert.equal(r.status, 0, r.stderr);
   const rows = parse(readFileSync(join(out, 'results.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
   const xip = rows.filter((x) => x['unit'] === 'xip-data');

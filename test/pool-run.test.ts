@@ -69,7 +69,15 @@ test('every cell gets a verified row, written to results.csv and run.json', asyn
   const out = join(dir, 'ok');
   const cells = cellsFor(['gzip:level=9', 'xz:preset=6', 'lz4']);
   const progress: RunProgress[] = [];
-  const r = await runCells(cells, { workers: 2, timing: quick, codecModule, outDir: out, image, onProgress: (p) => progress.push(p), runInfo: { source: 'test' } });
+  const r = await runCells(cells, {
+    workers: 2,
+    timing: quick,
+    codecModule,
+    outDir: out,
+    image,
+    onProgress: (p) => progress.push(p),
+    runInfo: { source: 'test' },
+  });
   assert.equal(r.rows.length, 9);
   assert.equal(r.failed, 0);
   assert.equal(r.interrupted, false);
@@ -97,7 +105,10 @@ test('every cell gets a verified row, written to results.csv and run.json', asyn
   const last = progress.at(-1)!;
   assert.equal(last.done, 9);
   assert.equal(last.total, 9);
-  assert.ok(progress.some((p) => p.running.length === 2), 'two workers were busy at once');
+  assert.ok(
+    progress.some((p) => p.running.length === 2),
+    'two workers were busy at once',
+  );
 });
 
 test('a worker that exits mid-cell fails only that cell, which is retried', async () => {
@@ -179,7 +190,13 @@ test('memory budget: cells whose estimates do not fit together never run togethe
   assert.equal(maxRunning, 2, 'small cells still ran two at a time');
 
   // A cell bigger than the whole budget still runs (alone).
-  const alone = await runCells(cellsFor(['xz:preset=9']), { workers: 2, timing: quick, codecModule, memoryBudgetBytes: 1024 * 1024, onProgress: (p) => assert.ok(p.running.length <= 1) });
+  const alone = await runCells(cellsFor(['xz:preset=9']), {
+    workers: 2,
+    timing: quick,
+    codecModule,
+    memoryBudgetBytes: 1024 * 1024,
+    onProgress: (p) => assert.ok(p.running.length <= 1),
+  });
   assert.equal(alone.rows.length, 3);
   assert.ok(alone.rows.every((x) => x.verified));
 });
@@ -236,7 +253,15 @@ test('a throwing progress callback stops the run and is rethrown; the files stay
   const out = join(dir, 'cb');
   const boom = new Error('progress display broke');
   await assert.rejects(
-    runCells(cellsFor(['gzip', 'lz4']), { workers: 2, timing: quick, codecModule, outDir: out, onProgress: (p) => { if (p.finished) throw boom; } }),
+    runCells(cellsFor(['gzip', 'lz4']), {
+      workers: 2,
+      timing: quick,
+      codecModule,
+      outDir: out,
+      onProgress: (p) => {
+        if (p.finished) throw boom;
+      },
+    }),
     (e) => e === boom,
   );
   const back = readResults(join(out, 'results.csv'));

@@ -189,7 +189,13 @@ const settingEntry = fc.record(
     algorithms: opt(fc.oneof(fc.array(fc.constantFrom(...ALGORITHMS), { maxLength: 3 }), value)),
     algorithm: opt(fc.oneof(fc.constantFrom(...ALGORITHMS), scalar)),
     setting: opt(fc.oneof(fc.constantFrom('gzip:9', 'xz:extreme', 'zstd:19,long', 'lz4:legacy'), value)),
-    levels: opt(fc.oneof(fc.constantFrom('1..9', '1..22/0', '1..1000000000', '0..9/3', '5..1', '999..999'), fc.array(fc.integer({ min: -3, max: 30 }), { maxLength: 5 }), value)),
+    levels: opt(
+      fc.oneof(
+        fc.constantFrom('1..9', '1..22/0', '1..1000000000', '0..9/3', '5..1', '999..999'),
+        fc.array(fc.integer({ min: -3, max: 30 }), { maxLength: 5 }),
+        value,
+      ),
+    ),
     extreme: opt(value),
     dict: opt(fc.oneof(fc.constantFrom('1MiB', '64KiB', '4GiB'), value)),
     bcj: opt(fc.oneof(fc.constantFrom('on', 'off', 'x86', 'arm64'), value)),
@@ -205,7 +211,14 @@ const settingEntry = fc.record(
 const suiteObject = fc.record(
   {
     name: opt(scalar),
-    images: opt(fc.oneof(fc.constant(['bzImage']), fc.constant(['debian12-amd64-missing']), fc.array(fc.oneof(scalar, fc.record({ path: scalar, config: opt(scalar) }, { requiredKeys: [] })), { maxLength: 2 }), value)),
+    images: opt(
+      fc.oneof(
+        fc.constant(['bzImage']),
+        fc.constant(['debian12-amd64-missing']),
+        fc.array(fc.oneof(scalar, fc.record({ path: scalar, config: opt(scalar) }, { requiredKeys: [] })), { maxLength: 2 }),
+        value,
+      ),
+    ),
     units: opt(fc.oneof(fc.constantFrom(['whole'], ['sections'], ['whole', 'sections'], ['cold']), value)),
     settings: opt(fc.oneof(fc.array(settingEntry, { maxLength: 4 }), value)),
     timing: opt(fc.oneof(fc.record({ min_runs: opt(scalar), min_time_ms: opt(scalar) }, { requiredKeys: [] }), value)),
@@ -220,9 +233,16 @@ const suiteObject = fc.record(
 const mutated = (text: string) =>
   fc.oneof(
     fc.integer({ min: 0, max: text.length }).map((n) => text.slice(0, n)),
-    fc.tuple(fc.integer({ min: 0, max: text.length - 1 }), fc.oneof(fc.string({ maxLength: 3, unit: 'binary' }), hostile)).map(([i, s]) => text.slice(0, i) + s + text.slice(i + 1)),
+    fc
+      .tuple(fc.integer({ min: 0, max: text.length - 1 }), fc.oneof(fc.string({ maxLength: 3, unit: 'binary' }), hostile))
+      .map(([i, s]) => text.slice(0, i) + s + text.slice(i + 1)),
     fc.tuple(fc.integer({ min: 0, max: text.length }), hostile).map(([i, s]) => text.slice(0, i) + s + text.slice(i)),
-    fc.integer({ min: 0, max: 60 }).map((n) => text.split('\n').filter((_, i) => i !== n).join('\n')),
+    fc.integer({ min: 0, max: 60 }).map((n) =>
+      text
+        .split('\n')
+        .filter((_, i) => i !== n)
+        .join('\n'),
+    ),
   );
 
 const randomText = fc.oneof(
@@ -281,7 +301,16 @@ describe('inputs never crash, hang or echo themselves', () => {
       flash_read_mb_s: opt(scalar),
       ram_bytes: opt(scalar),
       xip: opt(scalar),
-      decompression: opt(fc.oneof(fc.dictionary(fc.constantFrom('gzip', 'xz', 'lz4', 'nope'), fc.record({ mb_s: scalar, rate_of: scalar, source: scalar, measured_on: scalar, proxy: scalar }, { requiredKeys: [] }), { maxKeys: 2 }), value)),
+      decompression: opt(
+        fc.oneof(
+          fc.dictionary(
+            fc.constantFrom('gzip', 'xz', 'lz4', 'nope'),
+            fc.record({ mb_s: scalar, rate_of: scalar, source: scalar, measured_on: scalar, proxy: scalar }, { requiredKeys: [] }),
+            { maxKeys: 2 },
+          ),
+          value,
+        ),
+      ),
       boot_budget_ms: opt(scalar),
       bootloader_decompression: opt(value),
       sources: opt(fc.oneof(fc.dictionary(fc.oneof(fc.constantFrom('flash_bytes', 'ram_bytes'), fc.string({ maxLength: 6 })), scalar, { maxKeys: 3 }), value)),

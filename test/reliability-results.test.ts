@@ -19,15 +19,41 @@ import { COLD_COLUMNS, COLD_TEXT_COLUMNS, COLUMNS, NUMERIC_COLUMNS, PARAM_COLUMN
 const hostile = fc.oneof(
   fc.string({ maxLength: 12 }),
   fc.string({ unit: 'binary', maxLength: 12 }),
-  fc.constantFrom('', '"', ',', '""', '"a"b', 'a"b', '\n', '\r\n', '\r', 'x,"y"', '\u0000', '\ufeff', 'true', 'NaN', '1e999', '0x10', ' 1', '-', '\u2028', '\ud800'),
+  fc.constantFrom(
+    '',
+    '"',
+    ',',
+    '""',
+    '"a"b',
+    'a"b',
+    '\n',
+    '\r\n',
+    '\r',
+    'x,"y"',
+    '\u0000',
+    '\ufeff',
+    'true',
+    'NaN',
+    '1e999',
+    '0x10',
+    ' 1',
+    '-',
+    '\u2028',
+    '\ud800',
+  ),
 );
 const num = fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 2 ** 40 }), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e12, max: 1e12 }));
-const TEXT = COLUMNS.filter((c) => !NUMERIC_COLUMNS.has(c) && !(PARAM_COLUMNS as readonly string[]).includes(c) && c !== 'verified' && !(COLD_COLUMNS as readonly string[]).includes(c));
+const TEXT = COLUMNS.filter(
+  (c) => !NUMERIC_COLUMNS.has(c) && !(PARAM_COLUMNS as readonly string[]).includes(c) && c !== 'verified' && !(COLD_COLUMNS as readonly string[]).includes(c),
+);
 
 /** A row as kzbench could write it: any text, any finite numbers, a few realistic values mixed in. */
 const rowArb: fc.Arbitrary<ResultRow> = fc
   .record({
-    text: fc.array(fc.oneof(hostile, fc.constantFrom('whole', 'section', 'cold', '.text', 'xz', 'zstd', 'gzip:level=9', 'cell-a', 'cell-b', 'ab'.repeat(32))), { minLength: TEXT.length, maxLength: TEXT.length }),
+    text: fc.array(fc.oneof(hostile, fc.constantFrom('whole', 'section', 'cold', '.text', 'xz', 'zstd', 'gzip:level=9', 'cell-a', 'cell-b', 'ab'.repeat(32))), {
+      minLength: TEXT.length,
+      maxLength: TEXT.length,
+    }),
     nums: fc.array(num, { minLength: NUMERIC_COLUMNS.size, maxLength: NUMERIC_COLUMNS.size }),
     params: fc.array(fc.oneof(fc.constant(null), fc.boolean(), fc.integer(), hostile), { minLength: PARAM_COLUMNS.length, maxLength: PARAM_COLUMNS.length }),
     cold: fc.option(fc.array(hostile, { minLength: COLD_TEXT_COLUMNS.size, maxLength: COLD_TEXT_COLUMNS.size })),

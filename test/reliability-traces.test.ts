@@ -37,7 +37,29 @@ const hostile = fc.oneof(
   fc.string({ maxLength: 80 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom('', ' ', '\t', '#', '# tracer: ', '()', '{', '}', '|', '=>', ' <-', '0x', '[', ']', ': ', '/*', '*/', '\u202e', '\x1b[31m', '__proto__', 'constructor'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\t',
+    '#',
+    '# tracer: ',
+    '()',
+    '{',
+    '}',
+    '|',
+    '=>',
+    ' <-',
+    '0x',
+    '[',
+    ']',
+    ': ',
+    '/*',
+    '*/',
+    '\u202e',
+    '\x1b[31m',
+    '__proto__',
+    'constructor',
+  ),
 );
 const field = fc.oneof({ weight: 4, arbitrary: symbol }, { weight: 1, arbitrary: hostile });
 const num = fc.nat({ max: 99999 }).map(String);
@@ -47,7 +69,16 @@ const functionLine = fc.oneof(
   fc.tuple(ident, num, fc.nat({ max: 7 }), ts, field, field).map(([c, p, cpu, t, f, g]) => `          ${c}-${p}     [00${cpu}] ...1.  ${t}: ${f} <-${g}`),
   fc.tuple(ident, num, ts, field).map(([c, p, t, f]) => `${c}-${p} 0d..1 ${t}us+: ${f}`),
   field.map((f) => ` => ${f}`),
-  fc.constantFrom('# tracer: function', '# tracer: function_graph', '# tracer: nop', '# entries-in-buffer/entries-written: 12/12   #P:2', 'CPU:1 [LOST 12 EVENTS]', 'CPU:0 [LOST EVENTS]', '##### CPU 2 buffer started ####', '#           TASK-PID     CPU#  TIMESTAMP  FUNCTION'),
+  fc.constantFrom(
+    '# tracer: function',
+    '# tracer: function_graph',
+    '# tracer: nop',
+    '# entries-in-buffer/entries-written: 12/12   #P:2',
+    'CPU:1 [LOST 12 EVENTS]',
+    'CPU:0 [LOST EVENTS]',
+    '##### CPU 2 buffer started ####',
+    '#           TASK-PID     CPU#  TIMESTAMP  FUNCTION',
+  ),
 );
 const graphLineGen = fc.oneof(
   fc.tuple(fc.nat({ max: 7 }), ts, field).map(([cpu, t, f]) => ` ${cpu})   ${t} us    |  ${f}();`),
@@ -60,11 +91,28 @@ const graphLineGen = fc.oneof(
 const statLine = fc.oneof(
   fc.tuple(field, num).map(([f, h]) => `  ${f}   ${h}`),
   fc.tuple(field, num, ts, ts, ts).map(([f, h, a, b, c]) => `  ${f}   ${h}   ${a} us   ${b} us   ${c} us`),
-  fc.constantFrom('  Function                               Hit    Time            Avg             s^2', '  --------                               ---    ----            ---             ---', '  Function   Hit'),
+  fc.constantFrom(
+    '  Function                               Hit    Time            Avg             s^2',
+    '  --------                               ---    ----            ---             ---',
+    '  Function   Hit',
+  ),
 );
-const dso = fc.oneof(fc.constantFrom('[kernel.kallsyms]', '[unknown]', '[vdso]', '[ext4]', '/usr/lib/x86_64-linux-gnu/libc.so.6', '/lib/modules/6.1/kernel/fs/ext4/ext4.ko', 'vmlinux'), hostile);
+const dso = fc.oneof(
+  fc.constantFrom(
+    '[kernel.kallsyms]',
+    '[unknown]',
+    '[vdso]',
+    '[ext4]',
+    '/usr/lib/x86_64-linux-gnu/libc.so.6',
+    '/lib/modules/6.1/kernel/fs/ext4/ext4.ko',
+    'vmlinux',
+  ),
+  hostile,
+);
 const perfLine = fc.oneof(
-  fc.tuple(ident, num, fc.nat({ max: 7 }), ts, num, hexDigits, field, dso).map(([c, p, cpu, t, per, a, f, d]) => `${c} ${p} [00${cpu}] ${t}: ${per} cpu-clock:  ${a} ${f} (${d})`),
+  fc
+    .tuple(ident, num, fc.nat({ max: 7 }), ts, num, hexDigits, field, dso)
+    .map(([c, p, cpu, t, per, a, f, d]) => `${c} ${p} [00${cpu}] ${t}: ${per} cpu-clock:  ${a} ${f} (${d})`),
   fc.tuple(hexDigits, field, dso).map(([a, f, d]) => `\t    ${a} ${f} (${d})`),
   fc.tuple(ident, num, ts).map(([c, p, t]) => `${c} ${p} [000] ${t}: 250000 cpu-clock: `),
   fc.tuple(ident, num, ts, hexDigits).map(([c, p, t, a]) => `${c} ${p}/${p} ${t}: ${a} ([kernel.kallsyms])`),
@@ -85,11 +133,19 @@ const anyLine = fc.oneof(
   { weight: 1, arbitrary: hostile },
 );
 /** Lines of one format, with the odd line of another. */
-const oneFormat = fc.constantFrom(functionLine, graphLineGen, statLine, perfLine, listLine).chain((g) => fc.array(fc.oneof({ weight: 9, arbitrary: g }, { weight: 1, arbitrary: anyLine }), { maxLength: 40 }));
+const oneFormat = fc
+  .constantFrom(functionLine, graphLineGen, statLine, perfLine, listLine)
+  .chain((g) => fc.array(fc.oneof({ weight: 9, arbitrary: g }, { weight: 1, arbitrary: anyLine }), { maxLength: 40 }));
 const mixed = fc.array(anyLine, { maxLength: 40 });
 
 /** A very long line: a symbol, a junk run or a whole line past MAX_TRACE_LINE. */
-const longLine = fc.tuple(fc.constantFrom('a', 'x_', '0', ' ', '\u00e9', '|', '=> '), fc.integer({ min: 1000, max: MAX_TRACE_LINE + 1000 }), fc.constantFrom('', ' 12', ' <-foo', '() {')).map(([unit, n, tail]) => unit.repeat(Math.ceil(n / unit.length)) + tail);
+const longLine = fc
+  .tuple(
+    fc.constantFrom('a', 'x_', '0', ' ', '\u00e9', '|', '=> '),
+    fc.integer({ min: 1000, max: MAX_TRACE_LINE + 1000 }),
+    fc.constantFrom('', ' 12', ' <-foo', '() {'),
+  )
+  .map(([unit, n, tail]) => unit.repeat(Math.ceil(n / unit.length)) + tail);
 
 /** ARB in one case of N, else null. */
 function oneIn<T>(n: number, arb: fc.Arbitrary<T>): fc.Arbitrary<T | null> {
@@ -136,7 +192,8 @@ function outcome(read: () => Trace): Outcome | { crash: unknown } {
   } catch (e) {
     if (!(e instanceof KzError)) return { crash: e };
     const lines = e.lines();
-    if (lines.length !== 1 || lines[0]!.includes('\n') || lines[0]!.length > 1000) return { crash: new Error(`not one short line: ${lines.join(' / ').slice(0, 300)}`) };
+    if (lines.length !== 1 || lines[0]!.includes('\n') || lines[0]!.length > 1000)
+      return { crash: new Error(`not one short line: ${lines.join(' / ').slice(0, 300)}`) };
     return { error: lines[0]! };
   }
 }
@@ -201,14 +258,20 @@ describe('trace files, hostile', () => {
     // 64 MiB without a newline: refused once the line passes the limit, not after holding it all.
     const big = join(dir, 'no-newline.txt');
     writeFileSync(big, Buffer.alloc(64 << 20, 0x61));
-    assert.deepEqual(outcome(() => readTraceFile(big)), { error: `${big}:1: line is longer than ${MAX_TRACE_LINE} characters: not a text trace` });
+    assert.deepEqual(
+      outcome(() => readTraceFile(big)),
+      { error: `${big}:1: line is longer than ${MAX_TRACE_LINE} characters: not a text trace` },
+    );
   });
 
   it('a stack deeper than MAX_STACK_FRAMES ends the read instead of growing without bound', () => {
     const path = join(dir, 'deep-stack.txt');
     const frames = ' => schedule+0x1/0x20\n'.repeat(MAX_STACK_FRAMES + 1);
     writeFileSync(path, `# tracer: function\n          sh-1     [000] .....  1.000000: schedule <-do_idle\n${frames}`);
-    assert.deepEqual(outcome(() => readTraceFile(path)), { error: `${path}:${MAX_STACK_FRAMES + 3}: a stack of more than ${MAX_STACK_FRAMES} frames: not a trace of one kernel` });
+    assert.deepEqual(
+      outcome(() => readTraceFile(path)),
+      { error: `${path}:${MAX_STACK_FRAMES + 3}: a stack of more than ${MAX_STACK_FRAMES} frames: not a trace of one kernel` },
+    );
     // The deepest stack allowed is read.
     writeFileSync(path, `# tracer: function\n          sh-1     [000] .....  1.000000: schedule <-do_idle\n${frames.slice(frames.indexOf('\n') + 1)}`);
     const t = readTraceFile(path);
@@ -225,13 +288,22 @@ describe('trace files, hostile', () => {
 
   it('a device and a directory are refused before a byte is read', () => {
     // (A FIFO is tested through the CLI below, in a child process: before the check, opening one blocked for ever.)
-    assert.throws(() => readTraceFile('/dev/zero'), (e) => e instanceof TraceError && e.message === '/dev/zero: trace file is a character device, not a file');
-    assert.throws(() => readTraceFile(dir), (e) => e instanceof TraceError && e.message === `${dir}: cannot read: EISDIR`);
+    assert.throws(
+      () => readTraceFile('/dev/zero'),
+      (e) => e instanceof TraceError && e.message === '/dev/zero: trace file is a character device, not a file',
+    );
+    assert.throws(
+      () => readTraceFile(dir),
+      (e) => e instanceof TraceError && e.message === `${dir}: cannot read: EISDIR`,
+    );
   });
 
   it('an address-only entry with a bad count cannot be written as a list: a TraceError, not a crash', () => {
     const entries = [{ name: null, address: 0xffffffff81000000n, count: 0, first: 0 }];
-    assert.throws(() => formatTraceList({ entries, provenance: {} }), (e) => e instanceof TraceError && e.message === 'list: entry 0xffffffff81000000: count 0 cannot be written in a list');
+    assert.throws(
+      () => formatTraceList({ entries, provenance: {} }),
+      (e) => e instanceof TraceError && e.message === 'list: entry 0xffffffff81000000: count 0 cannot be written in a list',
+    );
   });
 
   it('kzbench cold --trace FIFO exits 2 with one line instead of blocking', () => {

@@ -23,7 +23,15 @@ const target = { arch: 'x86_64', kernelVersion: '6.1.0-56-amd64' };
 const XZ_DEFAULT = kernelProfile('xz', target).key;
 const GZIP_PROFILE = kernelProfile('gzip', target).key;
 
-function row(unit: string, algorithm: string, setting: string, unitBytes: number, compressed: number | null, ms: number | null, extra: Partial<ResultRow> = {}): ResultRow {
+function row(
+  unit: string,
+  algorithm: string,
+  setting: string,
+  unitBytes: number,
+  compressed: number | null,
+  ms: number | null,
+  extra: Partial<ResultRow> = {},
+): ResultRow {
   const params = Object.fromEntries(PARAM_COLUMNS.map((c) => [c, null])) as Record<(typeof PARAM_COLUMNS)[number], null>;
   const ok = compressed !== null && ms !== null;
   return {
@@ -114,7 +122,7 @@ describe('report summary', () => {
   const report = buildReport(wholeDir, { readImages: false });
   const im = report.images[0]!;
 
-  it('compares on the whole unit against the shipped algorithm\'s kernel profile', () => {
+  it("compares on the whole unit against the shipped algorithm's kernel profile", () => {
     assert.equal(report.images.length, 1);
     assert.equal(im.basis, 'whole');
     assert.equal(im.unitBytes, W);
@@ -138,7 +146,10 @@ describe('report summary', () => {
   });
 
   it('failures: listed once, recovered ones counted, never in a chart', async () => {
-    assert.deepEqual(report.failed.map((f) => f.setting), ['zstd:level=22,size_append']);
+    assert.deepEqual(
+      report.failed.map((f) => f.setting),
+      ['zstd:level=22,size_append'],
+    );
     assert.match(report.failed[0]!.error, /out of memory/);
     assert.equal(report.recoveredFailures, 1);
     const md = renderMarkdown(report);
@@ -152,7 +163,10 @@ describe('report summary', () => {
 
   it('Markdown: the default, sizes and speeds relative to it', () => {
     const md = renderMarkdown(report);
-    assert.match(md, new RegExp(`Kernel default: \`${XZ_DEFAULT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\`: 1,250,000 bytes, ratio 8\\.000, decompresses at 50\\.0 MB/s`));
+    assert.match(
+      md,
+      new RegExp(`Kernel default: \`${XZ_DEFAULT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\`: 1,250,000 bytes, ratio 8\\.000, decompresses at 50\\.0 MB/s`),
+    );
     // xz preset 9: 50,000 bytes (4.0%) smaller, 200/210 as fast.
     assert.match(md, /\| xz \| `xz:preset=9[^|]*` \| 1,200,000 \| 8\.333 \| -4\.0% \(-50,000 B\) \| 47\.6 \| 0\.952x \|/);
     // lz4 level 1: 10e6 B / 8 ms = 1250 MB/s = 25x the default.
@@ -184,8 +198,20 @@ describe('report summary', () => {
   it('cold-code rows: kept out of the sections, listed in their own table', () => {
     const cold = (setting: string, compressed: number) =>
       row('cold:boot.txt:address:4KiB', 'xz', setting, 900_000, compressed, 20, {
-        unit_kind: 'cold', trace: 'boot.txt', layout: 'address', block_bytes: 4096, hot_functions: 10, hot_bytes: 100_000, function_bytes: 1_000_000,
-        cold_functions: 90, hole_bytes: 5_000, flash_xip_bytes: 100_000 + compressed, holdout_trace: 'work.txt', holdout_misses: 3, holdout_raw_bytes: 12_288, holdout_ms: 1.5,
+        unit_kind: 'cold',
+        trace: 'boot.txt',
+        layout: 'address',
+        block_bytes: 4096,
+        hot_functions: 10,
+        hot_bytes: 100_000,
+        function_bytes: 1_000_000,
+        cold_functions: 90,
+        hole_bytes: 5_000,
+        flash_xip_bytes: 100_000 + compressed,
+        holdout_trace: 'work.txt',
+        holdout_misses: 3,
+        holdout_raw_bytes: 12_288,
+        holdout_ms: 1.5,
       });
     const dir = writeDir('cold', [...sectionRows, cold(XZ_DEFAULT, 500_000)], { release: '6.1.0-56-amd64', image_format: 'bzimage', payload_algorithm: 'xz' });
     const r = buildReport(dir, { readImages: false });
@@ -207,7 +233,7 @@ describe('report summary', () => {
     assert.ok(r.notes.some((x) => /run\.json/.test(x)));
   });
 
-  it('--baseline picks another algorithm\'s kernel profile; a bad name is refused', () => {
+  it("--baseline picks another algorithm's kernel profile; a bad name is refused", () => {
     const r = buildReport(wholeDir, { readImages: false, baseline: 'gzip' });
     assert.equal(r.images[0]!.baseline?.setting, GZIP_PROFILE);
     assert.throws(() => buildReport(wholeDir, { baseline: 'brotli' }), /--baseline brotli: not an algorithm/);
@@ -234,9 +260,19 @@ describe('report summary', () => {
       'nas,self-decompressing,bzip2,bzip2:level=9,2600000,9000000,2000,true',
     ].join('\n');
     const m = parseModelCsv(csv);
-    assert.deepEqual(m.points.map((p) => p.frontier), [true, false, true, false]);
+    assert.deepEqual(
+      m.points.map((p) => p.frontier),
+      [true, false, true, false],
+    );
     assert.equal(m.frontierFromFile, false);
-    assert.deepEqual(flashBootFrontier([{ flashBytes: 1, bootMs: 1, fits: true }, { flashBytes: 1, bootMs: 1, fits: true }]), [true, true], 'ties both stay');
+    assert.deepEqual(
+      flashBootFrontier([
+        { flashBytes: 1, bootMs: 1, fits: true },
+        { flashBytes: 1, bootMs: 1, fits: true },
+      ]),
+      [true, true],
+      'ties both stay',
+    );
     const dir = writeDir('model', wholeRows, { release: '6.1.0-56-amd64', image_format: 'bzimage', payload_algorithm: 'xz' }, csv);
     const r = buildReport(dir, { readImages: false });
     assert.equal(r.model?.points.length, 4);
@@ -312,14 +348,22 @@ function openInChromium(file: string): { dom: string; console: string[]; status:
 describe('report.html in headless Chromium', { skip: CHROMIUM ? false : 'chromium is not installed (Debian: apt-get install chromium)' }, () => {
   it('catches console messages (control: a page that breaks the policy)', () => {
     const bad = join(root, 'bad.html');
-    writeFileSync(bad, `<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${CSP}"></head><body><img src="https://example.invalid/x.png"><p>bad</p></body></html>`);
+    writeFileSync(
+      bad,
+      `<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${CSP}"></head><body><img src="https://example.invalid/x.png"><p>bad</p></body></html>`,
+    );
     const r = openInChromium(bad);
     assert.equal(r.status, 0, r.stderr);
     assert.ok(r.console.length >= 1, `expected a CSP console message, got stderr:\n${r.stderr}`);
   });
 
   it('renders the report with its charts and no console message', async () => {
-    const dir = writeDir('chromium', [...wholeRows, ...sectionRows], { release: '6.1.0-56-amd64', image_format: 'bzimage', payload_algorithm: 'xz' }, 'strategy,flash_bytes,boot_ms\nxip,3000000,100\nself-decompressing,2000000,400\n');
+    const dir = writeDir(
+      'chromium',
+      [...wholeRows, ...sectionRows],
+      { release: '6.1.0-56-amd64', image_format: 'bzimage', payload_algorithm: 'xz' },
+      'strategy,flash_bytes,boot_ms\nxip,3000000,100\nself-decompressing,2000000,400\n',
+    );
     const html = await renderHtml(buildReport(dir, { readImages: false }));
     const file = join(dir, 'report.html');
     writeFileSync(file, html);

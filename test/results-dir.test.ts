@@ -24,7 +24,24 @@ writeFileSync(otherPath, smallKernel([150_000, 60_000, 30_000]).bzImage);
 const dirModule = new URL('../src/results/dir.js', import.meta.url).href;
 
 /** A quick flags run of the tiny image: whole unit, two settings, no real timing. */
-const quickArgs = (out: string, ...more: string[]) => ['run', '--image', bzPath, '--codec', 'lz4', '--codec', 'gzip', '--min-runs', '1', '--min-time', '0', '--workers', '1', '--out', out, ...more];
+const quickArgs = (out: string, ...more: string[]) => [
+  'run',
+  '--image',
+  bzPath,
+  '--codec',
+  'lz4',
+  '--codec',
+  'gzip',
+  '--min-runs',
+  '1',
+  '--min-time',
+  '0',
+  '--workers',
+  '1',
+  '--out',
+  out,
+  ...more,
+];
 
 const fresh = (name: string) => (mkdirSync(join(root, name), { recursive: true }), join(root, name));
 
@@ -40,7 +57,8 @@ function lockHolder(dir: string, then: 'wait' | 'exit' | 'throw'): ChildProcess 
   return spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
-const exited = (c: ChildProcess) => new Promise<number | null>((resolve) => (c.exitCode !== null ? resolve(c.exitCode) : c.on('exit', (code) => resolve(code))));
+const exited = (c: ChildProcess) =>
+  new Promise<number | null>((resolve) => (c.exitCode !== null ? resolve(c.exitCode) : c.on('exit', (code) => resolve(code))));
 const said = (c: ChildProcess, what: string) =>
   new Promise<void>((resolve, reject) => {
     let out = '';
@@ -55,7 +73,11 @@ describe('one writer per results directory', () => {
     await said(holder, 'locked');
     assert.throws(
       () => ResultsDirLock.acquire(dir, 'run'),
-      (e: unknown) => e instanceof DirLockedError && e.holder.pid === holder.pid && e.lines().length === 1 && new RegExp(`^${dir}: in use by kzbench test-holder \\(pid ${holder.pid}, since `).test(e.lines()[0]!),
+      (e: unknown) =>
+        e instanceof DirLockedError &&
+        e.holder.pid === holder.pid &&
+        e.lines().length === 1 &&
+        new RegExp(`^${dir}: in use by kzbench test-holder \\(pid ${holder.pid}, since `).test(e.lines()[0]!),
     );
     holder.kill('SIGKILL');
     await exited(holder);
@@ -91,7 +113,10 @@ describe('one writer per results directory', () => {
     const dir = fresh('lock-reused');
     const other = spawn(process.execPath, ['-e', 'process.stdin.resume()'], { stdio: ['pipe', 'ignore', 'ignore'] });
     try {
-      writeFileSync(join(dir, LOCK_NAME), JSON.stringify({ pid: other.pid, pid_start: '1', host: hostname(), command: 'run', started: '2020-01-01T00:00:00Z', token: 'old' }));
+      writeFileSync(
+        join(dir, LOCK_NAME),
+        JSON.stringify({ pid: other.pid, pid_start: '1', host: hostname(), command: 'run', started: '2020-01-01T00:00:00Z', token: 'old' }),
+      );
       const lock = ResultsDirLock.acquire(dir, 'run');
       lock.release();
     } finally {
@@ -108,14 +133,36 @@ describe('one writer per results directory', () => {
 
 describe('two writers at once on one directory (CLI)', () => {
   // 4 cells left at 300 ms each on one worker: the runs overlap for seconds.
-  const slow = (out: string, workers: string, ...more: string[]) => ['run', '--image', bzPath, '--unit', 'sections', '--codec', 'lz4', '--codec', 'gzip', '--min-runs', '1', '--min-time', '300', '--workers', workers, '--out', out, ...more];
+  const slow = (out: string, workers: string, ...more: string[]) => [
+    'run',
+    '--image',
+    bzPath,
+    '--unit',
+    'sections',
+    '--codec',
+    'lz4',
+    '--codec',
+    'gzip',
+    '--min-runs',
+    '1',
+    '--min-time',
+    '300',
+    '--workers',
+    workers,
+    '--out',
+    out,
+    ...more,
+  ];
   const run = (args: string[]) => {
     const c = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     c.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     return exited(c).then((status) => ({ status, stderr }));
   };
-  const cells = (dir: string) => readResults(join(dir, 'results.csv')).rows.map((r) => `${r.cell_id} ${r.compressed_bytes} ${r.verified}`).sort();
+  const cells = (dir: string) =>
+    readResults(join(dir, 'results.csv'))
+      .rows.map((r) => `${r.cell_id} ${r.compressed_bytes} ${r.verified}`)
+      .sort();
 
   it('two --resume runs: one runs, the other is refused at once; the rows equal a clean run', async () => {
     const clean = join(root, 'clean');
@@ -190,7 +237,23 @@ describe('results files are never written through a symbolic link', () => {
     const vmlinux = join(root, 'vmlinux');
     writeFileSync(vmlinux, smallKernel().vmlinux);
     symlinkSync(victim, join(pickDir, 'model.csv'));
-    const pick = kz('pick', '--board', 'x86-pc', '--image', vmlinux, '--codec', 'gzip', '--min-runs', '1', '--min-time', '0', '--workers', '1', '--out', pickDir);
+    const pick = kz(
+      'pick',
+      '--board',
+      'x86-pc',
+      '--image',
+      vmlinux,
+      '--codec',
+      'gzip',
+      '--min-runs',
+      '1',
+      '--min-time',
+      '0',
+      '--workers',
+      '1',
+      '--out',
+      pickDir,
+    );
     assert.equal(pick.status, 0, pick.stderr);
     assert.equal(readFileSync(victim, 'utf8'), 'precious');
     assert.ok(lstatSync(join(pickDir, 'model.csv')).isFile());
@@ -224,7 +287,10 @@ describe('--resume continues only the same job', () => {
     const other = quickArgs(dir, '--resume').map((a) => (a === bzPath ? otherPath : a));
     oneLineError(kz(...other), new RegExp(`^kzbench: ${dir}: --resume: the run used image sha256 [0-9a-f]{12}…, this one [0-9a-f]{12}…`));
     oneLineError(kz(...quickArgs(dir, '--resume', '--unit', 'sections')), /--resume: .*units/);
-    oneLineError(kz(...quickArgs(dir, '--resume').map((a, i, all) => (all[i - 1] === '--min-runs' ? '2' : a))), /--resume: the run timed decompression with .*minRuns=1.*, this one with .*minRuns=2/);
+    oneLineError(
+      kz(...quickArgs(dir, '--resume').map((a, i, all) => (all[i - 1] === '--min-runs' ? '2' : a))),
+      /--resume: the run timed decompression with .*minRuns=1.*, this one with .*minRuns=2/,
+    );
     oneLineError(kz(...quickArgs(dir, '--resume', '--codec', 'zstd')), /--resume: this one adds settings "zstd/);
     assert.equal(readFileSync(csv, 'utf8'), before.csv);
     assert.equal(readFileSync(join(dir, 'run.json'), 'utf8'), before.run);
@@ -247,7 +313,10 @@ describe('--resume continues only the same job', () => {
     const mixed = join(root, 'foreign-rows');
     assert.equal(kz(...quickArgs(mixed).map((a) => (a === bzPath ? otherPath : a))).status, 0);
     unlinkSync(join(mixed, 'run.json'));
-    oneLineError(kz(...quickArgs(mixed, '--resume')), new RegExp(`^kzbench: ${mixed}: --resume: results\\.csv has 2 row\\(s\\) of cells this run does not have`));
+    oneLineError(
+      kz(...quickArgs(mixed, '--resume')),
+      new RegExp(`^kzbench: ${mixed}: --resume: results\\.csv has 2 row\\(s\\) of cells this run does not have`),
+    );
     assert.equal(readResults(join(mixed, 'results.csv')).rows.length, 2);
   });
 });
@@ -345,7 +414,10 @@ describe('a full disk mid-run', () => {
 // as an error of the pool, with no task to fail. (piscina parks idle workers
 // in Atomics.wait, where no timer fires: the test turns that off.)
 const CRASH_CODEC =
-  FAKE_CODEC.replace('export function compress(s, input) {', "export function compress(s, input) {\n  if (s.key === 'slow') { const end = Date.now() + 1500; while (Date.now() < end); }") +
+  FAKE_CODEC.replace(
+    'export function compress(s, input) {',
+    "export function compress(s, input) {\n  if (s.key === 'slow') { const end = Date.now() + 1500; while (Date.now() < end); }",
+  ) +
   `
 import { isMainThread } from 'node:worker_threads';
 if (!isMainThread) setTimeout(() => { throw new Error('worker died while idle'); }, 300);
@@ -362,7 +434,8 @@ describe('a worker pool failure mid-run', () => {
     try {
       await assert.rejects(
         runCells(cells, { workers: 2, timing: quick, codecModule: pathToFileURL(crashPath).href, outDir: out, image, order: 'given' }),
-        (e: unknown) => e instanceof KzError && e.lines().length === 1 && /^.*pool-crash: the worker pool failed: "worker died while idle"$/.test(e.lines()[0]!),
+        (e: unknown) =>
+          e instanceof KzError && e.lines().length === 1 && /^.*pool-crash: the worker pool failed: "worker died while idle"$/.test(e.lines()[0]!),
       );
     } finally {
       delete process.env['PISCINA_DISABLE_ATOMICS'];
@@ -391,6 +464,9 @@ describe('--workers is bounded', () => {
     assert.equal(existsSync(out), false, 'nothing written');
     oneLineError(kz('cold', '--image', bzPath, '--trace', bzPath, '--workers', '1e9'), at);
     oneLineError(kz('pick', '--board', 'x86-pc', '--image', bzPath, '--workers', '1e9'), at);
-    await assert.rejects(runCells(fakeCells(), { workers: 1e9, timing: quick, codecModule }), (e: unknown) => e instanceof KzError && /at most/.test(e.message));
+    await assert.rejects(
+      runCells(fakeCells(), { workers: 1e9, timing: quick, codecModule }),
+      (e: unknown) => e instanceof KzError && /at most/.test(e.message),
+    );
   });
 });

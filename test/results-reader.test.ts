@@ -64,9 +64,15 @@ describe('results.csv reader', () => {
   it('the header must be a kzbench header: contract columns, no duplicates', () => {
     const path = join(tmp(), 'results.csv');
     writeFileSync(path, 'a,b,c\n1,2,3\n');
-    assert.match(message(() => readResults(path)), /results\.csv:1: not a kzbench results\.csv header: no image, image_sha256, unit, unit_bytes and 11 more columns/);
+    assert.match(
+      message(() => readResults(path)),
+      /results\.csv:1: not a kzbench results\.csv header: no image, image_sha256, unit, unit_bytes and 11 more columns/,
+    );
     writeFileSync(path, headerLine().replace('\n', ',image\n'));
-    assert.match(message(() => readResults(path)), /results\.csv:1: the header names column "image" twice/);
+    assert.match(
+      message(() => readResults(path)),
+      /results\.csv:1: the header names column "image" twice/,
+    );
     // An older or newer kzbench: unknown columns noted, missing optional ones empty.
     writeFileSync(path, headerLine().replace('\n', ',future\n') + rowLine(sampleRow()).replace('\n', ',x\n'));
     const back = readResults(path);
@@ -82,7 +88,10 @@ describe('results.csv reader', () => {
     writeFileSync(path, text + 'torn,li');
     const seen: string[] = [];
     const info = forEachResultRow(path, (r, line) => seen.push(`${line} ${r.unit} ${r.error}`));
-    assert.deepEqual(seen, rows.map((r, i) => `${i + 2} ${r.unit} ${r.error}`));
+    assert.deepEqual(
+      seen,
+      rows.map((r, i) => `${i + 2} ${r.unit} ${r.error}`),
+    );
     assert.equal(info.droppedPartialLine, true);
     assert.equal(info.completeBytes, Buffer.byteLength(text));
     assert.deepEqual(readResults(path).rows, parseResults(text).rows);
@@ -93,7 +102,10 @@ describe('results.csv reader', () => {
   it('a line with no end is refused, not buffered without bound', () => {
     const path = join(tmp(), 'results.csv');
     writeFileSync(path, headerLine() + 'x'.repeat(5 * 1024 * 1024));
-    assert.match(message(() => readResults(path)), /results\.csv:2: a line longer than 4 MiB/);
+    assert.match(
+      message(() => readResults(path)),
+      /results\.csv:2: a line longer than 4 MiB/,
+    );
   });
 
   it('run.json: missing is undefined, malformed is one line without its text', () => {
@@ -104,28 +116,47 @@ describe('results.csv reader', () => {
     assert.match(m, /run\.json: not valid JSON( \(at character \d+\))?: not a run\.json kzbench wrote$/);
     assert.ok(!m.includes('do not print'));
     writeFileSync(join(dir, 'run.json'), '[1,2]');
-    assert.match(message(() => readRunJson(join(dir, 'run.json'))), /not a JSON object/);
+    assert.match(
+      message(() => readRunJson(join(dir, 'run.json'))),
+      /not a JSON object/,
+    );
   });
 
   it('consumers: merge keeps the verified row of a cell, pick the last of a setting, report one row per cell', () => {
     const dir = tmp();
     const failed = sampleRow({ verified: false, compressed_bytes: null, error: 'boom' });
-    const a = resultsDir(join(dir, 'a'), headerLine() + rowLine(failed) + rowLine(sampleRow({ unit: '.data', setting: 'gzip:level=9', algorithm: 'gzip' })), runJsonFor({ index: 1, count: 2 }));
+    const a = resultsDir(
+      join(dir, 'a'),
+      headerLine() + rowLine(failed) + rowLine(sampleRow({ unit: '.data', setting: 'gzip:level=9', algorithm: 'gzip' })),
+      runJsonFor({ index: 1, count: 2 }),
+    );
     const b = resultsDir(join(dir, 'b'), headerLine() + rowLine(sampleRow()) + rowLine(sampleRow({ compressed_bytes: 5 })), runJsonFor({ index: 2, count: 2 }));
     const s = mergeRuns([a, b], join(dir, 'out'));
     assert.deepEqual({ rows: s.rows, verified: s.verified, failed: s.failed, duplicates: s.duplicates }, { rows: 2, verified: 2, failed: 0, duplicates: 2 });
     const merged = readResults(join(dir, 'out', 'results.csv')).rows;
-    assert.deepEqual(merged.map((r) => [r.unit, r.verified, r.compressed_bytes]), [['.data', true, 8_122_476], ['whole', true, 8_122_476]]);
+    assert.deepEqual(
+      merged.map((r) => [r.unit, r.verified, r.compressed_bytes]),
+      [
+        ['.data', true, 8_122_476],
+        ['whole', true, 8_122_476],
+      ],
+    );
     assert.equal(JSON.parse(readFileSync(join(dir, 'out', 'run.json'), 'utf8')).cells_done, 2);
 
     const picked = rowsFromResults(b);
-    assert.deepEqual(picked.rows.map((r) => r.compressed_bytes), [5]);
+    assert.deepEqual(
+      picked.rows.map((r) => r.compressed_bytes),
+      [5],
+    );
 
     const report = buildReport(b, { readImages: false });
     assert.equal(report.verifiedRows, 1);
     assert.equal(report.images[0]!.settings[0]!.compressedBytes, 5);
     const withFailure = buildReport(a, { readImages: false });
-    assert.deepEqual(withFailure.failed.map((f) => f.error), ['boom']);
+    assert.deepEqual(
+      withFailure.failed.map((f) => f.error),
+      ['boom'],
+    );
   });
 });
 

@@ -43,8 +43,21 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'kzbench-results-'));
 
 test('the contract columns come first, in the issue order, and names are unique', () => {
   assert.deepEqual(COLUMNS.slice(0, CONTRACT_COLUMNS.length), [
-    'image', 'image_sha256', 'unit', 'unit_bytes', 'algorithm', 'setting', 'backend', 'compressed_bytes', 'ratio',
-    'compress_ms', 'decompress_ms_median', 'decompress_ms_mad', 'decompress_runs', 'decompress_mb_s', 'verified',
+    'image',
+    'image_sha256',
+    'unit',
+    'unit_bytes',
+    'algorithm',
+    'setting',
+    'backend',
+    'compressed_bytes',
+    'ratio',
+    'compress_ms',
+    'decompress_ms_median',
+    'decompress_ms_mad',
+    'decompress_runs',
+    'decompress_mb_s',
+    'verified',
   ]);
   assert.equal(new Set(COLUMNS).size, COLUMNS.length);
   assert.equal(headerLine(), COLUMNS.join(',') + '\n');
@@ -97,7 +110,10 @@ test('reader drops an incomplete final line', () => {
   for (const cut of [1, 10, Math.floor(torn.length / 2), torn.length - 1]) {
     const back = parseResults(full + torn.slice(0, cut));
     assert.equal(back.droppedPartialLine, true);
-    assert.deepEqual(back.rows.map((r) => r.unit), ['a', 'b']);
+    assert.deepEqual(
+      back.rows.map((r) => r.unit),
+      ['a', 'b'],
+    );
   }
   assert.deepEqual(parseResults(headerLine().slice(0, 20)).rows, []);
   assert.deepEqual(parseResults('').rows, []);
@@ -121,12 +137,18 @@ test('writer: header once, one line per row, refuses to clobber, resumes after a
   // A crash mid-write leaves a torn line; resume drops it and appends cleanly.
   appendFileSync(path, rowLine(row({ unit: 'torn' })).slice(0, 40));
   const r = ResultsWriter.open(path, 'resume');
-  assert.deepEqual(r.previousRows.map((x) => x.unit), ['a', 'b']);
+  assert.deepEqual(
+    r.previousRows.map((x) => x.unit),
+    ['a', 'b'],
+  );
   r.append(row({ unit: 'c' }));
   r.close();
   const back = readResults(path);
   assert.equal(back.droppedPartialLine, false);
-  assert.deepEqual(back.rows.map((x) => x.unit), ['a', 'b', 'c']);
+  assert.deepEqual(
+    back.rows.map((x) => x.unit),
+    ['a', 'b', 'c'],
+  );
 
   const o = ResultsWriter.open(path, 'overwrite');
   o.close();

@@ -69,7 +69,10 @@ describe('kzbench plan', () => {
   });
 
   it('the GitHub workflow is YAML with a corpus job, a shard matrix of 1..N and a merge after it', () => {
-    const w = parseYaml(readFileSync(files.github, 'utf8')) as { on: unknown; jobs: Record<string, { needs?: string; strategy?: { matrix: { shard: number[] } }; steps: { run?: string }[] }> };
+    const w = parseYaml(readFileSync(files.github, 'utf8')) as {
+      on: unknown;
+      jobs: Record<string, { needs?: string; strategy?: { matrix: { shard: number[] } }; steps: { run?: string }[] }>;
+    };
     assert.ok(w.on);
     assert.deepEqual(Object.keys(w.jobs), ['corpus', 'shard', 'merge']);
     assert.deepEqual(w.jobs['shard']!.strategy!.matrix.shard, [1, 2, 3, 4]);
@@ -87,37 +90,43 @@ describe('kzbench plan', () => {
 });
 
 const slurm = spawnSync('sh', ['-c', 'command -v sbatch slurmctld slurmd munged'], { encoding: 'utf8' }).status === 0 && process.getuid?.() === 0;
-describe('a suite on a one-node Slurm cluster', { skip: slurm ? false : 'Debian Slurm (slurmctld, slurmd, slurm-client, munge) not installed, or not root: .ci/run installs it' }, () => {
-  it('an array of 4 tasks and the dependent merge give the results of a single-machine run', { timeout: 600_000 }, () => {
-    const cluster = join(dir, 'slurm');
-    const script = join(dir, 'run.slurm.sh');
-    const out = join(dir, 'on-slurm');
-    const local = projectPath('scripts', 'slurm-local');
-    const up = spawnSync(local, ['start', cluster], { encoding: 'utf8' });
-    assert.equal(up.status, 0, up.stderr);
-    const env = { ...process.env, SLURM_CONF: join(cluster, 'slurm.conf') };
-    try {
-      assert.equal(kz('plan', suite, '--shards', '4', '--slurm', script, '--results', out).status, 0);
-      const submitted = spawnSync('bash', [script], { encoding: 'utf8', env });
-      assert.equal(submitted.status, 0, submitted.stderr);
-      const merged = join(out, 'merged', 'run.json');
-      const deadline = Date.now() + 540_000;
-      while (!existsSync(merged) && Date.now() < deadline) spawnSync('sleep', ['2']);
-      const jobs = spawnSync('squeue', ['-h'], { encoding: 'utf8', env }).stdout;
-      assert.ok(existsSync(merged), `no merged run after 9 minutes; queue: ${jobs}`);
-      spawnSync('sleep', ['1']);
-      const shards = [1, 2, 3, 4].map((i) => JSON.parse(readFileSync(join(out, `shard-${i}`, 'run.json'), 'utf8')) as { shard: { index: number; count: number; source: string } });
-      assert.deepEqual(
-        shards.map((s) => [s.shard.index, s.shard.count, s.shard.source]),
-        [1, 2, 3, 4].map((i) => [i, 4, 'slurm']),
-        'each task took its shard from SLURM_ARRAY_TASK_ID',
-      );
-      const single = join(dir, 'single');
-      const alone = kz('run', suite, '--out', single);
-      assert.equal(alone.status, 0, alone.stderr);
-      assert.deepEqual([...rowsOf(join(out, 'merged'))].sort(), [...rowsOf(single)].sort(), 'same cell ids, sizes and verified flags');
-    } finally {
-      spawnSync(local, ['stop', cluster]);
-    }
-  });
-});
+describe(
+  'a suite on a one-node Slurm cluster',
+  { skip: slurm ? false : 'Debian Slurm (slurmctld, slurmd, slurm-client, munge) not installed, or not root: .ci/run installs it' },
+  () => {
+    it('an array of 4 tasks and the dependent merge give the results of a single-machine run', { timeout: 600_000 }, () => {
+      const cluster = join(dir, 'slurm');
+      const script = join(dir, 'run.slurm.sh');
+      const out = join(dir, 'on-slurm');
+      const local = projectPath('scripts', 'slurm-local');
+      const up = spawnSync(local, ['start', cluster], { encoding: 'utf8' });
+      assert.equal(up.status, 0, up.stderr);
+      const env = { ...process.env, SLURM_CONF: join(cluster, 'slurm.conf') };
+      try {
+        assert.equal(kz('plan', suite, '--shards', '4', '--slurm', script, '--results', out).status, 0);
+        const submitted = spawnSync('bash', [script], { encoding: 'utf8', env });
+        assert.equal(submitted.status, 0, submitted.stderr);
+        const merged = join(out, 'merged', 'run.json');
+        const deadline = Date.now() + 540_000;
+        while (!existsSync(merged) && Date.now() < deadline) spawnSync('sleep', ['2']);
+        const jobs = spawnSync('squeue', ['-h'], { encoding: 'utf8', env }).stdout;
+        assert.ok(existsSync(merged), `no merged run after 9 minutes; queue: ${jobs}`);
+        spawnSync('sleep', ['1']);
+        const shards = [1, 2, 3, 4].map(
+          (i) => JSON.parse(readFileSync(join(out, `shard-${i}`, 'run.json'), 'utf8')) as { shard: { index: number; count: number; source: string } },
+        );
+        assert.deepEqual(
+          shards.map((s) => [s.shard.index, s.shard.count, s.shard.source]),
+          [1, 2, 3, 4].map((i) => [i, 4, 'slurm']),
+          'each task took its shard from SLURM_ARRAY_TASK_ID',
+        );
+        const single = join(dir, 'single');
+        const alone = kz('run', suite, '--out', single);
+        assert.equal(alone.status, 0, alone.stderr);
+        assert.deepEqual([...rowsOf(join(out, 'merged'))].sort(), [...rowsOf(single)].sort(), 'same cell ids, sizes and verified flags');
+      } finally {
+        spawnSync(local, ['stop', cluster]);
+      }
+    });
+  },
+);

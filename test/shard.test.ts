@@ -18,10 +18,21 @@ describe('shards', () => {
   });
 
   it('--shard auto: a Slurm array task, a Kubernetes Indexed Job, or a clear refusal', () => {
-    assert.deepEqual(parseShard('auto', { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '4', SLURM_ARRAY_TASK_COUNT: '4' }), { index: 3, count: 4, source: 'slurm' });
-    assert.deepEqual(parseShard('auto', { SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '7' }), { index: 1, count: 8, source: 'slurm' });
+    assert.deepEqual(parseShard('auto', { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '4', SLURM_ARRAY_TASK_COUNT: '4' }), {
+      index: 3,
+      count: 4,
+      source: 'slurm',
+    });
+    assert.deepEqual(parseShard('auto', { SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '7' }), {
+      index: 1,
+      count: 8,
+      source: 'slurm',
+    });
     refused(() => parseShard('auto', { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_STEP: '2', SLURM_ARRAY_TASK_MAX: '8' }), /step 2/);
-    refused(() => parseShard('auto', { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '9', SLURM_ARRAY_TASK_COUNT: '3' }), /has gaps/);
+    refused(
+      () => parseShard('auto', { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '9', SLURM_ARRAY_TASK_COUNT: '3' }),
+      /has gaps/,
+    );
     assert.deepEqual(parseShard('auto/5', { JOB_COMPLETION_INDEX: '0' }), { index: 1, count: 5, source: 'kubernetes' });
     assert.deepEqual(parseShard('auto', { JOB_COMPLETION_INDEX: '4', KZBENCH_SHARD_COUNT: '5' }), { index: 5, count: 5, source: 'kubernetes' });
     refused(() => parseShard('auto', { JOB_COMPLETION_INDEX: '4' }), /not the number of shards/);
@@ -29,10 +40,12 @@ describe('shards', () => {
     refused(() => parseShard('auto', {}), /no array task index in the environment/);
   });
 
-  const costed = fc.array(fc.record({ u: fc.string(), s: fc.string(), cost: fc.integer({ min: 1, max: 1_000_000 }) }), { minLength: 1, maxLength: 60 }).map((list) => {
-    const seen = new Set<string>();
-    return list.map((c) => ({ id: cellId('ab'.repeat(32), c.u, c.s), cost: c.cost })).filter((c) => !seen.has(c.id) && seen.add(c.id));
-  });
+  const costed = fc
+    .array(fc.record({ u: fc.string(), s: fc.string(), cost: fc.integer({ min: 1, max: 1_000_000 }) }), { minLength: 1, maxLength: 60 })
+    .map((list) => {
+      const seen = new Set<string>();
+      return list.map((c) => ({ id: cellId('ab'.repeat(32), c.u, c.s), cost: c.cost })).filter((c) => !seen.has(c.id) && seen.add(c.id));
+    });
 
   it('puts every cell in exactly one shard, the same whatever the order', () => {
     fc.assert(
@@ -41,7 +54,10 @@ describe('shards', () => {
         const shuffled = [...cells].sort((a, b) => ((a.id.charCodeAt(3) * seed) % 7) - ((b.id.charCodeAt(3) * seed) % 7));
         assert.deepEqual([...balanceShards(shuffled, n)].sort(), [...owner].sort(), 'a pure function of the cells');
         const members = Array.from({ length: n }, (_, k) => cellsOfShard(cells, { index: k + 1, count: n }, (c) => c.cost));
-        assert.equal(members.reduce((t, m) => t + m.length, 0), cells.length);
+        assert.equal(
+          members.reduce((t, m) => t + m.length, 0),
+          cells.length,
+        );
         for (const c of cells) assert.equal(members.filter((m) => m.includes(c)).length, 1);
         // LPT's bound: no shard exceeds the mean by more than the largest cell.
         const loads = members.map((m) => m.reduce((t, c) => t + c.cost, 0));

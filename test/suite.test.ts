@@ -68,7 +68,9 @@ describe('suite schema', () => {
       '21:3 timing.min_time',
       '22:10 workers',
     ]);
-    const msg = problemsOf(text).map((p) => p.message).join('\n');
+    const msg = problemsOf(text)
+      .map((p) => p.message)
+      .join('\n');
     assert.match(msg, /neither a corpus kernel \(known: debian12-amd64, debian12-armmp\) nor a file/);
     assert.match(msg, /zstd levels are 1\.\.22, not 23, 24, 25/);
     assert.match(msg, /dict does not apply to gzip/);
@@ -81,13 +83,19 @@ describe('suite schema', () => {
     assert.ok(syntax.length >= 1);
     assert.ok(syntax.every((p) => p.line >= 1 && p.file === 'bad.yaml'));
     const missing = problemsOf('images: [debian12-amd64]\n');
-    assert.deepEqual(missing.map((p) => `${p.line}:${p.col} ${p.path}`), ['1:1 settings']);
+    assert.deepEqual(
+      missing.map((p) => `${p.line}:${p.col} ${p.path}`),
+      ['1:1 settings'],
+    );
     assert.equal(problemsOf('').length, 1);
   });
 
   it('refuses an entry that mixes kinds, and sweep keys on a profile', () => {
     const p = problemsOf('images: [debian12-amd64]\nsettings:\n  - profile: kernel\n    algorithm: xz\n  - profile: kernel\n    levels: 9\n');
-    assert.deepEqual(p.map((x) => `${x.line}:${x.col} ${x.path}`), ['3:5 settings[0]', '6:13 settings[1].levels']);
+    assert.deepEqual(
+      p.map((x) => `${x.line}:${x.col} ${x.path}`),
+      ['3:5 settings[0]', '6:13 settings[1].levels'],
+    );
   });
 
   it('level ranges: 9, [1, 6], "1..4", "1..19/6"', () => {
@@ -137,11 +145,14 @@ describe('suite expansion', () => {
       'xz:preset=6,bcj=x86,check=crc64',
     ]);
     assert.equal(e.cells.length, 4 * 6);
-    assert.deepEqual(expandSuite(s, resolveImages(s)).cells.map((c) => c.id), e.cells.map((c) => c.id));
+    assert.deepEqual(
+      expandSuite(s, resolveImages(s)).cells.map((c) => c.id),
+      e.cells.map((c) => c.id),
+    );
     assert.equal(openKernelImage(image).arch, 'x86_64');
   });
 
-  it('an algorithm the image\'s arch cannot use is refused at its entry', () => {
+  it("an algorithm the image's arch cannot use is refused at its entry", () => {
     // armhf has no zstd kernel profile, x86 has; use the fixture (x86) with a made-up arch check instead:
     const file = writeSuite(dir, 'ok.yaml', 'images: [bzImage]\nsettings:\n  - profile: kernel\n    algorithms: [zstd]\n');
     const s = loadSuite(file);

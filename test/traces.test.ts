@@ -11,7 +11,16 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { KernelFunction } from '../src/image/index.js';
 import { mapTrace } from '../src/partition/trace-map.js';
-import { detectTraceFormat, formatTraceList, isSymbolName, mergeTraces, parseKernelSymbol, parseTrace, readTraceFile, TraceError } from '../src/partition/traces.js';
+import {
+  detectTraceFormat,
+  formatTraceList,
+  isSymbolName,
+  mergeTraces,
+  parseKernelSymbol,
+  parseTrace,
+  readTraceFile,
+  TraceError,
+} from '../src/partition/traces.js';
 import type { Trace, TraceEntry, TraceFormat } from '../src/partition/types.js';
 
 const FIXTURES = new URL('../../test/fixtures/traces/', import.meta.url).pathname;
@@ -262,7 +271,8 @@ describe('perf script', () => {
   });
 
   it('refuses perf output with no kernel sample at all', () => {
-    const text = '            bash    1977 [001] 16427.583480:     250000 cycles:P:      7f1c2a3b4c5d __libc_write+0x14 (/usr/lib/x86_64-linux-gnu/libc.so.6)\n';
+    const text =
+      '            bash    1977 [001] 16427.583480:     250000 cycles:P:      7f1c2a3b4c5d __libc_write+0x14 (/usr/lib/x86_64-linux-gnu/libc.so.6)\n';
     assert.match(traceError(() => parseTrace(text, 'user.txt')).message, /^user\.txt:1: no function in perf script output/);
   });
 });
@@ -298,17 +308,32 @@ describe('lists', () => {
 
   it('round-trips any list of entries with provenance through formatTraceList', () => {
     const symbol = fc
-      .tuple(fc.constantFrom('_', 'a', 'k', 'S', 'x'), fc.stringMatching(/^[a-z0-9_]{0,20}$/), fc.constantFrom('', '.isra.0', '.constprop.0', '.cold', '.part.0'))
+      .tuple(
+        fc.constantFrom('_', 'a', 'k', 'S', 'x'),
+        fc.stringMatching(/^[a-z0-9_]{0,20}$/),
+        fc.constantFrom('', '.isra.0', '.constprop.0', '.cold', '.part.0'),
+      )
       .map(([a, b, c]) => a + b + c)
       .filter((n) => !/^(0x)?[0-9a-fA-F]+$/.test(n));
     const mod = fc.constantFrom('e1000e', 'nf_tables', 'snd-hda');
-    const name = fc.oneof(symbol, fc.tuple(symbol, mod).map(([n, m]) => `${n} [${m}]`), mod.map((m) => `[${m}]`));
-    const entry = fc.record({
-      name: fc.option(name, { nil: null }),
-      address: fc.option(fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }), { nil: null }),
-      count: fc.integer({ min: 1, max: 2 ** 40 }),
-    }).filter((e) => (e.name !== null || e.address !== null) && !(e.name?.startsWith('[') && e.address === null));
-    const provenance = fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9_]{0,12}$/).filter((k) => k !== 'tracer'), fc.stringMatching(/^[ -~]{0,30}$/).map((v) => v.trim())).map((d) => ({ ...d }));
+    const name = fc.oneof(
+      symbol,
+      fc.tuple(symbol, mod).map(([n, m]) => `${n} [${m}]`),
+      mod.map((m) => `[${m}]`),
+    );
+    const entry = fc
+      .record({
+        name: fc.option(name, { nil: null }),
+        address: fc.option(fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }), { nil: null }),
+        count: fc.integer({ min: 1, max: 2 ** 40 }),
+      })
+      .filter((e) => (e.name !== null || e.address !== null) && !(e.name?.startsWith('[') && e.address === null));
+    const provenance = fc
+      .dictionary(
+        fc.stringMatching(/^[a-z][a-z0-9_]{0,12}$/).filter((k) => k !== 'tracer'),
+        fc.stringMatching(/^[ -~]{0,30}$/).map((v) => v.trim()),
+      )
+      .map((d) => ({ ...d }));
     fc.assert(
       fc.property(fc.array(entry, { maxLength: 40 }), provenance, (raw, prov) => {
         // Distinct keys, as a Trace's entries are.
@@ -354,9 +379,15 @@ describe('detection and errors', () => {
   }
 
   it('detects graph and function output without headers, and nothing in prose or other tracers', () => {
-    const fn = readFileSync(fixture('function.txt'), 'utf8').split('\n').filter((l) => !l.startsWith('#')).join('\n');
+    const fn = readFileSync(fixture('function.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n');
     assert.equal(detectTraceFormat(fn), 'ftrace-function');
-    const graph = readFileSync(fixture('function-graph.txt'), 'utf8').split('\n').filter((l) => !l.startsWith('#')).join('\n');
+    const graph = readFileSync(fixture('function-graph.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n');
     assert.equal(detectTraceFormat(graph), 'ftrace-function-graph');
     assert.equal(detectTraceFormat('This is not a trace, it is prose.\n'), null);
     assert.equal(detectTraceFormat(''), null);
@@ -377,7 +408,10 @@ describe('detection and errors', () => {
     const text = readFileSync(fixture('function.txt'), 'utf8');
     assert.match(traceError(() => parseTrace(text, 'f.txt', 'trace-stat')).message, /^f\.txt:13: not a trace_stat function profile: "<idle>-0/);
     assert.match(traceError(() => parseTrace(text, 'f.txt', 'perf-script')).message, /^f\.txt:13: not perf script output/);
-    assert.match(traceError(() => parseTrace(text, 'f.txt', 'ftrace-function-graph')).message, /^f\.txt:1: the trace is from the function tracer, not function_graph/);
+    assert.match(
+      traceError(() => parseTrace(text, 'f.txt', 'ftrace-function-graph')).message,
+      /^f\.txt:1: the trace is from the function tracer, not function_graph/,
+    );
     const stat = readFileSync(fixture('trace-stat-hits.txt'), 'utf8');
     assert.match(traceError(() => parseTrace(stat, 's.txt', 'ftrace-function')).message, /^s\.txt:1: not function tracer output/);
     assert.match(traceError(() => parseTrace(text, 'f.txt', 'bogus' as TraceFormat)).message, /unknown trace format "bogus"/);
@@ -657,7 +691,12 @@ describe('mergeTraces', () => {
     const m = mergeTraces([a, b]);
     assert.deepEqual(
       m.entries.map((e) => [e.name, e.count, e.first]),
-      [['a', 3, 0], ['b', 6, 1], ['c', 1, 2], ['d', 2, 3]],
+      [
+        ['a', 3, 0],
+        ['b', 6, 1],
+        ['c', 1, 2],
+        ['d', 2, 3],
+      ],
     );
     assert.equal(m.events, a.events + b.events);
     assert.equal(m.provenance['lost_events'], '3');

@@ -99,7 +99,10 @@ function readTrace(paths: readonly string[], format: TraceFormat | undefined): T
 
 function matched(set: HotSet, trace: Trace, img: KernelImage, what: string): void {
   if (set.hot.size > 0) return;
-  const first = set.unmatched.slice(0, 3).map((u) => `${u.name ?? '0x' + (u.address ?? 0n).toString(16)} (${u.why})`).join(', ');
+  const first = set.unmatched
+    .slice(0, 3)
+    .map((u) => `${u.name ?? '0x' + (u.address ?? 0n).toString(16)} (${u.why})`)
+    .join(', ');
   throw new UsageError(`${trace.file}: ${what} matches no function of ${img.path} (${trace.entries.length} entries${first ? `; e.g. ${first}` : ''})`);
 }
 
@@ -113,7 +116,13 @@ export interface ColdRun {
 }
 
 /** Everything the command does, without printing: for the CLI and tests. */
-export async function runCold(opts: ColdOptions, argv: string[], log: (s: string) => void, onProgress?: RunCellsOptions['onProgress'], signal?: AbortSignal): Promise<ColdRun> {
+export async function runCold(
+  opts: ColdOptions,
+  argv: string[],
+  log: (s: string) => void,
+  onProgress?: RunCellsOptions['onProgress'],
+  signal?: AbortSignal,
+): Promise<ColdRun> {
   // An existing --out is locked before anything is read: a second writer is refused at once.
   const early = opts.out !== undefined && existsSync(opts.out) ? ResultsDirLock.acquire(opts.out, 'cold') : undefined;
   try {
@@ -123,7 +132,13 @@ export async function runCold(opts: ColdOptions, argv: string[], log: (s: string
   }
 }
 
-async function coldLocked(opts: ColdOptions, argv: string[], log: (s: string) => void, onProgress?: RunCellsOptions['onProgress'], signal?: AbortSignal): Promise<ColdRun> {
+async function coldLocked(
+  opts: ColdOptions,
+  argv: string[],
+  log: (s: string) => void,
+  onProgress?: RunCellsOptions['onProgress'],
+  signal?: AbortSignal,
+): Promise<ColdRun> {
   // Refuse bad flags before reading anything.
   const blockSizes = parseBlockSizes(opts.blockSize);
   const files = { trace: list(opts.trace), holdout: list(opts.holdout), layoutTrace: list(opts.layoutTrace) };
@@ -137,10 +152,12 @@ async function coldLocked(opts: ColdOptions, argv: string[], log: (s: string) =>
     kaslrOffset = BigInt(opts.kaslrOffset);
   }
   for (const l of files.layoutTrace) {
-    if (files.holdout.some((h) => resolve(h) === resolve(l))) throw new UsageError(`--layout-trace ${l} is the holdout: a layout built from the held-out trace would grade itself`);
+    if (files.holdout.some((h) => resolve(h) === resolve(l)))
+      throw new UsageError(`--layout-trace ${l} is the holdout: a layout built from the held-out trace would grade itself`);
   }
   for (const h of files.holdout) {
-    if (files.trace.some((t) => resolve(t) === resolve(h))) throw new UsageError(`--holdout ${h} is also a --trace: a held-out trace must be one the partition did not see`);
+    if (files.trace.some((t) => resolve(t) === resolve(h)))
+      throw new UsageError(`--holdout ${h} is also a --trace: a held-out trace must be one the partition did not see`);
   }
   if (opts.resume && opts.overwrite) throw new UsageError('--resume and --overwrite contradict each other: choose one');
   if (opts.resume && !opts.out) throw new UsageError('--resume needs --out DIR');
@@ -155,11 +172,18 @@ async function coldLocked(opts: ColdOptions, argv: string[], log: (s: string) =>
     holdout: files.holdout.length ? readTrace(files.holdout, format) : null,
     layoutTrace: files.layoutTrace.length ? readTrace(files.layoutTrace, format) : null,
   };
-  const img = openKernelImage(opts.image, { ...(opts.config ? { configPath: opts.config } : {}), ...(opts.systemMap ? { systemMapPath: opts.systemMap } : {}) });
+  const img = openKernelImage(opts.image, {
+    ...(opts.config ? { configPath: opts.config } : {}),
+    ...(opts.systemMap ? { systemMapPath: opts.systemMap } : {}),
+  });
   if (img.functions.length === 0) throw new UsageError(`${opts.image}: no functions (symbols: ${img.symbols.detail}); give --system-map`);
   const settings = blockSettings(img, opts.codec);
   const map = (t: Trace) => mapTrace(t, img.functions, kaslrOffset !== undefined ? { kaslrOffset } : {});
-  const sets = { trace: map(traces.trace), holdout: traces.holdout ? map(traces.holdout) : null, layoutTrace: traces.layoutTrace ? map(traces.layoutTrace) : null };
+  const sets = {
+    trace: map(traces.trace),
+    holdout: traces.holdout ? map(traces.holdout) : null,
+    layoutTrace: traces.layoutTrace ? map(traces.layoutTrace) : null,
+  };
   matched(sets.trace, traces.trace, img, 'the trace');
   if (sets.holdout) matched(sets.holdout, traces.holdout!, img, 'the holdout trace');
   if (sets.layoutTrace) matched(sets.layoutTrace, traces.layoutTrace!, img, 'the layout trace');
@@ -192,7 +216,15 @@ async function coldLocked(opts: ColdOptions, argv: string[], log: (s: string) =>
   const out = opts.out ?? join('results', `cold-${timestamp()}`);
   const lock = ResultsDirLock.acquire(out, 'cold');
   try {
-    return await coldRun(opts, argv, log, out, { img, plan, info, sha256, settings, layouts, blockSizes, files, workers, minRuns, minTimeMs }, onProgress, signal);
+    return await coldRun(
+      opts,
+      argv,
+      log,
+      out,
+      { img, plan, info, sha256, settings, layouts, blockSizes, files, workers, minRuns, minTimeMs },
+      onProgress,
+      signal,
+    );
   } finally {
     lock.release();
   }
@@ -212,7 +244,15 @@ interface ColdPlan {
   minTimeMs: number | undefined;
 }
 
-async function coldRun(opts: ColdOptions, argv: string[], log: (s: string) => void, out: string, c: ColdPlan, onProgress?: RunCellsOptions['onProgress'], signal?: AbortSignal): Promise<ColdRun> {
+async function coldRun(
+  opts: ColdOptions,
+  argv: string[],
+  log: (s: string) => void,
+  out: string,
+  c: ColdPlan,
+  onProgress?: RunCellsOptions['onProgress'],
+  signal?: AbortSignal,
+): Promise<ColdRun> {
   const { img, plan, info, sha256, settings, layouts, blockSizes, files, workers, minRuns, minTimeMs } = c;
   const traceHashes = Object.fromEntries(
     Object.entries({ trace: files.trace, holdout: files.holdout, layout_trace: files.layoutTrace })
@@ -224,7 +264,9 @@ async function coldRun(opts: ColdOptions, argv: string[], log: (s: string) => vo
     const prevTraces = prev?.['cold_traces'] as Record<string, { sha256: string }> | undefined;
     const sameKeys = prevTraces !== undefined && Object.keys(prevTraces).sort().join() === Object.keys(traceHashes).sort().join();
     if (prev && (!prevTraces || !sameKeys || Object.entries(traceHashes).some(([k, v]) => prevTraces[k]?.sha256 !== v.sha256))) {
-      throw new UsageError(`${out}: not a kzbench cold run of these trace files (other files, or a --holdout/--layout-trace added or left out): resume it with its own traces, or use another --out`);
+      throw new UsageError(
+        `${out}: not a kzbench cold run of these trace files (other files, or a --holdout/--layout-trace added or left out): resume it with its own traces, or use another --out`,
+      );
     }
   }
   const t = plan.partition.totals;
@@ -232,7 +274,7 @@ async function coldRun(opts: ColdOptions, argv: string[], log: (s: string) => vo
   const onStart = () => {
     log(
       `${img.format} ${img.arch} ${img.release ?? ''}: ${t.functions} functions, ${bytesText(t.hotBytes + t.coldBytes)} of code, ${bytesText(t.holeBytes)} of holes; ` +
-        `hot ${t.hotFunctions} functions (${(((t.hotBytes / Math.max(1, t.hotBytes + t.coldBytes)) * 100)).toFixed(1)}% of code bytes)`,
+        `hot ${t.hotFunctions} functions (${((t.hotBytes / Math.max(1, t.hotBytes + t.coldBytes)) * 100).toFixed(1)}% of code bytes)`,
     );
     log(`${layouts.length} layout(s) x ${blockSizes.length} block size(s) x ${settings.length} setting(s) = ${plan.cells.length} cells -> ${out}/results.csv`);
   };
@@ -281,7 +323,12 @@ function pct(n: number | null): string {
 const num = (n: number | null | undefined) => (n === null || n === undefined ? '' : n.toLocaleString('en-US'));
 
 function traceLine(label: string, t: TraceInfo): string {
-  const un = t.unmatched ? `; ${t.unmatched} unmatched (${t.unmatched_first.slice(0, 3).map((u) => `${u.name ?? u.address}: ${u.why}`).join('; ')}${t.unmatched > 3 ? '; ...' : ''})` : '';
+  const un = t.unmatched
+    ? `; ${t.unmatched} unmatched (${t.unmatched_first
+        .slice(0, 3)
+        .map((u) => `${u.name ?? u.address}: ${u.why}`)
+        .join('; ')}${t.unmatched > 3 ? '; ...' : ''})`
+    : '';
   const skipped = t.skipped_lines ? `; ${t.skipped_lines} lines skipped` : '';
   const notes = (t.notes ?? []).map((n) => `\n  note: ${n}`).join('');
   return `${label}: ${t.file} (${t.format}): ${t.entries} entries, ${t.functions} functions ran${un}${skipped}${notes}`;
@@ -299,11 +346,26 @@ export function printSummary(s: ColdSummary, write: (s: string) => void): void {
   );
   for (const x of s.sections) {
     const fn = x.hot_bytes + x.cold_bytes;
-    write(`  ${x.section} ${num(x.bytes)} bytes: functions ${num(fn)} (hot ${num(x.hot_bytes)} = ${pct(fn ? x.hot_bytes / fn : 0)}), holes ${num(x.hole_bytes)}\n`);
+    write(
+      `  ${x.section} ${num(x.bytes)} bytes: functions ${num(fn)} (hot ${num(x.hot_bytes)} = ${pct(fn ? x.hot_bytes / fn : 0)}), holes ${num(x.hole_bytes)}\n`,
+    );
   }
   write('\n');
   if (s.results.length === 0) return;
-  const head = ['setting', 'layout', 'block', 'blocks', 'cold raw', 'cold compressed', 'ratio', 'flash (XIP)', 'RAM (XIP)', 'flash (RAM)', 'RAM (RAM)', ...(s.holdout ? ['misses', 'miss bytes', 'miss ms'] : [])];
+  const head = [
+    'setting',
+    'layout',
+    'block',
+    'blocks',
+    'cold raw',
+    'cold compressed',
+    'ratio',
+    'flash (XIP)',
+    'RAM (XIP)',
+    'flash (RAM)',
+    'RAM (RAM)',
+    ...(s.holdout ? ['misses', 'miss bytes', 'miss ms'] : []),
+  ];
   const rows = s.results.map((r) =>
     r.verified
       ? [
@@ -318,11 +380,23 @@ export function printSummary(s: ColdSummary, write: (s: string) => void): void {
           num(r.ram_xip_bytes),
           num(r.flash_ram_bytes),
           num(r.ram_ram_bytes),
-          ...(s.holdout ? [num(r.holdout?.misses), num(r.holdout?.compressed_bytes), r.holdout?.ms_estimated === null || r.holdout?.ms_estimated === undefined ? '' : r.holdout.ms_estimated.toFixed(3)] : []),
+          ...(s.holdout
+            ? [
+                num(r.holdout?.misses),
+                num(r.holdout?.compressed_bytes),
+                r.holdout?.ms_estimated === null || r.holdout?.ms_estimated === undefined ? '' : r.holdout.ms_estimated.toFixed(3),
+              ]
+            : []),
         ]
       : [r.setting, r.layout, formatBytes(r.block_bytes), num(r.blocks), num(r.cold_raw_bytes), `FAILED: ${r.error}`],
   );
-  write(table(head, rows, head.map((_, i) => i >= 3)) + '\n');
+  write(
+    table(
+      head,
+      rows,
+      head.map((_, i) => i >= 3),
+    ) + '\n',
+  );
   write('flash/RAM: code only (hot + cold blocks + index); XIP = hot code runs from flash; RAM = hot code compressed in flash, run from RAM. docs/cold.md\n');
   if (s.holdout) write(`${s.holdout_ms_note}\n`);
 }
@@ -350,4 +424,3 @@ export async function coldCommand(opts: ColdOptions, argv: string[]): Promise<nu
   if (result.run?.interrupted) return 130;
   return (result.run?.failed ?? 0) > 0 ? 1 : 0;
 }
-

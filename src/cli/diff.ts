@@ -42,7 +42,10 @@ export async function diffCommand(oldPath: string, newPath: string, opts: DiffCo
     codecs: opts.codec,
     onProgress: (p) => {
       const r = p.finished;
-      if (r) log(`[${p.done}/${p.total}] ${r.unit} ${r.setting}: ${r.verified ? `${r.compressed_bytes} bytes` : `FAILED: ${r.error}`} (${((Date.now() - started) / 1000).toFixed(0)}s)`);
+      if (r)
+        log(
+          `[${p.done}/${p.total}] ${r.unit} ${r.setting}: ${r.verified ? `${r.compressed_bytes} bytes` : `FAILED: ${r.error}`} (${((Date.now() - started) / 1000).toFixed(0)}s)`,
+        );
     },
   });
   process.stdout.write(opts.json ? renderJson(result) : opts.csv ? renderCsv(result) : renderText(result));
@@ -73,11 +76,22 @@ export function renderText(d: DiffResult): string {
     const rows = [['uncompressed', '', n(c.unit.old), n(c.unit.new), signed(c.unit.delta), pct(c.unit.old ? (c.unit.delta * 100) / c.unit.old : null)]];
     for (const r of c.rows) {
       const setting = r.old.setting === r.new.setting ? (r.old.setting ?? '') : `${r.old.setting ?? '-'} | ${r.new.setting ?? '-'}`;
-      rows.push([r.spec, setting, r.old.bytes === null ? '-' : n(r.old.bytes), r.new.bytes === null ? '-' : n(r.new.bytes), r.delta === null ? '-' : signed(r.delta), pct(r.percent)]);
+      rows.push([
+        r.spec,
+        setting,
+        r.old.bytes === null ? '-' : n(r.old.bytes),
+        r.new.bytes === null ? '-' : n(r.new.bytes),
+        r.delta === null ? '-' : signed(r.delta),
+        pct(r.percent),
+      ]);
     }
     out.push(table(['algorithm', 'setting', 'old', 'new', 'delta', 'change'], rows, [false, false, true, true, true, true]));
     for (const r of c.rows) {
-      for (const [w, s] of [['old', r.old], ['new', r.new]] as const) if (s.reason) out.push(`  ${r.spec} ${w}: ${s.reason}`);
+      for (const [w, s] of [
+        ['old', r.old],
+        ['new', r.new],
+      ] as const)
+        if (s.reason) out.push(`  ${r.spec} ${w}: ${s.reason}`);
     }
   }
 
@@ -114,19 +128,41 @@ export function renderCsv(d: DiffResult): string {
     const c = d.compressed;
     row({ table: 'compressed', name: 'uncompressed', old_bytes: c.unit.old, new_bytes: c.unit.new, delta_bytes: c.unit.delta });
     for (const r of c.rows) {
-      row({ table: 'compressed', class: r.algorithm, name: r.spec, old_bytes: r.old.bytes, new_bytes: r.new.bytes, delta_bytes: r.delta, old_setting: r.old.setting, new_setting: r.new.setting });
+      row({
+        table: 'compressed',
+        class: r.algorithm,
+        name: r.spec,
+        old_bytes: r.old.bytes,
+        new_bytes: r.new.bytes,
+        delta_bytes: r.delta,
+        old_setting: r.old.setting,
+        new_setting: r.new.setting,
+      });
     }
   }
   for (const r of d.sections.rows) {
-    row({ table: 'section', name: r.name, kind: r.kind, old_bytes: r.old?.bytes ?? null, new_bytes: r.new?.bytes ?? null, delta_bytes: r.delta, change: r.change });
+    row({
+      table: 'section',
+      name: r.name,
+      kind: r.kind,
+      old_bytes: r.old?.bytes ?? null,
+      new_bytes: r.new?.bytes ?? null,
+      delta_bytes: r.delta,
+      change: r.change,
+    });
   }
-  for (const [name, t] of [['loaded', d.sections.loaded], ['stored', d.sections.stored]] as const) {
+  for (const [name, t] of [
+    ['loaded', d.sections.loaded],
+    ['stored', d.sections.stored],
+  ] as const) {
     row({ table: 'section_total', name, old_bytes: t.old, new_bytes: t.new, delta_bytes: t.delta });
   }
   // Symbol rows per class (bloat-o-meter -c); the all-classes table adds only its total.
   for (const c of [...d.symbols.classes, ...(d.symbols.all ? [d.symbols.all] : [])]) {
     if (!c.compared) continue;
-    if (c.class !== 'all') for (const r of c.rows) row({ table: 'symbol', class: c.class, name: r.name, old_bytes: r.old, new_bytes: r.new, delta_bytes: r.delta, change: r.change });
+    if (c.class !== 'all')
+      for (const r of c.rows)
+        row({ table: 'symbol', class: c.class, name: r.name, old_bytes: r.old, new_bytes: r.new, delta_bytes: r.delta, change: r.change });
     row({ table: 'symbol_total', class: c.class, old_bytes: c.before, new_bytes: c.after, delta_bytes: c.after - c.before });
   }
   return stringify([[...CSV_COLUMNS], ...rows.map((r) => r.map((v) => (v === null ? '' : String(v).replace(/[\r\n]+/g, ' '))))], { record_delimiter: 'unix' });

@@ -25,21 +25,45 @@ export function renderInspect(s: InspectSummary): string {
   kv('file', bytesText(s.file_bytes));
   if (s.payload) {
     const p = s.payload;
-    kv('payload', `${p.algorithm} at offset ${p.offset}: ${bytesText(p.compressed_bytes)} compressed` + (p.stored_bytes !== p.compressed_bytes ? ` (+${p.stored_bytes - p.compressed_bytes} size trailer)` : '') + ` -> ${bytesText(p.decompressed_bytes)} (ratio ${(p.decompressed_bytes / p.compressed_bytes).toFixed(3)})`);
+    kv(
+      'payload',
+      `${p.algorithm} at offset ${p.offset}: ${bytesText(p.compressed_bytes)} compressed` +
+        (p.stored_bytes !== p.compressed_bytes ? ` (+${p.stored_bytes - p.compressed_bytes} size trailer)` : '') +
+        ` -> ${bytesText(p.decompressed_bytes)} (ratio ${(p.decompressed_bytes / p.compressed_bytes).toFixed(3)})`,
+    );
     kv('stub', bytesText(s.stub_bytes) + (s.header.setup_bytes !== undefined ? ` (setup ${bytesText(Number(s.header.setup_bytes))})` : ''));
   } else kv('payload', 'none (uncompressed)');
   if (s.signature_bytes) kv('signature', bytesText(s.signature_bytes));
   kv('kernel', bytesText(s.kernel_bytes) + (s.trailing_bytes ? `, of which ${bytesText(s.trailing_bytes)} after the ELF (relocations)` : ''));
-  if (s.config) kv('config', `${s.config.path} (${s.config.arch ?? '?'} ${s.config.version ?? ''}, ${s.config.compression ? 'KERNEL_' + s.config.compression.toUpperCase() : 'no KERNEL_* choice'}${s.config.thumb2 ? ', THUMB2' : ''}${s.config.xip ? ', XIP' : ''})`);
-  kv('symbols', `${s.symbols.source} (${s.symbols.detail}): ${s.symbols.count} symbols, ${s.symbols.text_count} text symbols covering ${bytesText(s.symbols.text_bytes)}`);
+  if (s.config)
+    kv(
+      'config',
+      `${s.config.path} (${s.config.arch ?? '?'} ${s.config.version ?? ''}, ${s.config.compression ? 'KERNEL_' + s.config.compression.toUpperCase() : 'no KERNEL_* choice'}${s.config.thumb2 ? ', THUMB2' : ''}${s.config.xip ? ', XIP' : ''})`,
+    );
+  kv(
+    'symbols',
+    `${s.symbols.source} (${s.symbols.detail}): ${s.symbols.count} symbols, ${s.symbols.text_count} text symbols covering ${bytesText(s.symbols.text_bytes)}`,
+  );
   for (const n of s.notes) kv('note', n);
   if (s.sections.length) {
     out.push('', 'sections:');
-    out.push(table(['name', 'kind', 'address', 'offset', 'bytes'], s.sections.map((x) => [x.name, x.kind, x.address, x.offset === null ? '-' : String(x.offset), x.bytes.toLocaleString('en-US')]), [false, false, false, true, true]));
+    out.push(
+      table(
+        ['name', 'kind', 'address', 'offset', 'bytes'],
+        s.sections.map((x) => [x.name, x.kind, x.address, x.offset === null ? '-' : String(x.offset), x.bytes.toLocaleString('en-US')]),
+        [false, false, false, true, true],
+      ),
+    );
   }
   if (s.largest_functions.length) {
     out.push('', 'largest functions:');
-    out.push(table(['name', 'section', 'address', 'bytes'], s.largest_functions.map((f) => [f.name, f.section, f.address, f.bytes.toLocaleString('en-US')]), [false, false, false, true]));
+    out.push(
+      table(
+        ['name', 'section', 'address', 'bytes'],
+        s.largest_functions.map((f) => [f.name, f.section, f.address, f.bytes.toLocaleString('en-US')]),
+        [false, false, false, true],
+      ),
+    );
   }
   return out.join('\n') + '\n';
 }

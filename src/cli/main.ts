@@ -28,19 +28,22 @@ program
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 program
   .command('run')
-  .description('recompress a kernel with every kernel codec (or a suite\'s settings) in a worker pool; write results.csv and run.json')
+  .description("recompress a kernel with every kernel codec (or a suite's settings) in a worker pool; write results.csv and run.json")
   .argument('[suite]', 'suite file (suites/*.yaml): images, units, settings, timing; instead of --image/--unit/--codec/--profile')
-  .option('--image <file>', 'kernel image (default: /boot/vmlinuz-$(uname -r), else Debian\'s kernel for this arch fetched into the cache)')
+  .option('--image <file>', "kernel image (default: /boot/vmlinuz-$(uname -r), else Debian's kernel for this arch fetched into the cache)")
   .option('--unit <unit>', 'whole | sections (default: whole)')
   .option('--codec <algo[:setting]>', 'algorithm or setting, repeatable (default: every algorithm the arch supports)', collect)
-  .option('--profile <profile>', 'kernel: bare algorithm names mean the kernel build\'s own command; none: library defaults (default: kernel)')
-  .option('--workers <n>', 'worker threads (default: the suite\'s workers, else the CPU count)')
+  .option('--profile <profile>', "kernel: bare algorithm names mean the kernel build's own command; none: library defaults (default: kernel)")
+  .option('--workers <n>', "worker threads (default: the suite's workers, else the CPU count)")
   .option('--out <dir>', 'results directory (default: results/<suite>-<timestamp> or results/<timestamp>)')
   .option('--resume [dir]', 'continue the run in DIR (or in --out): only cells without a verified row run; a suite run needs no other argument')
   .option('--overwrite', 'replace the results in --out')
-  .option('--shard <i/n>', 'run shard I of N (1..N) of the suite\'s cells, balanced by estimated cost; auto: I and N from a Slurm array or Kubernetes Indexed Job (auto/N); join shards with kzbench merge')
-  .option('--min-runs <n>', 'timed decompression runs at least (default: the suite\'s, else 5)')
-  .option('--min-time <ms>', 'timed decompression milliseconds at least (default: the suite\'s, else 1000)')
+  .option(
+    '--shard <i/n>',
+    "run shard I of N (1..N) of the suite's cells, balanced by estimated cost; auto: I and N from a Slurm array or Kubernetes Indexed Job (auto/N); join shards with kzbench merge",
+  )
+  .option('--min-runs <n>', "timed decompression runs at least (default: the suite's, else 5)")
+  .option('--min-time <ms>', "timed decompression milliseconds at least (default: the suite's, else 1000)")
   .option('--max-cells <n>', 'refuse a suite that expands to more cells than this (default: 100000)')
   .action((suite: string | undefined, opts) =>
     guarded(opts.image ?? suite, async () => {
@@ -50,14 +53,20 @@ program
 
 program
   .command('cold')
-  .description('hot/cold split of the code by a trace: cold functions compressed in independent blocks per setting and block size, a held-out trace replayed (docs/cold.md)')
+  .description(
+    'hot/cold split of the code by a trace: cold functions compressed in independent blocks per setting and block size, a held-out trace replayed (docs/cold.md)',
+  )
   .requiredOption('--image <file>', 'kernel image')
-  .requiredOption('--trace <file>', 'trace of the workload (ftrace function/function_graph, trace_stat, perf script, or a list of names/addresses); repeatable: a function is hot when any trace saw it', collect)
-  .option('--holdout <file>', 'a second workload\'s trace replayed against the cold blocks: misses, bytes, estimated time; repeatable (merged)', collect)
+  .requiredOption(
+    '--trace <file>',
+    'trace of the workload (ftrace function/function_graph, trace_stat, perf script, or a list of names/addresses); repeatable: a function is hot when any trace saw it',
+    collect,
+  )
+  .option('--holdout <file>', "a second workload's trace replayed against the cold blocks: misses, bytes, estimated time; repeatable (merged)", collect)
   .option('--layout-trace <file>', 'a trace (not the holdout) that orders the cold functions for --layout trace; repeatable (merged)', collect)
   .option('--trace-format <format>', 'trace format (default: detected)')
   .option('--kaslr-offset <n>', 'subtract this from trace addresses (a KASLR boot)')
-  .option('--codec <algo[:setting]>', "algorithm or setting, repeatable (default: every algorithm the arch supports, kernel profile)", collect)
+  .option('--codec <algo[:setting]>', 'algorithm or setting, repeatable (default: every algorithm the arch supports, kernel profile)', collect)
   .option('--block-size <size>', 'block size, repeatable (default: 4KiB, 16KiB, 64KiB, 256KiB)', collect)
   .option('--layout <name>', 'address | neighbour | trace, repeatable (default: address, and trace with --layout-trace)', collect)
   .option('--out <dir>', 'results directory (default: results/cold-<timestamp>)')
@@ -65,7 +74,7 @@ program
   .option('--overwrite', 'replace the results in --out')
   .option('--json', 'print a JSON summary')
   .option('--workers <n>', 'worker threads (default: the CPU count)')
-  .option('--system-map <file>', 'System.map for the image\'s symbols')
+  .option('--system-map <file>', "System.map for the image's symbols")
   .option('--config <file>', 'kernel .config')
   .option('--min-runs <n>', 'timed decompression runs (of every block) at least (default 5)')
   .option('--min-time <ms>', 'timed decompression milliseconds at least (default 1000)')
@@ -78,7 +87,9 @@ program
 
 program
   .command('plan')
-  .description('split a suite into cost-balanced shards and write job files for a batch scheduler: Slurm array, Kubernetes Indexed Job, GitHub Actions matrix (docs/scale.md)')
+  .description(
+    'split a suite into cost-balanced shards and write job files for a batch scheduler: Slurm array, Kubernetes Indexed Job, GitHub Actions matrix (docs/scale.md)',
+  )
   .argument('<suite>', 'suite file')
   .option('--shards <n>', 'number of shards (array tasks) (default 4)')
   .option('--slurm <file>', 'write a Slurm submission script: bash FILE submits the array and the merge')
@@ -96,7 +107,7 @@ program
 const corpus = program.command('corpus').description('real kernels named by package in corpora/manifest.yaml, fetched into the cache');
 corpus
   .command('fetch')
-  .description('resolve each kernel package\'s current version, apt-get download it, dpkg-deb -x its /boot into the cache, record version and sha256')
+  .description("resolve each kernel package's current version, apt-get download it, dpkg-deb -x its /boot into the cache, record version and sha256")
   .argument('[name...]', 'corpus names (default: every kernel in the manifest)')
   .option('--manifest <file>', 'corpus manifest (default: corpora/manifest.yaml)')
   .action((names: string[], opts) =>
@@ -106,7 +117,7 @@ corpus
   );
 corpus
   .command('list')
-  .description('the manifest\'s kernels and what the cache holds of them')
+  .description("the manifest's kernels and what the cache holds of them")
   .option('--manifest <file>', 'corpus manifest (default: corpora/manifest.yaml)')
   .option('--json', 'print JSON')
   .action((opts) =>
@@ -133,7 +144,7 @@ program
   .description('where the bytes went between two kernels: symbols (bloat-o-meter classes), sections, and the compressed image per kernel profile')
   .argument('<old>', 'old kernel image')
   .argument('<new>', 'new kernel image')
-  .option('--profile <profile>', 'kernel: bare algorithm names mean the kernel build\'s own command; none: library defaults', 'kernel')
+  .option('--profile <profile>', "kernel: bare algorithm names mean the kernel build's own command; none: library defaults", 'kernel')
   .option('--codec <algo[:setting]>', 'also compare this algorithm or setting, repeatable (default: the algorithm each image ships with)', collect)
   .option('--json', 'print JSON')
   .option('--csv', 'print CSV')
@@ -148,7 +159,9 @@ program
 
 program
   .command('pick')
-  .description('every way to store and start the kernel on a board (self-decompressing, boot loader, XIP) from measured payloads: fits, Pareto frontier, recommendation; writes model.csv')
+  .description(
+    'every way to store and start the kernel on a board (self-decompressing, boot loader, XIP) from measured payloads: fits, Pareto frontier, recommendation; writes model.csv',
+  )
   .requiredOption('--board <name|file>', 'a board in data/boards (qnap-ts219, stm32f429-disco, rpi3b-uboot, x86-pc) or your own YAML file')
   .option('--image <file>', 'kernel image: measured now with every kernel algorithm (or --codec), unless --results has it')
   .option('--results <dir>', 'a kzbench run results directory with whole-kernel rows')

@@ -107,7 +107,17 @@ function text(result: PickResult, image: string): string {
   ]);
   const lines = [
     `board ${result.board}, kernel ${image}`,
-    table(['', 'strategy', 'algorithm', 'setting', 'flash bytes', 'RAM bytes', 'boot ms', 'fits', 'reason'], rows, [false, false, false, false, true, true, true, false, false]),
+    table(['', 'strategy', 'algorithm', 'setting', 'flash bytes', 'RAM bytes', 'boot ms', 'fits', 'reason'], rows, [
+      false,
+      false,
+      false,
+      false,
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]),
     '* = Pareto frontier over flash, RAM and boot time among candidates that fit; > = recommended',
   ];
   const r = result.recommendation;
@@ -150,7 +160,8 @@ function checkOptions(opts: PickOptions) {
   const workers = parseWorkers(opts.workers);
   const minRuns = wholeNumber(opts.minRuns, '--min-runs', 1);
   const minTimeMs = wholeNumber(opts.minTime, '--min-time', 0);
-  if (opts.out && opts.results) throw new UsageError('--out goes with --image (where the measurement is written); with --results, model.csv goes into that directory or --csv FILE');
+  if (opts.out && opts.results)
+    throw new UsageError('--out goes with --image (where the measurement is written); with --results, model.csv goes into that directory or --csv FILE');
   return { workers, minRuns, minTimeMs };
 }
 
@@ -186,7 +197,9 @@ async function pickLocked(opts: PickOptions, { workers, minRuns, minTimeMs }: Re
   const facts = kernelFacts(img);
   // XIP_DEFLATED_DATA (arm): the data load image is a unit of its own, measured by the pool with the rest.
   const xipData = board.xip && facts.arch === 'arm' ? xipDataLoadImage(img) : undefined;
-  const xipCell: Cell[] = xipData ? [{ unit: { name: XIP_DATA_UNIT, kind: XIP_DATA_UNIT, offset: 0, bytes: xipData }, setting: formatRules().xipDataSetting }] : [];
+  const xipCell: Cell[] = xipData
+    ? [{ unit: { name: XIP_DATA_UNIT, kind: XIP_DATA_UNIT, offset: 0, bytes: xipData }, setting: formatRules().xipDataSetting }]
+    : [];
   const timing = { ...(minRuns !== undefined ? { minRuns } : {}), ...(minTimeMs !== undefined ? { minTimeMs } : {}) };
   const measure = async (cells: Cell[], outDir: string | undefined): Promise<ResultRow[] | undefined> => {
     const controller = new AbortController();
@@ -215,12 +228,19 @@ async function pickLocked(opts: PickOptions, { workers, minRuns, minTimeMs }: Re
   if (!rows) {
     const settings = resolveSettings(img, opts.codec, 'kernel');
     const unit = wholeUnit(img);
-    const cells: Cell[] = [...settings.map((setting) => ({ unit: { name: unit.name, bytes: unit.bytes, kind: unit.kind, offset: unit.offset }, setting })), ...xipCell];
-    log(`measuring ${cells.length} cell(s) of ${imagePath} (${unit.bytes.length.toLocaleString('en-US')} bytes${xipData ? `, and the ${xipData.length.toLocaleString('en-US')}-byte XIP data load image` : ''})${opts.out ? ` -> ${opts.out}/results.csv` : ''}`);
+    const cells: Cell[] = [
+      ...settings.map((setting) => ({ unit: { name: unit.name, bytes: unit.bytes, kind: unit.kind, offset: unit.offset }, setting })),
+      ...xipCell,
+    ];
+    log(
+      `measuring ${cells.length} cell(s) of ${imagePath} (${unit.bytes.length.toLocaleString('en-US')} bytes${xipData ? `, and the ${xipData.length.toLocaleString('en-US')}-byte XIP data load image` : ''})${opts.out ? ` -> ${opts.out}/results.csv` : ''}`,
+    );
     rows = await measure(cells, opts.out);
   } else if (xipCell.length && !xipDataFromRows(rows)) {
     // A results directory from `kzbench run` has no XIP data row: measure that one cell now (not written into another run's results).
-    log(`measuring the XIP data load image of ${imagePath} (${xipData!.length.toLocaleString('en-US')} bytes, ${xipCell[0]!.setting}): ${opts.results} has no ${XIP_DATA_UNIT} row`);
+    log(
+      `measuring the XIP data load image of ${imagePath} (${xipData!.length.toLocaleString('en-US')} bytes, ${xipCell[0]!.setting}): ${opts.results} has no ${XIP_DATA_UNIT} row`,
+    );
     const more = await measure(xipCell, undefined);
     rows = more ? [...rows, ...more] : undefined;
   }
@@ -248,7 +268,13 @@ async function pickLocked(opts: PickOptions, { workers, minRuns, minTimeMs }: Re
   }
   if (opts.json) {
     const { recommendation, candidates, why, notes } = result;
-    process.stdout.write(JSON.stringify({ board: board.name, board_file: board.file, image: imagePath, recommendation, why, candidates, notes, model_csv: csvPath ?? null }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        { board: board.name, board_file: board.file, image: imagePath, recommendation, why, candidates, notes, model_csv: csvPath ?? null },
+        null,
+        2,
+      ) + '\n',
+    );
   } else {
     process.stdout.write(text(result, imagePath));
     if (csvPath) process.stdout.write(`model.csv: ${csvPath}\n`);

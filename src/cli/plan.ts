@@ -29,7 +29,9 @@ export function planCommand(suiteFile: string, opts: PlanOptions): number {
   const log = (s: string) => process.stderr.write(s + '\n');
   const p = planJobs(suite, shards, opts.results ?? join('results', `${suite.name}-shards`), log);
   const mean = p.perShard.reduce((t, s) => t + s.cost, 0) / p.shards;
-  process.stdout.write(`suite ${p.suiteName}: ${p.cells} cells in ${p.shards} shards balanced by estimated cost; each task ${p.cpusPerTask} CPUs, ${p.memPerTaskMiB} MiB\n`);
+  process.stdout.write(
+    `suite ${p.suiteName}: ${p.cells} cells in ${p.shards} shards balanced by estimated cost; each task ${p.cpusPerTask} CPUs, ${p.memPerTaskMiB} MiB\n`,
+  );
   process.stdout.write(
     table(
       ['shard', 'cells', 'estimated cost', 'x mean'],

@@ -142,7 +142,9 @@ function flagPlan(opts: RunOptions, out: string | undefined, argv: string[], log
   if (!UNIT_KINDS.includes(unit as UnitKind)) throw new UsageError(`--unit ${unit}: allowed: ${UNIT_KINDS.join(', ')}`);
   if (opts.shard !== undefined) throw new UsageError('--shard splits a suite: kzbench run SUITE.yaml --shard I/N');
   checkSpecs(opts.codec ?? [], profile);
-  const chosen: { path: string; source: string; config?: string } = opts.image ? { path: opts.image, source: 'given', ...(opts.config ? { config: opts.config } : {}) } : defaultImage(log);
+  const chosen: { path: string; source: string; config?: string } = opts.image
+    ? { path: opts.image, source: 'given', ...(opts.config ? { config: opts.config } : {}) }
+    : defaultImage(log);
   const img = openKernelImage(chosen.path, { configPath: chosen.config });
   const settings = resolveSettings(img, opts.codec, profile);
   const list = units(img, unit as UnitKind);
@@ -179,12 +181,18 @@ function flagPlan(opts: RunOptions, out: string | undefined, argv: string[], log
 
 function suitePlan(suite: LoadedSuite, opts: RunOptions, out: string | undefined, resume: boolean, argv: string[], log: (s: string) => void): Plan {
   const conflicts = (['image', 'unit', 'codec', 'profile'] as const).filter((k) => opts[k] !== undefined).map((k) => `--${k}`);
-  if (conflicts.length) throw new UsageError(`${suite.file}: ${conflicts.join(', ')} cannot be combined with a suite file: the suite names images, units and settings (edit it, or run without it)`);
+  if (conflicts.length)
+    throw new UsageError(
+      `${suite.file}: ${conflicts.join(', ')} cannot be combined with a suite file: the suite names images, units and settings (edit it, or run without it)`,
+    );
   let shard: Shard | undefined = opts.shard !== undefined ? parseShard(opts.shard) : undefined;
   const previous = resume && out ? readRunJson(join(out, 'run.json')) : undefined;
   if (previous) {
     const prevHash = previous['suite_hash'];
-    if (prevHash !== undefined && prevHash !== suite.hash) throw new UsageError(`${out} is a run of a different suite (suite_hash ${String(prevHash).slice(0, 12)}, ${suite.file} is ${suite.hash.slice(0, 12)}): resume it with its own suite (${join(out!, 'suite.yaml')})`);
+    if (prevHash !== undefined && prevHash !== suite.hash)
+      throw new UsageError(
+        `${out} is a run of a different suite (suite_hash ${String(prevHash).slice(0, 12)}, ${suite.file} is ${suite.hash.slice(0, 12)}): resume it with its own suite (${join(out!, 'suite.yaml')})`,
+      );
     if (prevHash === undefined && previous['command_line']) throw new UsageError(`${out} is not a suite run: resume it with the flags it was started with`);
     const prevShard = (previous['shard'] as Shard | null | undefined) ?? undefined;
     if (shard === undefined) shard = prevShard;
@@ -210,7 +218,18 @@ function suitePlan(suite: LoadedSuite, opts: RunOptions, out: string | undefined
       shard: shard ?? null,
       shard_balance: shard ? 'estimated cost (longest processing time first)' : null,
       cells_in_suite: all.length,
-      images: images.map((i) => ({ ref: i.ref, path: i.path, sha256: i.sha256, source: i.source, format: i.image.format, arch: i.image.arch, release: i.image.release, payload_algorithm: i.image.payload?.algorithm ?? null, thumb2: i.image.config?.thumb2 ?? false, ...(i.corpus ? { corpus: i.corpus } : {}) })),
+      images: images.map((i) => ({
+        ref: i.ref,
+        path: i.path,
+        sha256: i.sha256,
+        source: i.source,
+        format: i.image.format,
+        arch: i.image.arch,
+        release: i.image.release,
+        payload_algorithm: i.image.payload?.algorithm ?? null,
+        thumb2: i.image.config?.thumb2 ?? false,
+        ...(i.corpus ? { corpus: i.corpus } : {}),
+      })),
       image_source: images.map((i) => i.source).join('; '),
       image_format: images[0]!.image.format,
       arch: images[0]!.image.arch,
@@ -220,9 +239,7 @@ function suitePlan(suite: LoadedSuite, opts: RunOptions, out: string | undefined
       boards: suite.suite.boards ?? [],
     },
     headline:
-      `suite ${suite.name}: ${parts} = ${all.length} cells` +
-      (shard ? `; shard ${shardText(shard)}: ${cells.length} cells` : '') +
-      ` -> ${out}/results.csv`,
+      `suite ${suite.name}: ${parts} = ${all.length} cells` + (shard ? `; shard ${shardText(shard)}: ${cells.length} cells` : '') + ` -> ${out}/results.csv`,
     files: { 'suite.yaml': suite.text },
     after: () => {},
   };
@@ -235,7 +252,9 @@ function printTable(rows: ResultRow[]): void {
     process.stdout.write(`${ok.length} verified rows (too many to list here; see results.csv)\n`);
     return;
   }
-  const sorted = [...ok].sort((a, b) => a.image.localeCompare(b.image) || a.unit.localeCompare(b.unit) || Number(a.compressed_bytes) - Number(b.compressed_bytes));
+  const sorted = [...ok].sort(
+    (a, b) => a.image.localeCompare(b.image) || a.unit.localeCompare(b.unit) || Number(a.compressed_bytes) - Number(b.compressed_bytes),
+  );
   const multiImage = new Set(ok.map((r) => r.image)).size > 1;
   const head = [...(multiImage ? ['image'] : []), 'unit', 'setting', 'backend', 'compressed', 'ratio', 'decompress MB/s'];
   process.stdout.write(
@@ -269,7 +288,13 @@ export async function runCommand(suiteArg: string | undefined, opts: RunOptions,
   }
 }
 
-async function runLocked(dirs: ReturnType<typeof resultsDir>, opts: RunOptions, workers: number | undefined, argv: string[], lockDir: (out: string) => void): Promise<number> {
+async function runLocked(
+  dirs: ReturnType<typeof resultsDir>,
+  opts: RunOptions,
+  workers: number | undefined,
+  argv: string[],
+  lockDir: (out: string) => void,
+): Promise<number> {
   const log = (s: string) => process.stderr.write(s + '\n');
   let suiteFile = dirs.suiteFile;
   let baseDir: string | undefined;

@@ -56,7 +56,8 @@ export const gzip = defineCodec({
       else unknown('gzip', t, allowed);
     }
     if (backend === undefined) backend = findTool('gzip') ? 'gzip-cli' : 'zlib';
-    if (backend === 'gzip-cli' && !findTool('gzip')) throw new CodecError('gzip: backend=gzip-cli needs the gzip tool, which is not installed; use backend=zlib');
+    if (backend === 'gzip-cli' && !findTool('gzip'))
+      throw new CodecError('gzip: backend=gzip-cli needs the gzip tool, which is not installed; use backend=zlib');
     const parts = [`level=${level}`, `backend=${backend}`];
     if (sizeAppend) parts.push('size_append');
     return { algorithm: 'gzip', key: `gzip:${parts.join(',')}`, params: { level, size_append: sizeAppend }, backend };

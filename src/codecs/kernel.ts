@@ -15,18 +15,32 @@ export type KArch = 'x86' | 'arm' | 'arm64' | 'riscv';
 export const KERNEL_ARCHES: readonly KArch[] = ['x86', 'arm', 'arm64', 'riscv'];
 
 const ARCH_ALIASES: Record<string, KArch> = {
-  x86: 'x86', x86_64: 'x86', amd64: 'x86', i386: 'x86', i486: 'x86', i586: 'x86', i686: 'x86', x64: 'x86',
-  arm: 'arm', armhf: 'arm', armel: 'arm', armv7: 'arm', armv7l: 'arm', armv6l: 'arm', armv5tel: 'arm',
-  arm64: 'arm64', aarch64: 'arm64',
-  riscv: 'riscv', riscv64: 'riscv', riscv32: 'riscv',
+  x86: 'x86',
+  x86_64: 'x86',
+  amd64: 'x86',
+  i386: 'x86',
+  i486: 'x86',
+  i586: 'x86',
+  i686: 'x86',
+  x64: 'x86',
+  arm: 'arm',
+  armhf: 'arm',
+  armel: 'arm',
+  armv7: 'arm',
+  armv7l: 'arm',
+  armv6l: 'arm',
+  armv5tel: 'arm',
+  arm64: 'arm64',
+  aarch64: 'arm64',
+  riscv: 'riscv',
+  riscv64: 'riscv',
+  riscv32: 'riscv',
 };
 
 export function karch(arch: string): KArch {
   const a = ARCH_ALIASES[arch.trim().toLowerCase()];
   if (!a) {
-    throw new CodecError(
-      `no kernel profile for arch "${arch}"; known: x86 (x86_64, amd64, i386), arm (armhf, armel), arm64 (aarch64), riscv (riscv64)`,
-    );
+    throw new CodecError(`no kernel profile for arch "${arch}"; known: x86 (x86_64, amd64, i386), arm (armhf, armel), arm64 (aarch64), riscv (riscv64)`);
   }
   return a;
 }

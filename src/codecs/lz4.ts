@@ -53,8 +53,19 @@ export const lz4 = defineCodec({
     }
     if (fast) level = 1;
     if (frame === 'legacy') {
-      const bad = [fast && 'fast', block !== '4MiB' && 'block', linked && 'linked', contentSize && 'content_size', !checksum && 'no_checksum', blockChecksum && 'block_checksum', favor && 'favor_dec_speed'].filter(Boolean);
-      if (bad.length) throw new CodecError(`lz4: ${bad.join(', ')} cannot be used with frame=legacy (8 MiB independent blocks, no checksums; lz4 ignores --favor-decSpeed there)`);
+      const bad = [
+        fast && 'fast',
+        block !== '4MiB' && 'block',
+        linked && 'linked',
+        contentSize && 'content_size',
+        !checksum && 'no_checksum',
+        blockChecksum && 'block_checksum',
+        favor && 'favor_dec_speed',
+      ].filter(Boolean);
+      if (bad.length)
+        throw new CodecError(
+          `lz4: ${bad.join(', ')} cannot be used with frame=legacy (8 MiB independent blocks, no checksums; lz4 ignores --favor-decSpeed there)`,
+        );
     }
     const parts = [fast ? `fast=${fast}` : `level=${level}`, `frame=${frame}`];
     if (frame === 'lz4f') {
@@ -78,8 +89,14 @@ export const lz4 = defineCodec({
     if (p.frame === 'legacy') return call(() => a.lz4CompressLegacy(input, num(p, 'level')));
     return call(() =>
       a.lz4CompressFrame(
-        input, num(p, 'level'), LZ4_BLOCK_IDS[String(p.block)], flag(p, 'linked'), flag(p, 'checksum'),
-        flag(p, 'block_checksum'), flag(p, 'content_size'), flag(p, 'favor_dec_speed'),
+        input,
+        num(p, 'level'),
+        LZ4_BLOCK_IDS[String(p.block)],
+        flag(p, 'linked'),
+        flag(p, 'checksum'),
+        flag(p, 'block_checksum'),
+        flag(p, 'content_size'),
+        flag(p, 'favor_dec_speed'),
       ),
     );
   },

@@ -5,7 +5,22 @@ import { defineCodec, type Backend } from './descriptor.js';
 import { CodecError } from './errors.js';
 import { atLeast, type KArch, type ProfileTarget } from './kernel.js';
 import { addon, call } from './native.js';
-import { bool, flag, formatBytes, intIn, KiB, looseNumber, MiB, num, numberParam, parseBytes, unknown, type CodecSetting, type ParamValue, type Token } from './spec.js';
+import {
+  bool,
+  flag,
+  formatBytes,
+  intIn,
+  KiB,
+  looseNumber,
+  MiB,
+  num,
+  numberParam,
+  parseBytes,
+  unknown,
+  type CodecSetting,
+  type ParamValue,
+  type Token,
+} from './spec.js';
 
 // liblzma enum values.
 export const LZMA_MODES: Record<string, number> = { fast: 1, normal: 2 };
@@ -13,7 +28,14 @@ export const LZMA_MFS: Record<string, number> = { hc3: 0x03, hc4: 0x04, bt2: 0x1
 export const XZ_CHECKS: Record<string, number> = { none: 0, crc32: 1, crc64: 4, sha256: 10 };
 /** BCJ filter IDs (liblzma). riscv is 0x0B from xz 5.6.0 on. */
 export const BCJ_FILTERS: Record<string, number> = {
-  x86: 0x04, powerpc: 0x05, ia64: 0x06, arm: 0x07, armthumb: 0x08, sparc: 0x09, arm64: 0x0a, riscv: 0x0b,
+  x86: 0x04,
+  powerpc: 0x05,
+  ia64: 0x06,
+  arm: 0x07,
+  armthumb: 0x08,
+  sparc: 0x09,
+  arm64: 0x0a,
+  riscv: 0x0b,
 };
 const nameOf = (table: Record<string, number>, v: number) => Object.keys(table).find((k) => table[k] === v) ?? String(v);
 
@@ -140,9 +162,20 @@ function encode(algorithm: Container, s: CodecSetting, input: Uint8Array): Uint8
   // Every LZMA2 field spelled out (resolved from liblzma's own preset table).
   return call(() =>
     addon().lzmaCompress(
-      input, FORMAT[algorithm], num(p, 'preset'), flag(p, 'extreme'), num(p, 'dict_bytes'),
-      num(p, 'lc'), num(p, 'lp'), num(p, 'pb'), LZMA_MODES[String(p.mode)], num(p, 'nice'), LZMA_MFS[String(p.mf)],
-      num(p, 'depth'), bcj, check,
+      input,
+      FORMAT[algorithm],
+      num(p, 'preset'),
+      flag(p, 'extreme'),
+      num(p, 'dict_bytes'),
+      num(p, 'lc'),
+      num(p, 'lp'),
+      num(p, 'pb'),
+      LZMA_MODES[String(p.mode)],
+      num(p, 'nice'),
+      LZMA_MFS[String(p.mf)],
+      num(p, 'depth'),
+      bcj,
+      check,
     ),
   );
 }
@@ -199,10 +232,26 @@ function xzSpec({ arch, version, target, sizeAppend }: ProfileTarget): string {
   let align: 1 | 2 | 4;
   let bcj = '';
   switch (arch) {
-    case 'x86': align = 1; bcj = 'x86'; break;
-    case 'arm': if (target.thumb2) { align = 2; bcj = 'armthumb'; } else { align = 4; bcj = 'arm'; } break;
-    case 'arm64': align = 4; bcj = 'arm64'; break; // xz >= 5.4.0: Debian 12 has 5.4.1
-    case 'riscv': align = 2; break; // RISCV_ISA_C (default y); the RISC-V filter needs xz >= 5.6.0
+    case 'x86':
+      align = 1;
+      bcj = 'x86';
+      break;
+    case 'arm':
+      if (target.thumb2) {
+        align = 2;
+        bcj = 'armthumb';
+      } else {
+        align = 4;
+        bcj = 'arm';
+      }
+      break;
+    case 'arm64':
+      align = 4;
+      bcj = 'arm64';
+      break; // xz >= 5.4.0: Debian 12 has 5.4.1
+    case 'riscv':
+      align = 2;
+      break; // RISCV_ISA_C (default y); the RISC-V filter needs xz >= 5.6.0
   }
   const opts = align === 2 ? ['lp=1'] : align === 4 ? ['lp=2', 'lc=2'] : [];
   return `xz:${['6', ...opts, 'dict=128MiB', ...(bcj ? [`bcj=${bcj}`] : []), 'check=crc32'].join(',')}${sizeAppend}`;

@@ -20,7 +20,8 @@ export const lzo = defineCodec({
   backends: [{ name: 'liblzo2', version: () => addon().lzoVersion }],
 
   parse(ts): CodecSetting {
-    const allowed = 'an lzop level 1-9 (1 = LZO1X-1(15), 2-6 = LZO1X-1, 7-9 = LZO1X-999 at that level; or level=N), lzo1x-1, lzo1x-1-15, lzo1x-999, method=NAME (must agree with the level), mtime=N (header time, default 0), size_append';
+    const allowed =
+      'an lzop level 1-9 (1 = LZO1X-1(15), 2-6 = LZO1X-1, 7-9 = LZO1X-999 at that level; or level=N), lzo1x-1, lzo1x-1-15, lzo1x-999, method=NAME (must agree with the level), mtime=N (header time, default 0), size_append';
     let level = 3;
     let method: string | undefined;
     let mtime = 0;
@@ -39,7 +40,8 @@ export const lzo = defineCodec({
     }
     if (method !== undefined && lzoMethod(level) !== method) {
       const explicitLevel = ts.some((t) => (t.value === undefined && /^\d+$/.test(t.name)) || t.name === 'level');
-      if (explicitLevel) throw new CodecError(`lzo: level ${level} uses ${lzoMethod(level)}, not ${method} (lzop: 1 = lzo1x-1-15, 2-6 = lzo1x-1, 7-9 = lzo1x-999)`);
+      if (explicitLevel)
+        throw new CodecError(`lzo: level ${level} uses ${lzoMethod(level)}, not ${method} (lzop: 1 = lzo1x-1-15, 2-6 = lzo1x-1, 7-9 = lzo1x-999)`);
       level = LZO_METHODS[method];
     }
     const m = lzoMethod(level);

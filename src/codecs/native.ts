@@ -25,8 +25,20 @@ export interface KzCodecAddon {
 
   lzmaVersion: string;
   lzmaCompress(
-    input: Uint8Array, format: 0 | 1, preset: number, extreme: boolean, dict: number, lc: number, lp: number, pb: number,
-    mode: number, nice: number, mf: number, depth: number, bcjId: number, check: number,
+    input: Uint8Array,
+    format: 0 | 1,
+    preset: number,
+    extreme: boolean,
+    dict: number,
+    lc: number,
+    lp: number,
+    pb: number,
+    mode: number,
+    nice: number,
+    mf: number,
+    depth: number,
+    bcjId: number,
+    check: number,
   ): Uint8Array;
   lzmaDecompressInto(input: Uint8Array, out: Uint8Array, format: 0 | 1): IntoResult;
   lzmaDecodeStream(input: Uint8Array, maxOutput: number, format: 0 | 1, memlimit: number): StreamResult;
@@ -37,8 +49,14 @@ export interface KzCodecAddon {
   lz4Version: string;
   lz4CompressLegacy(input: Uint8Array, level: number): Uint8Array;
   lz4CompressFrame(
-    input: Uint8Array, level: number, blockSizeId: number, linked: boolean, contentChecksum: boolean,
-    blockChecksum: boolean, contentSize: boolean, favorDecSpeed: boolean,
+    input: Uint8Array,
+    level: number,
+    blockSizeId: number,
+    linked: boolean,
+    contentChecksum: boolean,
+    blockChecksum: boolean,
+    contentSize: boolean,
+    favorDecSpeed: boolean,
   ): Uint8Array;
   lz4DecompressInto(input: Uint8Array, out: Uint8Array, legacy: boolean): IntoResult;
   lz4DecodeStream(input: Uint8Array, maxOutput: number, legacy: boolean): StreamResult;
@@ -56,7 +74,6 @@ export interface KzCodecAddon {
 }
 
 const ADDON_REL = join('build', 'Release', 'kzcodec.node');
-
 
 let cached: KzCodecAddon | undefined;
 

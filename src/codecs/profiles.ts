@@ -31,7 +31,9 @@ export function kernelProfile(algorithm: Algorithm, target: KernelTarget): Codec
   const a = karch(target.arch);
   const kernel = codecRow(algorithm)?.kernel;
   if (!kernel?.arches.includes(a)) {
-    throw new CodecError(`${target.arch} kernels cannot be compressed with ${algorithm} (no HAVE_KERNEL_${algorithm.toUpperCase()}); allowed: ${archAlgorithms(a).join(', ')}`);
+    throw new CodecError(
+      `${target.arch} kernels cannot be compressed with ${algorithm} (no HAVE_KERNEL_${algorithm.toUpperCase()}); allowed: ${archAlgorithms(a).join(', ')}`,
+    );
   }
   const version = kernelMajorMinor(target.kernelVersion);
   // Self-decompressing images (x86 bzImage, arm zImage) append the size;

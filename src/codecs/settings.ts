@@ -20,6 +20,11 @@ export function parseSetting(spec: string): CodecSetting {
   const name = (colon < 0 ? spec : spec.slice(0, colon)).trim().toLowerCase();
   const rest = colon < 0 ? '' : spec.slice(colon + 1);
   const row = codecRow(name);
-  if (!row) throw new CodecError(`unknown algorithm "${name}"; allowed: ${codecRows().map((r) => r.name).join(', ')}`);
+  if (!row)
+    throw new CodecError(
+      `unknown algorithm "${name}"; allowed: ${codecRows()
+        .map((r) => r.name)
+        .join(', ')}`,
+    );
   return row.parse(tokens(rest));
 }

@@ -42,7 +42,7 @@ export function codeLike(bytes: number, seed = 1): Uint8Array {
     } else if (pick < 80 && pos > 4096) {
       // repeat an earlier fragment (near or far)
       const len = 16 + (r() % 2048);
-      const dist = (r() & 1) ? 1 + (r() % 4096) : 1 + (r() % pos);
+      const dist = r() & 1 ? 1 + (r() % 4096) : 1 + (r() % pos);
       const from = pos - Math.min(dist, pos);
       n = Math.min(len, bytes - pos);
       for (let i = 0; i < n; i++) out[pos + i] = out[from + i];
@@ -56,7 +56,7 @@ export function codeLike(bytes: number, seed = 1): Uint8Array {
     } else {
       // text-ish (strings table)
       n = Math.min(32 + (r() % 512), bytes - pos);
-      for (let i = 0; i < n; i++) out[pos + i] = (r() % 8 === 0) ? 0 : 0x61 + (r() % 26);
+      for (let i = 0; i < n; i++) out[pos + i] = r() % 8 === 0 ? 0 : 0x61 + (r() % 26);
     }
     pos += n;
   }

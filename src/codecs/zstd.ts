@@ -15,7 +15,8 @@ export const zstd = defineCodec({
   backends: [{ name: 'libzstd', version: () => addon().zstdVersion }],
 
   parse(ts): CodecSetting {
-    const allowed = 'a level 1-22 (or level=N; 20+ are --ultra), ultra, window_log=10-31 (alias wlog), long or long=N (window log N, default 27), workers=0|1 (1 = the zstd tool\'s default), no_checksum, content_size (pledge the input size, as `zstd FILE` does and a pipe does not: the frame records it and zstd sizes its tables to the input), size_append';
+    const allowed =
+      "a level 1-22 (or level=N; 20+ are --ultra), ultra, window_log=10-31 (alias wlog), long or long=N (window log N, default 27), workers=0|1 (1 = the zstd tool's default), no_checksum, content_size (pledge the input size, as `zstd FILE` does and a pipe does not: the frame records it and zstd sizes its tables to the input), size_append";
     let level = 3;
     let windowLog = 0;
     let long = false;
@@ -59,7 +60,9 @@ export const zstd = defineCodec({
 
   encode(s, input) {
     const p = s.params;
-    return call(() => addon().zstdCompress(input, num(p, 'level'), num(p, 'window_log'), flag(p, 'long'), num(p, 'workers'), flag(p, 'checksum'), flag(p, 'content_size')));
+    return call(() =>
+      addon().zstdCompress(input, num(p, 'level'), num(p, 'window_log'), flag(p, 'long'), num(p, 'workers'), flag(p, 'checksum'), flag(p, 'content_size')),
+    );
   },
   decodeInto: (_s, stream, out) => call(() => addon().zstdDecompressInto(stream, out)),
   decodeStream: (input, maxOutput) => call(() => addon().zstdDecodeStream(input, maxOutput)),

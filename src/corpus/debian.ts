@@ -39,7 +39,13 @@ function run(cmd: string, args: string[], cwd?: string): string {
     return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
   } catch (e) {
     const err = e as { stderr?: string; code?: string; message: string };
-    const detail = (err.stderr ?? '').trim().split('\n').filter((l) => /^E:|error/i.test(l))[0] ?? err.code ?? err.message.split('\n')[0];
+    const detail =
+      (err.stderr ?? '')
+        .trim()
+        .split('\n')
+        .filter((l) => /^E:|error/i.test(l))[0] ??
+      err.code ??
+      err.message.split('\n')[0];
     throw new CorpusError(`${cmd} ${args.join(' ')} failed: ${detail}`);
   }
 }
@@ -68,7 +74,10 @@ export function aptUpdate(log: (s: string) => void): void {
     const err = e as { stdout?: string; stderr?: string; message: string };
     text = `${err.stdout ?? ''}\n${err.stderr ?? err.message}`;
   }
-  const problems = text.split('\n').map((l) => l.trim()).filter((l) => /^(W|E|Err):/.test(l));
+  const problems = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^(W|E|Err):/.test(l));
   if (problems.length) {
     log(`apt-get update had problems; continuing with the indexes that did update:`);
     for (const p of problems.slice(0, 8)) log(`  ${p}`);
@@ -228,7 +237,12 @@ export function fetchDebianKernel(request: string, arch = hostDebArch(), log: (s
   const before = cached();
   if (before) return before;
   // One fetch of this entry at a time: a second waits, then finds it cached.
-  return withLock(join(cacheDir(), 'locks', `${name}.lock`), `${resolved.package}:${arch} ${resolved.version}`, () => cached() ?? download(request, resolved, arch, dir, fallback, log), { log });
+  return withLock(
+    join(cacheDir(), 'locks', `${name}.lock`),
+    `${resolved.package}:${arch} ${resolved.version}`,
+    () => cached() ?? download(request, resolved, arch, dir, fallback, log),
+    { log },
+  );
 }
 
 /**
@@ -238,7 +252,14 @@ export function fetchDebianKernel(request: string, arch = hostDebArch(), log: (s
  * renamed into place whole: the .deb into debs/, the extracted /boot with
  * its kzbench.json into kernels/.
  */
-function download(request: string, resolved: { package: string; version: string }, arch: string, dir: string, fallback: (e: unknown) => FetchedKernel, log: (s: string) => void): FetchedKernel {
+function download(
+  request: string,
+  resolved: { package: string; version: string },
+  arch: string,
+  dir: string,
+  fallback: (e: unknown) => FetchedKernel,
+  log: (s: string) => void,
+): FetchedKernel {
   const name = basename(dir);
   const tmpRoot = join(cacheDir(), 'tmp');
   mkdirSync(tmpRoot, { recursive: true });
@@ -307,7 +328,9 @@ function download(request: string, resolved: { package: string; version: string 
 export function fetchDebugSystemMap(k: CachedKernel, log: (s: string) => void = () => {}): string {
   const pkg = `${k.package}-dbg`;
   const dir = join(cacheDir(), 'kernels', `${pkg}_${k.version}_${k.arch}`);
-  const existing = existsSync(join(dir, 'usr/lib/debug/boot')) ? readdirSync(join(dir, 'usr/lib/debug/boot')).find((f) => f.startsWith('System.map-')) : undefined;
+  const existing = existsSync(join(dir, 'usr/lib/debug/boot'))
+    ? readdirSync(join(dir, 'usr/lib/debug/boot')).find((f) => f.startsWith('System.map-'))
+    : undefined;
   if (existing) return join(dir, 'usr/lib/debug/boot', existing);
   const debs = join(cacheDir(), 'debs');
   mkdirSync(debs, { recursive: true });
@@ -318,7 +341,9 @@ export function fetchDebugSystemMap(k: CachedKernel, log: (s: string) => void = 
     run('apt-get', ['download', '-q', `${pkg}:${k.arch}=${k.version}`], debs);
   }
   mkdirSync(dir, { recursive: true });
-  execFileSync('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards "./usr/lib/debug/boot/System.map-*"', 'sh', deb, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards "./usr/lib/debug/boot/System.map-*"', 'sh', deb, dir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const found = readdirSync(join(dir, 'usr/lib/debug/boot')).find((f) => f.startsWith('System.map-'));
   if (!found) throw new CorpusError(`${debName} has no System.map`);
   return join(dir, 'usr/lib/debug/boot', found);

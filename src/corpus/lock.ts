@@ -133,7 +133,10 @@ export function withLock<T>(path: string, what: string, fn: () => T, options: Lo
     }
     const h = parseHolder(got.text);
     if (Date.now() - start > maxWaitMs) {
-      throw new CacheLockError(`${what} is still being fetched by ${h ? `pid ${h.pid} on ${h.host}` : 'another process'} after ${Math.round(maxWaitMs / 1000)} s; if nothing is fetching it, remove the lock file`, path);
+      throw new CacheLockError(
+        `${what} is still being fetched by ${h ? `pid ${h.pid} on ${h.host}` : 'another process'} after ${Math.round(maxWaitMs / 1000)} s; if nothing is fetching it, remove the lock file`,
+        path,
+      );
     }
     if (!said) {
       log(`waiting: ${h ? `pid ${h.pid}` : 'another kzbench'} is fetching ${what}`);

@@ -129,7 +129,10 @@ export async function compressedDiff(old: KernelImage, now: KernelImage, options
       image: { path: '', sha256: '' },
     });
     for (const r of summary.rows) {
-      measured.set(`${r.unit}\0${r.setting}`, r.verified ? { bytes: Number(r.compressed_bytes), error: '' } : { bytes: null, error: r.error || 'round trip not verified' });
+      measured.set(
+        `${r.unit}\0${r.setting}`,
+        r.verified ? { bytes: Number(r.compressed_bytes), error: '' } : { bytes: null, error: r.error || 'round trip not verified' },
+      );
     }
     if (summary.interrupted) notes.push('interrupted: some compressed sizes are missing');
   }

@@ -15,8 +15,16 @@ import type { KernelImage } from '../image/index.js';
 import { compressedDiff, shippedAlgorithm, type CompressedDiff, type CompressOptions } from './compressed.js';
 import { diffSections, type SectionDiff } from './sections.js';
 import {
-  ALL_SYMBOLS, classSizes, diffClass, notCompared, SYMBOL_CLASSES, symbolSizes,
-  type SizedSymbol, type SizeMethod, type SymbolClass, type SymbolClassDiff,
+  ALL_SYMBOLS,
+  classSizes,
+  diffClass,
+  notCompared,
+  SYMBOL_CLASSES,
+  symbolSizes,
+  type SizedSymbol,
+  type SizeMethod,
+  type SymbolClass,
+  type SymbolClassDiff,
 } from './symbols.js';
 
 export * from './symbols.js';
@@ -94,16 +102,28 @@ function missingClass(which: 'old' | 'new', img: KernelImage, count: number, cls
 export function diffSymbols(old: KernelImage, now: KernelImage, messages: string[] = []): SymbolsDiff {
   const none = (reason: string): SymbolsDiff => ({ compared: false, reason, sizeMethod: null, classes: [], all: null });
   if (old.arch !== now.arch) {
-    return none(`different arches (${old.arch} and ${now.arch}): symbols are not compared, since one function built for two instruction sets differs by the ISA, not by the change; sections (by name) and compressed sizes are`);
+    return none(
+      `different arches (${old.arch} and ${now.arch}): symbols are not compared, since one function built for two instruction sets differs by the ISA, not by the change; sections (by name) and compressed sizes are`,
+    );
   }
-  for (const [which, img] of [['old', old], ['new', now]] as const) {
+  for (const [which, img] of [
+    ['old', old],
+    ['new', now],
+  ] as const) {
     if (img.symbols.source === 'none') {
       return none(`${label(which, img)} has no symbols (${img.symbols.detail}): comparing sections and compressed sizes only`);
     }
   }
   const sizeMethod: SizeMethod = old.symbols.source === 'symtab' && now.symbols.source === 'symtab' ? 'st_size' : 'extent';
   if (sizeMethod === 'extent') {
-    const unsized = ([['old', old], ['new', now]] as const).filter(([, i]) => i.symbols.source !== 'symtab').map(([w, i]) => `${w}: ${i.symbols.source}`);
+    const unsized = (
+      [
+        ['old', old],
+        ['new', now],
+      ] as const
+    )
+      .filter(([, i]) => i.symbols.source !== 'symtab')
+      .map(([w, i]) => `${w}: ${i.symbols.source}`);
     messages.push(
       `symbol sizes are extents (address to the next symbol, bounded by the section), not st_size, because ${unsized.length === 2 ? 'neither image has' : 'one image has no'} sizes (${unsized.join(', ')})` +
         (unsized.length === 1 ? '; the other image is measured the same way so the two compare' : '') +
@@ -114,14 +134,19 @@ export function diffSymbols(old: KernelImage, now: KernelImage, messages: string
   const sizedNew = symbolSizes(now, sizeMethod);
   const classes: SymbolClassDiff[] = [];
   for (const cls of SYMBOL_CLASSES) {
-    const reasons = [missingClass('old', old, classCount(sizedOld, cls), cls), missingClass('new', now, classCount(sizedNew, cls), cls)].filter((r): r is string => r !== null);
+    const reasons = [missingClass('old', old, classCount(sizedOld, cls), cls), missingClass('new', now, classCount(sizedNew, cls), cls)].filter(
+      (r): r is string => r !== null,
+    );
     if (reasons.length) {
       const d = notCompared(cls, `${cls.title}: not compared: ${reasons.join('; ')}`);
       messages.push(d.reason!);
       classes.push(d);
     } else classes.push(diffClass(cls, classSizes(sizedOld, cls.types), classSizes(sizedNew, cls.types)));
   }
-  const types = classes.filter((c) => c.compared).map((c) => c.types).join('');
+  const types = classes
+    .filter((c) => c.compared)
+    .map((c) => c.types)
+    .join('');
   const allClass: SymbolClass = types === SYMBOL_CLASSES.map((c) => c.types).join('') ? ALL_SYMBOLS : { ...ALL_SYMBOLS, types };
   const all = types ? diffClass(allClass, classSizes(sizedOld, types), classSizes(sizedNew, types)) : null;
   return { compared: true, reason: null, sizeMethod, classes, all };
@@ -132,9 +157,14 @@ export async function diffImages(old: KernelImage, now: KernelImage, options: Di
   const symbols = diffSymbols(old, now, messages);
   if (symbols.reason) messages.unshift(symbols.reason);
   if (old.kernelFormat !== now.kernelFormat) {
-    messages.push(`old's sections come from ${old.kernelFormat === 'elf' ? 'its ELF section table' : 'marker symbols (raw Image)'}, new's from ${now.kernelFormat === 'elf' ? 'its ELF section table' : 'marker symbols (raw Image)'}: only sections of the same name compare`);
+    messages.push(
+      `old's sections come from ${old.kernelFormat === 'elf' ? 'its ELF section table' : 'marker symbols (raw Image)'}, new's from ${now.kernelFormat === 'elf' ? 'its ELF section table' : 'marker symbols (raw Image)'}: only sections of the same name compare`,
+    );
   }
-  for (const [which, img] of [['old', old], ['new', now]] as const) {
+  for (const [which, img] of [
+    ['old', old],
+    ['new', now],
+  ] as const) {
     if (img.sections.length === 0) messages.push(`${label(which, img)} has no sections (a raw Image without the marker symbols that place them)`);
   }
   const sections = diffSections(old.sections, now.sections);

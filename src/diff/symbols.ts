@@ -155,7 +155,8 @@ export function stSizes(symbols: readonly KernelSymbol[]): SizedSymbol[] {
  */
 export function extentSizes(symbols: readonly KernelSymbol[], sections: readonly Section[]): SizedSymbol[] {
   const alloc = sections.filter((s) => s.kind !== 'other' && s.bytes > 0);
-  const counted = (s: KernelSymbol) => (s.type.length === 1 && ALL_SYMBOLS.types.includes(s.type) && !isGeneratedName(s.name) ? 0 : 2) + (isMarker(s.name, s.type) ? 1 : 0);
+  const counted = (s: KernelSymbol) =>
+    (s.type.length === 1 && ALL_SYMBOLS.types.includes(s.type) && !isGeneratedName(s.name) ? 0 : 2) + (isMarker(s.name, s.type) ? 1 : 0);
   const sorted = [...symbols].sort((a, b) => cmpBig(a.address, b.address) || counted(a) - counted(b) || cmpStr(a.name, b.name));
   const out: SizedSymbol[] = [];
   let next = 0;
@@ -234,9 +235,17 @@ export function diffClass(cls: SymbolClass, old: Map<string, number>, now: Map<s
 
 export function notCompared(cls: SymbolClass, reason: string): SymbolClassDiff {
   return {
-    class: cls.id, title: cls.title, types: cls.types, compared: false, reason,
+    class: cls.id,
+    title: cls.title,
+    types: cls.types,
+    compared: false,
+    reason,
     summary: { added: 0, removed: 0, grown: 0, shrunk: 0, up: 0, down: 0, net: 0 },
-    rows: [], unchanged: 0, before: 0, after: 0, percent: 0,
+    rows: [],
+    unchanged: 0,
+    before: 0,
+    after: 0,
+    percent: 0,
   };
 }
 

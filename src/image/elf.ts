@@ -187,7 +187,8 @@ export function parseElf(bytes: Uint8Array): Elf {
   if (shnum > 0) {
     if (shstrndx >= shnum) fail(`e_shstrndx ${shstrndx} is out of range (${shnum} sections)`);
     const strtab = raw[shstrndx]!;
-    names = (o) => (o < strtab.size ? v.cstring(strtab.offset + o, strtab.offset + strtab.size, 'section name') : fail(`section name offset ${o} is outside .shstrtab`));
+    names = (o) =>
+      o < strtab.size ? v.cstring(strtab.offset + o, strtab.offset + strtab.size, 'section name') : fail(`section name offset ${o} is outside .shstrtab`);
   }
   const sections = raw.map((s, i) => ({ ...s, name: names(nameOffsets[i]!) }));
   return { bits, littleEndian: data === 1, machine, entry, sections, segments, extent };

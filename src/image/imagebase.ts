@@ -62,7 +62,10 @@ export interface ImageBase {
   candidates: number;
 }
 
-export interface ImageBaseHints { wordSize: 4 | 8; littleEndian: boolean }
+export interface ImageBaseHints {
+  wordSize: 4 | 8;
+  littleEndian: boolean;
+}
 
 /** Fewest agreeing entries for a result (a real kernel exports thousands). */
 export const MIN_VOTES = 16;
@@ -126,7 +129,10 @@ function flood(words: number, test: (i: number) => boolean): void {
   const queued = new Uint8Array(nb);
   const queue: number[] = [];
   const push = (k: number): void => {
-    if (k >= 0 && k < nb && !queued[k]) { queued[k] = 1; queue.push(k); }
+    if (k >= 0 && k < nb && !queued[k]) {
+      queued[k] = 1;
+      queue.push(k);
+    }
   };
   const hits = new Uint8Array(nb);
   for (let k = 0; k < nb; k++) {
@@ -139,7 +145,10 @@ function flood(words: number, test: (i: number) => boolean): void {
     const k = queue.pop()!;
     const to = Math.min(words, (k + 1) * per);
     for (let i = k * per + head; i < to; i++) if (test(i)) hits[k] = 1;
-    if (hits[k]) { push(k - 1); push(k + 1); }
+    if (hits[k]) {
+      push(k - 1);
+      push(k + 1);
+    }
   }
 }
 
@@ -203,7 +212,8 @@ function findPairs(b: Uint8Array, symbols: Symbols, ws: 4 | 8, le: boolean): Pai
   // a range test and a bitmap first, since nearly every word misses.
   const loBits = new Uint8Array(1 << 20);
   const his = new Set<number>();
-  let min = Infinity, max = -Infinity;
+  let min = Infinity,
+    max = -Infinity;
   const top = 1n << BigInt(8 * ws);
   // Halves of the addresses without a BigInt operation each.
   const all = new BigUint64Array(symbols.length);
@@ -231,10 +241,12 @@ function findPairs(b: Uint8Array, symbols: Symbols, ws: 4 | 8, le: boolean): Pai
   const sortedLo = Uint32Array.from(order, (k) => halves[2 * k + L]);
   /** Symbols whose address has low half lo and high half hi, added to acc. */
   const lookup = (lo: number, hi: number, acc: number[] | undefined): number[] | undefined => {
-    let a = 0, z = sortedLo.length;
+    let a = 0,
+      z = sortedLo.length;
     while (a < z) {
       const m = (a + z) >>> 1;
-      if (sortedLo[m] < lo) a = m + 1; else z = m;
+      if (sortedLo[m] < lo) a = m + 1;
+      else z = m;
     }
     for (; a < sortedLo.length && sortedLo[a] === lo; a++) {
       const k = order[a];
@@ -246,7 +258,10 @@ function findPairs(b: Uint8Array, symbols: Symbols, ws: 4 | 8, le: boolean): Pai
   min = Math.max(0, min - 1);
   max = max + 1;
   // With 64-bit addresses spread over several 4 GiB windows the range test is moot.
-  if (his.size > 1) { min = 0; max = 0xffffffff; }
+  if (his.size > 1) {
+    min = 0;
+    max = 0xffffffff;
+  }
 
   const words = int32Words(b);
   const swap = le !== HOST_LITTLE_ENDIAN;
@@ -278,8 +293,12 @@ function findPairs(b: Uint8Array, symbols: Symbols, ws: 4 | 8, le: boolean): Pai
     if (symsAt(j)) return false;
     let nlo = loFirst ? words[j] : words[j + 1];
     let nhi = ws === 4 ? 0 : loFirst ? words[j + 1] : words[j];
-    if (swap) { nlo = bswap32(nlo); nhi = bswap32(nhi); }
-    nlo >>>= 0; nhi >>>= 0;
+    if (swap) {
+      nlo = bswap32(nlo);
+      nhi = bswap32(nhi);
+    }
+    nlo >>>= 0;
+    nhi >>>= 0;
     if (nlo === 0 && nhi === 0) return false;
     out.at.push(4 * i);
     out.name.push(nhi * 4294967296 + nlo);
@@ -325,10 +344,14 @@ function scanAbsolute(b: Uint8Array, symbols: Symbols, ws: 4 | 8, le: boolean): 
   // The real entries' name pointers all lie in __ksymtab_strings: draw the
   // samples from the densest window of name pointers.
   const byName = [...pairs.name.keys()].sort((x, y) => pairs.name[x] - pairs.name[y]);
-  let bestFrom = 0, bestTo = 0;
+  let bestFrom = 0,
+    bestTo = 0;
   for (let i = 0, j = 0; j < np; j++) {
     while (pairs.name[byName[j]] - pairs.name[byName[i]] > STRINGS_WINDOW) i++;
-    if (j + 1 - i > bestTo - bestFrom) { bestFrom = i; bestTo = j + 1; }
+    if (j + 1 - i > bestTo - bestFrom) {
+      bestFrom = i;
+      bestTo = j + 1;
+    }
   }
   const pool: { p: number; k: number; len: number }[] = [];
   for (let x = bestFrom; x < bestTo; x++) {
@@ -367,7 +390,11 @@ function scanAbsolute(b: Uint8Array, symbols: Symbols, ws: 4 | 8, le: boolean): 
         const name = bytesOf(k);
         if (o + name.length >= b.length || b[o + name.length] !== 0) continue;
         let same = true;
-        for (let q = 0; q < name.length; q++) if (b[o + q] !== name[q]) { same = false; break; }
+        for (let q = 0; q < name.length; q++)
+          if (b[o + q] !== name[q]) {
+            same = false;
+            break;
+          }
         if (!same) continue;
         vote(t, bases[c], pairs.at[p]);
         any = true;
@@ -389,8 +416,13 @@ function entrySize(where: number[]): number | undefined {
     const g = sorted[i] - sorted[i - 1];
     if (g > 0 && g <= 64) gaps.set(g, (gaps.get(g) ?? 0) + 1);
   }
-  let best: number | undefined, count = 0;
-  for (const [g, c] of gaps) if (c > count) { best = g; count = c; }
+  let best: number | undefined,
+    count = 0;
+  for (const [g, c] of gaps)
+    if (c > count) {
+      best = g;
+      count = c;
+    }
   return best;
 }
 
@@ -400,17 +432,26 @@ function uniqueNames(symbols: Symbols): Map<string, bigint> {
   const clash = new Set<string>();
   for (const s of symbols) {
     const a = addrOf.get(s.name);
-    if (a === undefined) { if (!clash.has(s.name)) addrOf.set(s.name, s.address); }
-    else if (a !== s.address) { addrOf.delete(s.name); clash.add(s.name); }
+    if (a === undefined) {
+      if (!clash.has(s.name)) addrOf.set(s.name, s.address);
+    } else if (a !== s.address) {
+      addrOf.delete(s.name);
+      clash.add(s.name);
+    }
   }
   return addrOf;
 }
 
 function decide(t: Tally, image: Uint8Array, symbols: Symbols, ws: 4 | 8, what: string): ImageBase | null {
-  let best: bigint | undefined, votes = 0, second = 0;
+  let best: bigint | undefined,
+    votes = 0,
+    second = 0;
   for (const [base, v] of t.votes) {
-    if (v > votes) { second = votes; best = base; votes = v; }
-    else if (v > second) second = v;
+    if (v > votes) {
+      second = votes;
+      best = base;
+      votes = v;
+    } else if (v > second) second = v;
   }
   if (best === undefined || votes < MIN_VOTES) return null;
   if (votes < MIN_SHARE * t.candidates || votes < RUNNER_UP * second) return null;

@@ -250,7 +250,9 @@ export function readKernelImage(bytes: Uint8Array, path: string, options: OpenOp
   if (symtab.length > 0) {
     symbols = {
       source: 'symtab',
-      list: symtab.filter((s) => s.kind !== 'section' && s.kind !== 'file' && s.name !== '').map((s) => ({ name: s.name, type: nmType(s, elf!), address: s.address, size: s.size })),
+      list: symtab
+        .filter((s) => s.kind !== 'section' && s.kind !== 'file' && s.name !== '')
+        .map((s) => ({ name: s.name, type: nmType(s, elf!), address: s.address, size: s.size })),
       detail: '.symtab',
     };
   }
@@ -349,6 +351,8 @@ function checkMapAgainstElf(list: KernelSymbol[], sections: Section[], path: str
   const text = list.find((s) => s.name === '_text' || s.name === '_stext');
   const sec = sections.find((s) => s.name === '.text');
   if (text && sec && text.address !== sec.address && !(text.name === '_stext' && text.address > sec.address)) {
-    fail(`${path}: ${text.name} is at 0x${text.address.toString(16)} but the image's .text starts at 0x${sec.address.toString(16)}: a System.map for another kernel`);
+    fail(
+      `${path}: ${text.name} is at 0x${text.address.toString(16)} but the image's .text starts at 0x${sec.address.toString(16)}: a System.map for another kernel`,
+    );
   }
 }

@@ -46,8 +46,15 @@
 
 import { KzError } from '../errors.js';
 import { ByteView, hex, uint32Words } from './bytes.js';
-export interface KallsymsSymbol { name: string; type: string; address: bigint }
-export interface KallsymsHints { wordSize: 4 | 8; littleEndian: boolean }
+export interface KallsymsSymbol {
+  name: string;
+  type: string;
+  address: bigint;
+}
+export interface KallsymsHints {
+  wordSize: 4 | 8;
+  littleEndian: boolean;
+}
 export interface KallsymsResult {
   symbols: KallsymsSymbol[];
   /** e.g. "6.4+ relative, seqs_of_names" */
@@ -115,7 +122,7 @@ function filterBE(words: Uint32Array, from: number, to: number, cand: Int32Array
   for (let i = from; i < to; i++) {
     const w = words[i];
     if ((w & 0xffff) !== 0) continue;
-    const d = ((w >>> 24) | ((w >>> 8) & 0xff00));
+    const d = (w >>> 24) | ((w >>> 8) & 0xff00);
     if (d < 1 || d > MAX_TOKEN) continue;
     if (c < cand.length) cand[c] = i;
     c++;
@@ -187,24 +194,37 @@ function matchTokenTable(r: ByteView, p: number, idx: Int32Array, algn: number):
     while (e < p && b[e] !== 0) e++;
     if (e >= p || p - (e + 1) >= algn) continue;
     let ok = true;
-    for (let q = e + 1; q < p; q++) if (b[q] !== 0) { ok = false; break; }
+    for (let q = e + 1; q < p; q++)
+      if (b[q] !== 0) {
+        ok = false;
+        break;
+      }
     if (!ok) continue;
     const tokens: string[] = new Array(256);
     let identity = 0;
     for (let i = 0; i < 256 && ok; i++) {
       const s = t + idx[i];
       const f = i === 255 ? e : t + idx[i + 1] - 1;
-      if (b[f] !== 0) { ok = false; break; }
+      if (b[f] !== 0) {
+        ok = false;
+        break;
+      }
       let str = '';
       for (let q = s; q < f; q++) {
         const c = b[q];
-        if (!isTokenChar(c)) { ok = false; break; }
+        if (!isTokenChar(c)) {
+          ok = false;
+          break;
+        }
         str += String.fromCharCode(c);
       }
       if (!ok) break;
       // A one-character token is a character of the names kept in its own slot.
       if (str.length === 1) {
-        if (str.charCodeAt(0) !== i) { ok = false; break; }
+        if (str.charCodeAt(0) !== i) {
+          ok = false;
+          break;
+        }
         identity++;
       }
       tokens[i] = str;
@@ -219,7 +239,10 @@ function matchTokenTable(r: ByteView, p: number, idx: Int32Array, algn: number):
 // Step 2: markers and names, located backwards from the token table
 
 class Aligner {
-  constructor(readonly algn: number, readonly phase: number) {}
+  constructor(
+    readonly algn: number,
+    readonly phase: number,
+  ) {}
   down(x: number): number {
     const m = (((x - this.phase) % this.algn) + this.algn) % this.algn;
     return x - m;
@@ -307,7 +330,11 @@ function markersAgree(b: Uint8Array, names: number, markers: number[], limit: nu
  * the value stored in num_syms is not consulted (to diagnose a bad one).
  */
 function findNames(
-  r: ByteView, al: Aligner, markersOff: number, markers: number[], n: number | undefined,
+  r: ByteView,
+  al: Aligner,
+  markersOff: number,
+  markers: number[],
+  n: number | undefined,
   ignoreNumSyms = false,
 ): { names: number; n: number } | undefined {
   const M = markers.length;
@@ -336,7 +363,11 @@ function findNames(
       if (o < 0) break;
       if ((count === undefined || i === count) && al.up(o) === markersOff) {
         let pad = true;
-        for (let q = o; q < markersOff; q++) if (b[q] !== 0) { pad = false; break; }
+        for (let q = o; q < markersOff; q++)
+          if (b[q] !== 0) {
+            pad = false;
+            break;
+          }
         if (pad && markersAgree(b, N, markers, markersOff)) return { names: N, n: 256 * (M - 1) + i };
       }
     }
@@ -346,8 +377,7 @@ function findNames(
 
 function badNumSyms(r: ByteView, al: Aligner, names: number, n: number): string {
   const at = names - al.algn;
-  return `kallsyms_num_syms at ${hex(at)} reads ${r.u32At(at)}, but kallsyms_names/kallsyms_markers ` +
-    `before kallsyms_token_table hold ${n} symbols`;
+  return `kallsyms_num_syms at ${hex(at)} reads ${r.u32At(at)}, but kallsyms_names/kallsyms_markers ` + `before kallsyms_token_table hold ${n} symbols`;
 }
 
 function locateNoSeqs(r: ByteView, al: Aligner, tt: TokenTables): NameTables | string {
@@ -357,12 +387,14 @@ function locateNoSeqs(r: ByteView, al: Aligner, tt: TokenTables): NameTables | s
   if (!found) {
     const loose = findNames(r, al, mk.off, mk.values, undefined, true);
     if (loose) return badNumSyms(r, al, loose.names, loose.n);
-    return `kallsyms_markers at ${hex(mk.off)} (${mk.values.length} entries) has no matching ` +
-      'kallsyms_num_syms/kallsyms_names before it';
+    return `kallsyms_markers at ${hex(mk.off)} (${mk.values.length} entries) has no matching ` + 'kallsyms_num_syms/kallsyms_names before it';
   }
   return {
-    numSymsOff: found.names - al.algn, names: found.names, markers: mk.off,
-    markerValues: mk.values, n: found.n,
+    numSymsOff: found.names - al.algn,
+    names: found.names,
+    markers: mk.off,
+    markerValues: mk.values,
+    n: found.n,
   };
 }
 
@@ -398,8 +430,12 @@ function locateSeqsBetween(r: ByteView, al: Aligner, tt: TokenTables, width: 3 |
       const found = findNames(r, al, mo, markers, n);
       if (!found) continue;
       return {
-        numSymsOff: found.names - al.algn, names: found.names, markers: mo,
-        markerValues: markers, n, seqs: { off: q, width },
+        numSymsOff: found.names - al.algn,
+        names: found.names,
+        markers: mo,
+        markerValues: markers,
+        n,
+        seqs: { off: q, width },
       };
     }
     const found = findNames(r, al, mo, markers, n, true);
@@ -442,15 +478,17 @@ function decodeNames(r: ByteView, tt: TokenTables, nt: NameTables): string[] {
   const tokStart = new Int32Array(256);
   const tokLen = new Int32Array(256);
   let pos = 0;
-  for (let i = 0; i < 256; i++) { tokStart[i] = pos; tokLen[i] = tt.tokens[i].length; pos += tokLen[i]; }
+  for (let i = 0; i < 256; i++) {
+    tokStart[i] = pos;
+    tokLen[i] = tt.tokens[i].length;
+    pos += tokLen[i];
+  }
   const tok = Buffer.from(tt.tokens.join(''), 'latin1');
   const scratch = Buffer.allocUnsafe(0x4000 * MAX_TOKEN);
   let o = nt.names;
   for (let i = 0; i < nt.n; i++) {
     if ((i & 0xff) === 0 && o - nt.names !== nt.markerValues[i >> 8]) {
-      throw new KallsymsError(
-        `kallsyms_markers[${i >> 8}] is ${nt.markerValues[i >> 8]} but symbol ${i} starts at ` +
-        `${o - nt.names} in kallsyms_names`);
+      throw new KallsymsError(`kallsyms_markers[${i >> 8}] is ${nt.markerValues[i >> 8]} but symbol ${i} starts at ` + `${o - nt.names} in kallsyms_names`);
     }
     if (o >= limit) throw new KallsymsError(`kallsyms_names overruns its table at symbol ${i}`);
     let len = b[o++];
@@ -497,7 +535,9 @@ function tryAbsolute(r: ByteView, off: number, n: number): AddrChoice | undefine
   const hiOff = w === 4 ? -1 : r.littleEndian ? 4 : 0;
   const loOff = w === 4 ? 0 : r.littleEndian ? 0 : 4;
   let ok = 0;
-  let pHi = -1, pLo = -1, allSame = true;
+  let pHi = -1,
+    pLo = -1,
+    allSame = true;
   for (let i = 0; i < n; i++) {
     const o = off + w * i;
     const hi = hiOff < 0 ? 0 : r.u32At(o + hiOff);
@@ -506,7 +546,8 @@ function tryAbsolute(r: ByteView, off: number, n: number): AddrChoice | undefine
       if (hi > pHi || (hi === pHi && lo >= pLo)) ok++;
       if (hi !== pHi || lo !== pLo) allSame = false;
     }
-    pHi = hi; pLo = lo;
+    pHi = hi;
+    pLo = lo;
   }
   if (n > 1 && allSame) return undefined; // zeros or filler, not a table
   const sorted = n > 1 ? ok / (n - 1) : 1;
@@ -534,7 +575,10 @@ function tryRelative(r: ByteView, off: number, baseOff: number, n: number, arm64
     fixed = true;
     if (base === 0n && arm64Fixup) {
       const fromRela = relaAddend(r, baseOff);
-      if (fromRela !== undefined) { base = fromRela; note = ' (relative_base from .rela.dyn)'; }
+      if (fromRela !== undefined) {
+        base = fromRela;
+        note = ' (relative_base from .rela.dyn)';
+      }
     }
     if (base === 0n) note = ' (relative_base reads 0: addresses are offsets from an unknown base)';
     return true;
@@ -554,27 +598,44 @@ function tryRelative(r: ByteView, off: number, baseOff: number, n: number, arm64
   // --absolute-percpu: non-negative offsets are absolute; negative ones are
   // base - 1 - off, and the first of those (the base itself) is -1.
   let firstNeg = -1;
-  for (let i = 0; i < n; i++) if (offs[i] & 0x80000000) { firstNeg = i; break; }
+  for (let i = 0; i < n; i++)
+    if (offs[i] & 0x80000000) {
+      firstNeg = i;
+      break;
+    }
   if (firstNeg >= 0 && offs[firstNeg] === 0xffffffff && fixBase()) {
     const b0 = base;
     // Key: absolute value for v >= 0, distance above base for v < 0.
     let ok = 0;
     let valid = true;
     for (let i = 1; i < n && valid; i++) {
-      const p = offs[i - 1] | 0, v = offs[i] | 0;
-      if (p >= 0 && v >= 0) { if (v >= p) ok++; }
-      else if (p < 0 && v < 0) { if (-1 - v >= -1 - p) ok++; }
-      else if (p >= 0) { if (b0 - 1n - BigInt(v) >= BigInt(p)) ok++; }
-      else if (BigInt(v) >= b0 - 1n - BigInt(p)) ok++;
+      const p = offs[i - 1] | 0,
+        v = offs[i] | 0;
+      if (p >= 0 && v >= 0) {
+        if (v >= p) ok++;
+      } else if (p < 0 && v < 0) {
+        if (-1 - v >= -1 - p) ok++;
+      } else if (p >= 0) {
+        if (b0 - 1n - BigInt(v) >= BigInt(p)) ok++;
+      } else if (BigInt(v) >= b0 - 1n - BigInt(p)) ok++;
     }
     let minNeg = 0;
-    for (let i = 0; i < n; i++) { const v = offs[i] | 0; if (v < minNeg) minNeg = v; }
+    for (let i = 0; i < n; i++) {
+      const v = offs[i] | 0;
+      if (v < minNeg) minNeg = v;
+    }
     if (b0 - 1n - BigInt(minNeg) > maxAddr) valid = false;
     const sorted = n > 1 ? ok / (n - 1) : 1;
     if (valid && sorted >= MIN_SORTED && (!best || sorted > best.sorted)) {
       best = {
-        get: (i) => { const v = offs[i] | 0; return v >= 0 ? BigInt(v) : b0 - 1n - BigInt(v); },
-        kind: 'relative absolute_percpu', start: off, end, sorted,
+        get: (i) => {
+          const v = offs[i] | 0;
+          return v >= 0 ? BigInt(v) : b0 - 1n - BigInt(v);
+        },
+        kind: 'relative absolute_percpu',
+        start: off,
+        end,
+        sorted,
       };
     }
   }
@@ -675,12 +736,14 @@ function locate(r: ByteView, tt: TokenTables): KallsymsResult {
     const rel = tryRelative(r, afterIndex, al.up(afterIndex + 4 * n), n, isArm64);
     const relSeqs = rel && al.up(rel.end);
     if (rel && relSeqs !== undefined && checkSeqs(r, relSeqs, 3, n)) {
-      addr = rel; seqs = { off: relSeqs, width: 3 };
+      addr = rel;
+      seqs = { off: relSeqs, width: 3 };
     } else {
       const abs = tryAbsolute(r, afterIndex, n);
       const absSeqs = abs && al.up(abs.end);
       if (abs && absSeqs !== undefined && checkSeqs(r, absSeqs, 3, n)) {
-        addr = abs; seqs = { off: absSeqs, width: 3 };
+        addr = abs;
+        seqs = { off: absSeqs, width: 3 };
       }
     }
     if (addr) era = '6.4+';
@@ -689,8 +752,8 @@ function locate(r: ByteView, tt: TokenTables): KallsymsResult {
       era = '5.x-6.1';
       if (!addr && (rel ?? tryAbsolute(r, afterIndex, n))) {
         throw new KallsymsError(
-          `kallsyms addresses follow kallsyms_token_index as in 6.4+, but the kallsyms_seqs_of_names ` +
-          `after them is not a permutation of the ${n} symbols`);
+          `kallsyms addresses follow kallsyms_token_index as in 6.4+, but the kallsyms_seqs_of_names ` + `after them is not a permutation of the ${n} symbols`,
+        );
       }
     }
   } else {
@@ -698,15 +761,14 @@ function locate(r: ByteView, tt: TokenTables): KallsymsResult {
   }
   if (!addr) {
     throw new KallsymsError(
-      `found ${n} kallsyms names at ${hex(nt.names)}, but no kallsyms_offsets/kallsyms_addresses ` +
-      'table with mostly ascending addresses next to them');
+      `found ${n} kallsyms names at ${hex(nt.names)}, but no kallsyms_offsets/kallsyms_addresses ` + 'table with mostly ascending addresses next to them',
+    );
   }
   const symbols: KallsymsSymbol[] = new Array(n);
   for (let i = 0; i < n; i++) {
     symbols[i] = { name: names[i].slice(1), type: names[i][0], address: addr.get(i) };
   }
-  const layout = `${era} ${addr.kind}${seqs ? ', seqs_of_names' : ''}` +
-    (seqs && seqs.width === 4 ? ' (u32)' : '');
+  const layout = `${era} ${addr.kind}${seqs ? ', seqs_of_names' : ''}` + (seqs && seqs.width === 4 ? ' (u32)' : '');
   const tablesOffset = Math.min(addr.start, nt.numSymsOff, tt.tokenTable);
   return { symbols, layout, tablesOffset };
 }
@@ -730,7 +792,10 @@ export function readKallsyms(image: Uint8Array, hints: KallsymsHints): KallsymsR
     try {
       return locate(r, tt);
     } catch (e) {
-      if (e instanceof KallsymsError) { firstError ??= e; continue; }
+      if (e instanceof KallsymsError) {
+        firstError ??= e;
+        continue;
+      }
       // A bug, not bad input: still report it as a kallsyms failure, labelled.
       const msg = e instanceof Error ? e.message : String(e);
       firstError ??= new KallsymsError(`internal error while reading kallsyms: ${msg}`);

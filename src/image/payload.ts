@@ -94,13 +94,7 @@ export function rawTrailer(bytes: Uint8Array, p: Pick<Payload, 'algorithm' | 'of
  * candidate, in file order, that decompresses completely and that `accept`
  * believes; null when none does. `describe` collects why candidates failed.
  */
-export function scanPayload(
-  bytes: Uint8Array,
-  accept: (p: Payload) => boolean,
-  from = 0,
-  to = bytes.length,
-  rejected: string[] = [],
-): Payload | null {
+export function scanPayload(bytes: Uint8Array, accept: (p: Payload) => boolean, from = 0, to = bytes.length, rejected: string[] = []): Payload | null {
   for (const hit of magicHits(bytes, from, to)) {
     let p: Payload;
     try {

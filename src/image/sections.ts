@@ -69,14 +69,23 @@ export function markerSections(addressOf: (name: string) => bigint | undefined, 
     out.push({ name: m.name, address: start, offset: stored > 0 ? offset : null, bytes, fileBytes: stored, kind: m.kind });
   }
   // A section inside another (.init.text in .init) is left to the outer one.
-  const within = (a: Section, b: Section) => a !== b && a.address >= b.address && a.address + BigInt(a.bytes) <= b.address + BigInt(b.bytes) && (a.bytes < b.bytes || out.indexOf(a) > out.indexOf(b));
+  const within = (a: Section, b: Section) =>
+    a !== b && a.address >= b.address && a.address + BigInt(a.bytes) <= b.address + BigInt(b.bytes) && (a.bytes < b.bytes || out.indexOf(a) > out.indexOf(b));
   const kept = out.filter((a) => !out.some((b) => within(a, b)));
   // Bytes of the Image no marker accounts for (rodata and data when kallsyms has only text symbols).
   const stored = kept.filter((s) => s.offset !== null).sort((a, b) => a.offset! - b.offset!);
   const gaps: Section[] = [];
   let at = 0;
   for (const s of [...stored, { offset: imageBytes, fileBytes: 0 } as Section]) {
-    if (s.offset! > at) gaps.push({ name: `.unknown@${'0x' + (base + BigInt(at)).toString(16)}`, address: base + BigInt(at), offset: at, bytes: s.offset! - at, fileBytes: s.offset! - at, kind: 'unknown' });
+    if (s.offset! > at)
+      gaps.push({
+        name: `.unknown@${'0x' + (base + BigInt(at)).toString(16)}`,
+        address: base + BigInt(at),
+        offset: at,
+        bytes: s.offset! - at,
+        fileBytes: s.offset! - at,
+        kind: 'unknown',
+      });
     at = Math.max(at, s.offset! + s.fileBytes);
   }
   return [...kept, ...gaps].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));

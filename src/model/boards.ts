@@ -139,15 +139,29 @@ function crossCheck(doc: LocatedDocument, b: BoardFile, file: string): Problem[]
     out.push(doc.problem(['bootloader_decompression'], 'bootloader_decompression is given without its source: add sources.bootloader_decompression'));
   for (const k of BOARD_REQUIRED) {
     if (!given(k) && unknown[k] === undefined && !(k === 'storage' && (unknown.flash_bytes || unknown.kernel_partition_bytes)))
-      out.push(doc.problem([k === 'storage' ? 'flash_bytes' : k], `${k === 'storage' ? 'flash_bytes or kernel_partition_bytes' : k} is missing: give it with its source, or say why in unknown.${k}`));
+      out.push(
+        doc.problem(
+          [k === 'storage' ? 'flash_bytes' : k],
+          `${k === 'storage' ? 'flash_bytes or kernel_partition_bytes' : k} is missing: give it with its source, or say why in unknown.${k}`,
+        ),
+      );
     if (given(k) && unknown[k] !== undefined) out.push(doc.problem(['unknown', k], `${k} is given and also listed as unknown`, true));
   }
   for (const a of Object.keys(b.decompression ?? {})) {
-    if (unknown[`decompression.${a}`] !== undefined) out.push(doc.problem(['unknown', `decompression.${a}`], `decompression.${a} is given and also listed as unknown`, true));
+    if (unknown[`decompression.${a}`] !== undefined)
+      out.push(doc.problem(['unknown', `decompression.${a}`], `decompression.${a} is given and also listed as unknown`, true));
   }
-  const known = new Set<string>([...BOARD_FIGURES, ...BOARD_REQUIRED, 'xip', 'arch', 'bootloader_decompression', ...STUB_ALGORITHMS.map((a) => `decompression.${a}`)]);
+  const known = new Set<string>([
+    ...BOARD_FIGURES,
+    ...BOARD_REQUIRED,
+    'xip',
+    'arch',
+    'bootloader_decompression',
+    ...STUB_ALGORITHMS.map((a) => `decompression.${a}`),
+  ]);
   for (const k of Object.keys(unknown)) if (!known.has(k)) out.push(doc.problem(['unknown', k], `unknown.${keyText(k)} names nothing a board has`, true));
-  for (const k of Object.keys(b.sources)) if (!known.has(k) && k !== 'description') out.push(doc.problem(['sources', k], `sources.${keyText(k)} names nothing a board has`, true));
+  for (const k of Object.keys(b.sources))
+    if (!known.has(k) && k !== 'description') out.push(doc.problem(['sources', k], `sources.${keyText(k)} names nothing a board has`, true));
   const stem = basename(file).replace(/\.ya?ml$/, '');
   if (stem !== b.name && /\.ya?ml$/.test(file)) out.push(doc.problem(['name'], `name ${excerpt(b.name, 40)} differs from the file name ${excerpt(stem, 40)}`));
   return out;

@@ -32,7 +32,8 @@ export function kernelDecompressorFormats(): FormatRequirement[] {
 export function parseDecompressorFormats(path: string): FormatRequirement[] {
   const records = parse(readFileSync(path, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
   return records.map((r, i) => {
-    if (!r['algorithm'] || !r['param'] || !r['allowed'] || !r['source']) throw new FormatRequirementError(`${path}:${i + 2}: algorithm, param, allowed and source are all needed`);
+    if (!r['algorithm'] || !r['param'] || !r['allowed'] || !r['source'])
+      throw new FormatRequirementError(`${path}:${i + 2}: algorithm, param, allowed and source are all needed`);
     return { algorithm: r['algorithm'], param: r['param'], allowed: r['allowed'].split('|'), source: r['source'] };
   });
 }

@@ -185,7 +185,10 @@ export function rankAlgorithms(
     return { algorithm: row.algorithm, payloadBytes: payload, stubBytes: row.stubBytes, imageBytes: predictFromRow(row, payload).imageBytes };
   });
   const key = (r: RankedAlgorithm) => (by === 'image' ? r.imageBytes : r.payloadBytes);
-  return ranked.map((r, i) => ({ r, i })).sort((a, b) => key(a.r) - key(b.r) || a.i - b.i).map(({ r }) => r);
+  return ranked
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => key(a.r) - key(b.r) || a.i - b.i)
+    .map(({ r }) => r);
 }
 
 /** What locating the parts of a real image needs (from openKernelImage: format, header, payload, signature). */

@@ -163,7 +163,8 @@ function chooseStub(facts: KernelFacts, rows: readonly StubRow[], algorithm: Stu
       basis: `the image's own ${algorithm} stub (${fmt(own.parts.stubBytes)} bytes)`,
     };
   }
-  if (!row) return `data/stubs.csv has no ${facts.arch} stub for ${algorithm}${target ? ` (${target})` : ''}: the arch does not offer it or it was not measured`;
+  if (!row)
+    return `data/stubs.csv has no ${facts.arch} stub for ${algorithm}${target ? ` (${target})` : ''}: the arch does not offer it or it was not measured`;
   if (own) {
     if (!ownRow) return `data/stubs.csv has no ${facts.arch} ${target} stub for the image's own ${own.algorithm}, so the difference to ${algorithm} is unknown`;
     // The table's difference between the two algorithms, part by part: the
@@ -175,7 +176,8 @@ function chooseStub(facts: KernelFacts, rows: readonly StubRow[], algorithm: Stu
       dataSectionBytes: own.parts.dataSectionBytes + (own.parts.dataSectionBytes > 0 ? row.dataSectionBytes - ownRow.dataSectionBytes : 0),
       payloadBytes,
     };
-    if (own.parts.payloadSectionOffset !== undefined) parts.payloadSectionOffset = own.parts.payloadSectionOffset + row.payloadSectionOffset - ownRow.payloadSectionOffset;
+    if (own.parts.payloadSectionOffset !== undefined)
+      parts.payloadSectionOffset = own.parts.payloadSectionOffset + row.payloadSectionOffset - ownRow.payloadSectionOffset;
     const rowOver = tableZoOverhead(row);
     return {
       parts,
@@ -223,7 +225,10 @@ export function boardDecompressMs(
     };
   }
   const unstated = Object.keys(board.decompression ?? {});
-  return { ms: null, source: unstated.length ? `no usable board figure (${unstated.join(', ')}: rate not stated as input or output)` : 'the board has no decompression figures' };
+  return {
+    ms: null,
+    source: unstated.length ? `no usable board figure (${unstated.join(', ')}: rate not stated as input or output)` : 'the board has no decompression figures',
+  };
 }
 
 export interface PickInput {
@@ -272,7 +277,10 @@ export function evaluate(input: PickInput): { candidates: Candidate[]; notes: st
     // Self-decompressing image.
     const c = base('self-decompressing', m.algorithm, m.setting);
     const stub = chooseStub(facts, stubs, m.algorithm, m.payloadBytes);
-    const unreadable = typeof stub !== 'string' && (stub.parts.kind === 'bzImage' || stub.parts.kind === 'zImage') ? formatProblem(m.setting, kernelDecompressorFormats(), "the kernel's boot decompressor") : null;
+    const unreadable =
+      typeof stub !== 'string' && (stub.parts.kind === 'bzImage' || stub.parts.kind === 'zImage')
+        ? formatProblem(m.setting, kernelDecompressorFormats(), "the kernel's boot decompressor")
+        : null;
     if (typeof stub === 'string') {
       c.reason = stub;
     } else if (unreadable) {
@@ -359,7 +367,8 @@ function selfDecompressingRam(facts: KernelFacts, stub: StubChoice, m: MeasuredP
     case 'bzImage': {
       // The image's own payload: its header says what it needs.
       const own = facts.own;
-      if (own && own.initSize !== null && own.algorithm === m.algorithm && own.parts.payloadBytes === m.payloadBytes && own.outputBytes === m.outputBytes) return own.initSize;
+      if (own && own.initSize !== null && own.algorithm === m.algorithm && own.parts.payloadBytes === m.payloadBytes && own.outputBytes === m.outputBytes)
+        return own.initSize;
       // arch/x86/boot/header.S: init_size = max(ZO_INIT_SIZE, VO_INIT_SIZE),
       // ZO_INIT_SIZE = (ZO__end - startup_32) + min_extract_offset.
       if (stub.zoOverhead === null) return null;
@@ -384,7 +393,14 @@ function judge(c: Candidate, board: Board): void {
     return;
   }
   const over: string[] = [];
-  const name = c.strategy === 'xip' ? 'xip' : c.strategy === 'xip-deflated-data' ? 'xip with deflated data' : c.strategy === 'bootloader' ? `${c.algorithm} (boot loader)` : c.algorithm;
+  const name =
+    c.strategy === 'xip'
+      ? 'xip'
+      : c.strategy === 'xip-deflated-data'
+        ? 'xip with deflated data'
+        : c.strategy === 'bootloader'
+          ? `${c.algorithm} (boot loader)`
+          : c.algorithm;
   const budget = board.imageBudgetBytes;
   if (budget === null) c.unchecked.push('flash');
   else if (c.flash_bytes !== null) {
@@ -438,8 +454,18 @@ export function markPareto(candidates: Candidate[]): void {
 export function recommend(candidates: readonly Candidate[]): { pick: Candidate | null; why: string } {
   const front = candidates.filter((c) => c.pareto);
   if (front.length === 0) {
-    const over = candidates.filter((c) => c.flash_bytes !== null && c.reason).sort((a, b) => (b.flash_headroom_bytes ?? -Infinity) - (a.flash_headroom_bytes ?? -Infinity));
-    return { pick: null, why: over.length ? `nothing fits; the closest: ${over.slice(0, 3).map((c) => c.reason).join('; ')}` : 'no candidate could be evaluated' };
+    const over = candidates
+      .filter((c) => c.flash_bytes !== null && c.reason)
+      .sort((a, b) => (b.flash_headroom_bytes ?? -Infinity) - (a.flash_headroom_bytes ?? -Infinity));
+    return {
+      pick: null,
+      why: over.length
+        ? `nothing fits; the closest: ${over
+            .slice(0, 3)
+            .map((c) => c.reason)
+            .join('; ')}`
+        : 'no candidate could be evaluated',
+    };
   }
   const sorted = [...front].sort(
     (a, b) =>
@@ -450,7 +476,10 @@ export function recommend(candidates: readonly Candidate[]): { pick: Candidate |
   );
   const p = sorted[0]!;
   const rest = sorted.length - 1;
-  const by = p.boot_ms !== null ? `the fastest boot on the frontier (${fmt(p.boot_ms)} ms; ${p.boot_source})` : 'the least flash on the frontier (boot time unknown for every candidate on it)';
+  const by =
+    p.boot_ms !== null
+      ? `the fastest boot on the frontier (${fmt(p.boot_ms)} ms; ${p.boot_source})`
+      : 'the least flash on the frontier (boot time unknown for every candidate on it)';
   return { pick: p, why: `${by}; ${rest} other frontier candidate(s)` };
 }
 
@@ -461,4 +490,3 @@ export function pick(input: PickInput): PickResult {
   const { pick: p, why } = recommend(candidates);
   return { board: input.board.name, recommendation: p, why, candidates, notes };
 }
-

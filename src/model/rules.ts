@@ -70,7 +70,10 @@ export function parseRules(text: string, file = 'format-rules.csv'): FormatRules
     numbers[key as RuleKey] = v;
   });
   const missing = RULE_KEYS.filter((k) => numbers[k] === undefined);
-  if (missing.length || !xipDataSetting || !xipArches) throw new FormatRulesError(`${file}: missing ${[...missing, ...(xipDataSetting ? [] : ['xip_data_setting']), ...(xipArches ? [] : ['xip_arches'])].join(', ')}`);
+  if (missing.length || !xipDataSetting || !xipArches)
+    throw new FormatRulesError(
+      `${file}: missing ${[...missing, ...(xipDataSetting ? [] : ['xip_data_setting']), ...(xipArches ? [] : ['xip_arches'])].join(', ')}`,
+    );
   return { numbers: numbers as Record<RuleKey, number>, xipDataSetting, xipArches, sources, file };
 }
 

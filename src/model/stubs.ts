@@ -181,9 +181,7 @@ export function getStub(rows: readonly StubRow[], arch: string, config: string, 
   if (row) return row;
   const forTarget = stubRows(rows, arch, config);
   if (forTarget.length > 0) {
-    throw new StubTableError(
-      `no ${algorithm} stub for ${arch} ${config}: the table has ${forTarget.map((r) => r.algorithm).join(', ')}`,
-    );
+    throw new StubTableError(`no ${algorithm} stub for ${arch} ${config}: the table has ${forTarget.map((r) => r.algorithm).join(', ')}`);
   }
   const targets = [...new Set(rows.map((r) => `${r.arch} ${r.config}`))];
   throw new StubTableError(`no stubs for ${arch} ${config}: the table has ${targets.join('; ')}`);

@@ -106,7 +106,12 @@ export function planCold(img: KernelImage, spec: ColdSpec, code: CodeMap = codeM
     const layout = layoutCold(img, p, name, spec.layoutTrace);
     for (const size of spec.blockSizes) {
       const plan = planBlocks(layout, size);
-      const v: ColdVariant = { layout, plan, replay: spec.holdout ? replay(p, layout, plan, spec.holdout) : null, unit: coldUnitName(spec.trace.trace, name, size) };
+      const v: ColdVariant = {
+        layout,
+        plan,
+        replay: spec.holdout ? replay(p, layout, plan, spec.holdout) : null,
+        unit: coldUnitName(spec.trace.trace, name, size),
+      };
       variants.push(v);
       if (layout.bytes.length === 0) continue;
       const fixed = staticColumns(p, v, spec);
@@ -150,7 +155,12 @@ export interface TraceInfo {
   notes?: string[];
 }
 
-export function traceInfo(set: HotSet, code: CodeMap, trace: { file: string; format: string; entries: unknown[]; events: number; skippedLines: number }, first = 10): TraceInfo {
+export function traceInfo(
+  set: HotSet,
+  code: CodeMap,
+  trace: { file: string; format: string; entries: unknown[]; events: number; skippedLines: number },
+  first = 10,
+): TraceInfo {
   const ranges = new Set<number>();
   for (const i of set.hot) ranges.add(code.rangeOf[i]!);
   return {
@@ -163,8 +173,12 @@ export function traceInfo(set: HotSet, code: CodeMap, trace: { file: string; for
     ambiguous: set.ambiguous,
     functions: ranges.size,
     unmatched: set.unmatched.length,
-    unmatched_first: set.unmatched.slice(0, first).map((u) => ({ name: u.name, address: u.address === null ? null : '0x' + u.address.toString(16), why: u.why })),
-    ...('kaslrOffset' in set ? { kaslr_offset: '0x' + (set as TraceMatch).kaslrOffset.toString(16), mismatched: (set as TraceMatch).mismatched, notes: (set as TraceMatch).notes } : {}),
+    unmatched_first: set.unmatched
+      .slice(0, first)
+      .map((u) => ({ name: u.name, address: u.address === null ? null : '0x' + u.address.toString(16), why: u.why })),
+    ...('kaslrOffset' in set
+      ? { kaslr_offset: '0x' + (set as TraceMatch).kaslrOffset.toString(16), mismatched: (set as TraceMatch).mismatched, notes: (set as TraceMatch).notes }
+      : {}),
   };
 }
 
@@ -187,7 +201,14 @@ export interface ColdResult {
   ram_ram_bytes: number | null;
   decompress_ms_all_blocks: number | null;
   block_decompress_ms_median: number | null;
-  holdout: { trace: string; functions: number | null; misses: number | null; compressed_bytes: number | null; raw_bytes: number | null; ms_estimated: number | null } | null;
+  holdout: {
+    trace: string;
+    functions: number | null;
+    misses: number | null;
+    compressed_bytes: number | null;
+    raw_bytes: number | null;
+    ms_estimated: number | null;
+  } | null;
   verified: boolean;
   error: string;
 }
@@ -221,7 +242,12 @@ export interface ColdSummary {
   holdout_ms_note: string;
 }
 
-export function coldSummary(img: KernelImage, plan: ColdPlan, info: { trace: TraceInfo; holdout: TraceInfo | null; layoutTrace: TraceInfo | null }, rows: readonly ResultRow[]): ColdSummary {
+export function coldSummary(
+  img: KernelImage,
+  plan: ColdPlan,
+  info: { trace: TraceInfo; holdout: TraceInfo | null; layoutTrace: TraceInfo | null },
+  rows: readonly ResultRow[],
+): ColdSummary {
   const p = plan.partition;
   const t = p.totals;
   const fb = t.hotBytes + t.coldBytes;
@@ -247,12 +273,22 @@ export function coldSummary(img: KernelImage, plan: ColdPlan, info: { trace: Tra
       decompress_ms_all_blocks: r.decompress_ms_median,
       block_decompress_ms_median: r.block_decompress_ms_median ?? null,
       holdout: r.holdout_trace
-        ? { trace: r.holdout_trace, functions: r.holdout_functions ?? null, misses: r.holdout_misses ?? null, compressed_bytes: r.holdout_bytes ?? null, raw_bytes: r.holdout_raw_bytes ?? null, ms_estimated: r.holdout_ms ?? null }
+        ? {
+            trace: r.holdout_trace,
+            functions: r.holdout_functions ?? null,
+            misses: r.holdout_misses ?? null,
+            compressed_bytes: r.holdout_bytes ?? null,
+            raw_bytes: r.holdout_raw_bytes ?? null,
+            ms_estimated: r.holdout_ms ?? null,
+          }
         : null,
       verified: r.verified,
       error: r.error,
     }))
-    .sort((a, b) => a.algorithm.localeCompare(b.algorithm) || a.setting.localeCompare(b.setting) || a.layout.localeCompare(b.layout) || a.block_bytes - b.block_bytes);
+    .sort(
+      (a, b) =>
+        a.algorithm.localeCompare(b.algorithm) || a.setting.localeCompare(b.setting) || a.layout.localeCompare(b.layout) || a.block_bytes - b.block_bytes,
+    );
   return {
     image: img.path,
     format: img.format,
@@ -298,4 +334,3 @@ export function coldSetting(img: KernelImage, key: string): string {
   const zstdProfile = kernelProfile('zstd', kernelTarget(img)).key;
   return key === zstdProfile ? parseSetting(`${key},content_size`).key : key;
 }
-

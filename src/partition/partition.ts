@@ -83,11 +83,13 @@ export function codeMap(img: KernelImage): CodeMap {
       }
     }
   }
-  const order = img.functions.map((_, i) => i).sort((a, b) => {
-    const x = img.functions[a]!.address;
-    const y = img.functions[b]!.address;
-    return x < y ? -1 : x > y ? 1 : a - b;
-  });
+  const order = img.functions
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const x = img.functions[a]!.address;
+      const y = img.functions[b]!.address;
+      return x < y ? -1 : x > y ? 1 : a - b;
+    });
   const ranges: FunctionRange[] = [];
   const rangeOf = new Int32Array(img.functions.length).fill(-1);
   let sized = 0;
@@ -101,7 +103,17 @@ export function codeMap(img: KernelImage): CodeMap {
       continue;
     }
     rangeOf[i] = ranges.length;
-    ranges.push({ name: f.name, address: f.address, section: f.section, offset: f.offset, extent: f.extent, code: 0, hole: 0, source: 'unstored', functions: [i] });
+    ranges.push({
+      name: f.name,
+      address: f.address,
+      section: f.section,
+      offset: f.offset,
+      extent: f.extent,
+      code: 0,
+      hole: 0,
+      source: 'unstored',
+      functions: [i],
+    });
   }
   for (const r of ranges) {
     if (r.offset === null || r.offset < 0 || r.offset + r.extent > img.kernel.length || r.extent === 0) {

@@ -47,11 +47,13 @@ export class FunctionIndex {
   private sortedNames: string[] | null = null;
 
   constructor(readonly functions: readonly KernelFunction[]) {
-    this.order = functions.map((_, i) => i).sort((a, b) => {
-      const x = functions[a]!.address;
-      const y = functions[b]!.address;
-      return x < y ? -1 : x > y ? 1 : a - b;
-    });
+    this.order = functions
+      .map((_, i) => i)
+      .sort((a, b) => {
+        const x = functions[a]!.address;
+        const y = functions[b]!.address;
+        return x < y ? -1 : x > y ? 1 : a - b;
+      });
     this.starts = BigUint64Array.from(this.order.map((i) => BigInt.asUintN(64, functions[i]!.address)));
     functions.forEach((f, i) => {
       const list = this.names.get(f.name);
@@ -190,9 +192,13 @@ export function mapTrace(trace: Trace, functions: readonly KernelFunction[], opt
       if (inf.votes * 2 >= inf.samples) {
         kaslrOffset = inf.offset;
         kaslrInferred = true;
-        notes.push(`trace addresses are ${hex(inf.offset)} above the image's (KASLR): inferred from ${inf.votes} of ${inf.samples} entries with a name and an address`);
+        notes.push(
+          `trace addresses are ${hex(inf.offset)} above the image's (KASLR): inferred from ${inf.votes} of ${inf.samples} entries with a name and an address`,
+        );
       } else {
-        notes.push(`trace addresses and names do not agree on one offset (best ${hex(inf.offset)}: ${inf.votes} of ${inf.samples}); addresses taken as they are: a trace of another build?`);
+        notes.push(
+          `trace addresses and names do not agree on one offset (best ${hex(inf.offset)}: ${inf.votes} of ${inf.samples}); addresses taken as they are: a trace of another build?`,
+        );
       }
     }
   }
@@ -254,7 +260,8 @@ export function mapTrace(trace: Trace, functions: readonly KernelFunction[], opt
     unmatch(e.address !== null ? 'not in text' : 'unknown name');
   }
 
-  if (mismatched > 0) notes.push(`${mismatched} entries name another function than the one at their address; the address decided (${mismatchExamples.join('; ')})`);
+  if (mismatched > 0)
+    notes.push(`${mismatched} entries name another function than the one at their address; the address decided (${mismatchExamples.join('; ')})`);
   if (byName > 0) notes.push(`${byName} entries have an address in no function of the image; their name matched`);
   if (truncated > 0) notes.push(`${truncated} trace_stat names cut at ${STAT_NAME_WIDTH} characters matched by prefix`);
   return { trace: trace.file, hot, order, matched, unmatched, ambiguous, kaslrOffset, kaslrInferred, mismatched, byName, notes };

@@ -47,7 +47,8 @@ export class MemoryScheduler {
   }
 
   start(estimate: number): void {
-    if (!this.fits(estimate)) throw new Error(`scheduler: cell of ${estimate} bytes does not fit (used ${this.#used} of ${this.budget}, ${this.#running} running)`);
+    if (!this.fits(estimate))
+      throw new Error(`scheduler: cell of ${estimate} bytes does not fit (used ${this.#used} of ${this.budget}, ${this.#running} running)`);
     this.#used += estimate;
     this.#running++;
   }

@@ -67,7 +67,8 @@ function runBlocks(task: CellTask, setting: SettingLike, input: Uint8Array, star
   const blocks: Uint8Array[] = [];
   let lo = 0;
   for (const end of ends) {
-    if (!(Number.isInteger(end) && end > lo && end <= input.length)) throw new RangeError(`block end ${end} after ${lo} is outside the ${input.length}-byte unit`);
+    if (!(Number.isInteger(end) && end > lo && end <= input.length))
+      throw new RangeError(`block end ${end} after ${lo} is outside the ${input.length}-byte unit`);
     blocks.push(input.subarray(lo, end));
     lo = end;
   }
@@ -105,7 +106,12 @@ function runBlocks(task: CellTask, setting: SettingLike, input: Uint8Array, star
   if (badBlock >= 0) throw new RoundTripError(`decompression of ${setting.key} gave the wrong length for block ${badBlock} on a timed run`);
 
   return {
-    ...measurement(compressed.reduce((n, c) => n + c.length, 0), compressMs, samplesMs, startedAt),
+    ...measurement(
+      compressed.reduce((n, c) => n + c.length, 0),
+      compressMs,
+      samplesMs,
+      startedAt,
+    ),
     blocks: { compressedBytes: compressed.map((c) => c.length), decompressMsMedian: perBlock.map((s) => median(s)) },
     ...(task.alongside ? { alongsideCompressedBytes: verifiedSize(setting, view(task.alongside), 'the bytes alongside the blocks') } : {}),
   };

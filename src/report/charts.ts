@@ -34,7 +34,12 @@ function algorithmScale(present: readonly string[]) {
   return { domain, range: domain.map((a) => ALGO_COLORS[a] ?? '#888888') };
 }
 
-const CONFIG = { font: 'sans-serif', view: { stroke: '#ddd' }, axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11, titleFontSize: 12, symbolOpacity: 1 } };
+const CONFIG = {
+  font: 'sans-serif',
+  view: { stroke: '#ddd' },
+  axis: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFontSize: 11, titleFontSize: 12, symbolOpacity: 1 },
+};
 
 /** Ratio against decompression speed, one colour per algorithm; the kernel default circled. */
 export function ratioSpeedChart(im: ImageReport, id: string): Chart | null {
@@ -49,7 +54,12 @@ export function ratioSpeedChart(im: ImageReport, id: string): Chart | null {
     // Each algorithm named once, at its smallest setting; the default says so.
     label: s === im.baseline ? `${s.algorithm} (kernel default)` : im.best.some((b) => b.smallest === s) ? s.algorithm : '',
   }));
-  const x = { field: 'mb_s', type: 'quantitative', title: 'decompression speed (MB/s of output, log scale)', scale: { type: 'log', nice: false, padding: 12 } } as const;
+  const x = {
+    field: 'mb_s',
+    type: 'quantitative',
+    title: 'decompression speed (MB/s of output, log scale)',
+    scale: { type: 'log', nice: false, padding: 12 },
+  } as const;
   const y = { field: 'ratio', type: 'quantitative', title: 'compression ratio (unit bytes / compressed bytes)', scale: { zero: false, padding: 12 } } as const;
   const spec: TopLevelSpec = {
     $schema: SCHEMA,
@@ -60,15 +70,31 @@ export function ratioSpeedChart(im: ImageReport, id: string): Chart | null {
     layer: [
       {
         mark: { type: 'line', strokeWidth: 1, opacity: 0.5 },
-        encoding: { x, y, color: { field: 'algorithm', type: 'nominal', scale: algorithmScale(im.best.map((b) => b.algorithm)) }, order: { field: 'mb_s', type: 'quantitative' } },
+        encoding: {
+          x,
+          y,
+          color: { field: 'algorithm', type: 'nominal', scale: algorithmScale(im.best.map((b) => b.algorithm)) },
+          order: { field: 'mb_s', type: 'quantitative' },
+        },
       },
       {
         mark: { type: 'point', filled: true, size: 70, opacity: 0.9 },
         encoding: {
           x,
           y,
-          color: { field: 'algorithm', type: 'nominal', title: 'algorithm', scale: algorithmScale(im.best.map((b) => b.algorithm)), legend: { symbolOpacity: 1 } },
-          shape: { field: 'kind', type: 'nominal', title: 'setting', scale: { domain: ['kernel default', 'kernel profile', 'other setting'], range: ['diamond', 'square', 'circle'] } },
+          color: {
+            field: 'algorithm',
+            type: 'nominal',
+            title: 'algorithm',
+            scale: algorithmScale(im.best.map((b) => b.algorithm)),
+            legend: { symbolOpacity: 1 },
+          },
+          shape: {
+            field: 'kind',
+            type: 'nominal',
+            title: 'setting',
+            scale: { domain: ['kernel default', 'kernel profile', 'other setting'], range: ['diamond', 'square', 'circle'] },
+          },
         },
       },
       {
@@ -140,7 +166,13 @@ export function sectionSizeChart(im: ImageReport, id: string): Chart | null {
         encoding: {
           y,
           x,
-          color: { field: 'series', type: 'nominal', title: 'setting', scale: { domain: settings, range: colors }, legend: { orient: 'top', direction: 'vertical', labelLimit: 600, symbolOpacity: 1 } },
+          color: {
+            field: 'series',
+            type: 'nominal',
+            title: 'setting',
+            scale: { domain: settings, range: colors },
+            legend: { orient: 'top', direction: 'vertical', labelLimit: 600, symbolOpacity: 1 },
+          },
         },
       },
     ],

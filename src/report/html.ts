@@ -64,8 +64,22 @@ function imageHtml(im: ImageReport, charts: RenderedChart[]): string {
   if (im.settings.length) {
     const { head, numeric } = settingHead(im.baseline !== null);
     out.push(`<p class="muted">${escapeHtml(definitions(im.baseline !== null))}</p>`);
-    out.push('<h3>Smallest setting per algorithm</h3>', table(head, im.best.map((b) => settingRow(b.smallest, im, b.algorithm)), numeric));
-    out.push('<h3>Fastest setting per algorithm</h3>', table(head, im.best.map((b) => settingRow(b.fastest, im, b.algorithm)), numeric));
+    out.push(
+      '<h3>Smallest setting per algorithm</h3>',
+      table(
+        head,
+        im.best.map((b) => settingRow(b.smallest, im, b.algorithm)),
+        numeric,
+      ),
+    );
+    out.push(
+      '<h3>Fastest setting per algorithm</h3>',
+      table(
+        head,
+        im.best.map((b) => settingRow(b.fastest, im, b.algorithm)),
+        numeric,
+      ),
+    );
     out.push(
       `<details><summary>All ${im.settings.length} settings, fewest bytes first</summary>`,
       table(
@@ -79,7 +93,9 @@ function imageHtml(im: ImageReport, charts: RenderedChart[]): string {
     out.push('<p>No setting was verified on the whole basis.</p>');
   }
   if (im.incomplete.length) {
-    out.push(`<p class="muted">Left out of the sum (not verified on every section): ${im.incomplete.map((i) => `${code(i.setting)} (${i.missingUnits} missing)`).join(', ')}.</p>`);
+    out.push(
+      `<p class="muted">Left out of the sum (not verified on every section): ${im.incomplete.map((i) => `${code(i.setting)} (${i.missingUnits} missing)`).join(', ')}.</p>`,
+    );
   }
   if (im.sectionNames.length) {
     const settings = [...new Set(im.sections.map((p) => p.setting))];
@@ -157,7 +173,15 @@ export async function renderHtml(report: Report): Promise<string> {
       body.push(
         table(
           ['board', 'strategy', 'algorithm', 'setting', 'flash bytes', 'RAM bytes', 'boot ms'],
-          front.map((p) => [escapeHtml(p.board), escapeHtml(p.strategy), escapeHtml(p.algorithm), p.setting ? code(p.setting) : '', int(p.flashBytes), p.ramBytes === null ? '' : int(p.ramBytes), sig3(p.bootMs)]),
+          front.map((p) => [
+            escapeHtml(p.board),
+            escapeHtml(p.strategy),
+            escapeHtml(p.algorithm),
+            p.setting ? code(p.setting) : '',
+            int(p.flashBytes),
+            p.ramBytes === null ? '' : int(p.ramBytes),
+            sig3(p.bootMs),
+          ]),
           [false, false, false, false, true, true, true],
         ),
       );
@@ -176,12 +200,16 @@ export async function renderHtml(report: Report): Promise<string> {
       '</section>',
     );
   }
-  if (report.recoveredFailures) body.push(`<p class="muted">${report.recoveredFailures} failed row(s) were re-run successfully (resume) and count as verified.</p>`);
+  if (report.recoveredFailures)
+    body.push(`<p class="muted">${report.recoveredFailures} failed row(s) were re-run successfully (resume) and count as verified.</p>`);
   if (report.notes.length) body.push('<section><h2>Notes</h2><ul>', ...report.notes.map((x) => `<li>${escapeHtml(x)}</li>`), '</ul></section>');
   if (r && Object.keys(r.backends).length) {
     body.push(
       '<details><summary>Backends</summary>',
-      table(['backend', 'version'], Object.entries(r.backends).map(([k, v]) => [code(k), escapeHtml(v)])),
+      table(
+        ['backend', 'version'],
+        Object.entries(r.backends).map(([k, v]) => [code(k), escapeHtml(v)]),
+      ),
       '</details>',
     );
   }

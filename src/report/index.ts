@@ -5,4 +5,17 @@ export { renderMarkdown } from './markdown.js';
 export { renderHtml, CSP } from './html.js';
 export { renderSvg, ratioSpeedChart, sectionSizeChart, modelFrontierChart, type Chart } from './charts.js';
 export { parseModelCsv, readModelCsv, flashBootFrontier, ModelCsvError, type ModelPoint, type ModelResults } from './model.js';
-export { summarize, keyWithoutBackend, profileKey, versus, type AlgorithmBest, type FailedCell, type ImageContext, type ImageReport, type SectionPoint, type SettingSummary, type Summary, type Versus } from './summary.js';
+export {
+  summarize,
+  keyWithoutBackend,
+  profileKey,
+  versus,
+  type AlgorithmBest,
+  type FailedCell,
+  type ImageContext,
+  type ImageReport,
+  type SectionPoint,
+  type SettingSummary,
+  type Summary,
+  type Versus,
+} from './summary.js';

@@ -161,7 +161,8 @@ export function buildReport(dir: string, options: BuildOptions = {}): Report {
     notes.push(`run.json left out: ${e.message}`);
   }
   if (!runJson) notes.push('no readable run.json: the machine and tool versions are unknown');
-  else if (runJson.interrupted) notes.push(`the run was interrupted${runJson.stopped ? ` at ${runJson.stopped}` : ''}; resume it with \`kzbench run --resume\``);
+  else if (runJson.interrupted)
+    notes.push(`the run was interrupted${runJson.stopped ? ` at ${runJson.stopped}` : ''}; resume it with \`kzbench run --resume\``);
   let model: ModelResults | null = null;
   try {
     model = readModelCsv(join(dir, 'model.csv'));

@@ -28,7 +28,6 @@ function settingRows(im: ImageReport, pick: 'smallest' | 'fastest'): string[][] 
   });
 }
 
-
 function imageSection(im: ImageReport, out: string[]): void {
   out.push(`## ${imageTitle(im)}`, '');
   out.push(`${imageFacts(im)}. sha256 \`${im.sha256.slice(0, 16)}…\`, path \`${im.image}\`.`, '');
@@ -39,7 +38,10 @@ function imageSection(im: ImageReport, out: string[]): void {
   out.push(`Compared on ${basisText(im)}.`, '');
   if (im.baseline) {
     const b = im.baseline;
-    out.push(`Kernel default: \`${b.setting}\`: ${int(b.compressedBytes)} bytes, ratio ${ratioText(b.ratio)}, decompresses at ${mbsText(b)} MB/s (${im.baselineNote}).`, '');
+    out.push(
+      `Kernel default: \`${b.setting}\`: ${int(b.compressedBytes)} bytes, ratio ${ratioText(b.ratio)}, decompresses at ${mbsText(b)} MB/s (${im.baselineNote}).`,
+      '',
+    );
   } else {
     out.push(`Kernel default: none; ${im.baselineNote}.`, '');
   }
@@ -52,7 +54,10 @@ function imageSection(im: ImageReport, out: string[]): void {
     out.push('### Fastest setting per algorithm', '', mdTable(head, settingRows(im, 'fastest'), numeric), '');
   }
   if (im.incomplete.length) {
-    out.push(`Left out of the sum (not verified on every section): ${im.incomplete.map((i) => `\`${i.setting}\` (${i.missingUnits} missing)`).join(', ')}.`, '');
+    out.push(
+      `Left out of the sum (not verified on every section): ${im.incomplete.map((i) => `\`${i.setting}\` (${i.missingUnits} missing)`).join(', ')}.`,
+      '',
+    );
   }
   if (im.sectionNames.length) {
     const bySection = new Map<string, typeof im.sections>();
@@ -63,11 +68,27 @@ function imageSection(im: ImageReport, out: string[]): void {
       const ps = bySection.get(name)!;
       const small = [...ps].sort((a, b) => a.compressedBytes - b.compressedBytes || b.decompressMbS - a.decompressMbS)[0]!;
       const fast = [...ps].sort((a, b) => b.decompressMbS - a.decompressMbS || a.compressedBytes - b.compressedBytes)[0]!;
-      return [name, int(ps[0]!.unitBytes), `\`${small.setting}\``, int(small.compressedBytes), ratioText(small.ratio), `\`${fast.setting}\``, sig3(fast.decompressMbS)];
+      return [
+        name,
+        int(ps[0]!.unitBytes),
+        `\`${small.setting}\``,
+        int(small.compressedBytes),
+        ratioText(small.ratio),
+        `\`${fast.setting}\``,
+        sig3(fast.decompressMbS),
+      ];
     });
     out.push(`### Sections, largest first${names.length > shown.length ? ` (${shown.length} of ${names.length}; all in report.html)` : ''}`, '');
     out.push(
-      mdTable(['section', 'bytes', 'smallest setting', 'compressed bytes', 'ratio', 'fastest setting', 'decompress MB/s'], rows, [false, true, false, true, true, false, true]),
+      mdTable(['section', 'bytes', 'smallest setting', 'compressed bytes', 'ratio', 'fastest setting', 'decompress MB/s'], rows, [
+        false,
+        true,
+        false,
+        true,
+        true,
+        false,
+        true,
+      ]),
       '',
     );
   }
@@ -105,7 +126,11 @@ function coldSection(im: ImageReport, out: string[]): void {
       opt(r.holdout_ms, (x) => x.toFixed(1)),
     ]);
     out.push(
-      mdTable(['layout', 'block bytes', 'setting', 'cold compressed (with index)', 'ratio', 'flash, hot code XIP', 'holdout blocks', 'holdout bytes', 'holdout ms'], rows, [false, true, false, true, true, true, true, true, true]),
+      mdTable(
+        ['layout', 'block bytes', 'setting', 'cold compressed (with index)', 'ratio', 'flash, hot code XIP', 'holdout blocks', 'holdout bytes', 'holdout ms'],
+        rows,
+        [false, true, false, true, true, true, true, true, true],
+      ),
       '',
     );
   }
@@ -117,7 +142,9 @@ export function renderMarkdown(report: Report): string {
   const when = r?.start ? `${r.start}${r.end ? ` to ${r.end}` : r.interrupted ? ' (interrupted)' : ' (unfinished)'}` : 'time unknown';
   out.push(
     `${report.verifiedRows} verified cell(s), ${report.failed.length} failed, ${report.images.length} image(s). ` +
-      (r ? `kzbench ${r.kzbenchVersion ?? '?'}, Node ${r.node ?? '?'}, ${r.cpuModel ?? 'CPU unknown'}${r.cpuCount ? ` (${r.cpuCount} CPUs)` : ''}, ${when}.` : 'No run.json.'),
+      (r
+        ? `kzbench ${r.kzbenchVersion ?? '?'}, Node ${r.node ?? '?'}, ${r.cpuModel ?? 'CPU unknown'}${r.cpuCount ? ` (${r.cpuCount} CPUs)` : ''}, ${when}.`
+        : 'No run.json.'),
     '',
   );
   if (r?.command) out.push(`Command: \`${r.command}\``, '');
@@ -126,12 +153,23 @@ export function renderMarkdown(report: Report): string {
     const m = report.model;
     const front = m.points.filter((p) => p.frontier).sort((a, b) => a.flashBytes - b.flashBytes);
     out.push('## Model frontier', '');
-    out.push(`${m.points.length} candidate(s) from ${m.path}; ${front.length} on the flash/boot-time frontier${m.frontierFromFile ? ' (as marked in the file)' : ' (computed over the candidates that fit)'}.`, '');
+    out.push(
+      `${m.points.length} candidate(s) from ${m.path}; ${front.length} on the flash/boot-time frontier${m.frontierFromFile ? ' (as marked in the file)' : ' (computed over the candidates that fit)'}.`,
+      '',
+    );
     if (front.length) {
       out.push(
         mdTable(
           ['board', 'strategy', 'algorithm', 'setting', 'flash bytes', 'RAM bytes', 'boot ms'],
-          front.map((p) => [p.board, p.strategy, p.algorithm, p.setting ? `\`${p.setting}\`` : '', int(p.flashBytes), p.ramBytes === null ? '' : int(p.ramBytes), sig3(p.bootMs)]),
+          front.map((p) => [
+            p.board,
+            p.strategy,
+            p.algorithm,
+            p.setting ? `\`${p.setting}\`` : '',
+            int(p.flashBytes),
+            p.ramBytes === null ? '' : int(p.ramBytes),
+            sig3(p.bootMs),
+          ]),
           [false, false, false, false, true, true, true],
         ),
         '',

@@ -42,9 +42,10 @@ const truthy = (s: string | undefined) => s !== undefined && /^(true|1|yes)$/i.t
 
 /** Candidates no other fitting candidate beats on both flash bytes and boot time. */
 export function flashBootFrontier(points: readonly Pick<ModelPoint, 'flashBytes' | 'bootMs' | 'fits'>[]): boolean[] {
-  return points.map((p) =>
-    p.fits &&
-    !points.some((q) => q !== p && q.fits && q.flashBytes <= p.flashBytes && q.bootMs <= p.bootMs && (q.flashBytes < p.flashBytes || q.bootMs < p.bootMs)),
+  return points.map(
+    (p) =>
+      p.fits &&
+      !points.some((q) => q !== p && q.fits && q.flashBytes <= p.flashBytes && q.bootMs <= p.bootMs && (q.flashBytes < p.flashBytes || q.bootMs < p.bootMs)),
   );
 }
 

@@ -188,8 +188,10 @@ export function versus(s: SettingSummary, base: SettingSummary): Versus {
   };
 }
 
-const smaller = (a: SettingSummary, b: SettingSummary) => a.compressedBytes - b.compressedBytes || b.decompressMbS - a.decompressMbS || a.setting.localeCompare(b.setting);
-const faster = (a: SettingSummary, b: SettingSummary) => b.decompressMbS - a.decompressMbS || a.compressedBytes - b.compressedBytes || a.setting.localeCompare(b.setting);
+const smaller = (a: SettingSummary, b: SettingSummary) =>
+  a.compressedBytes - b.compressedBytes || b.decompressMbS - a.decompressMbS || a.setting.localeCompare(b.setting);
+const faster = (a: SettingSummary, b: SettingSummary) =>
+  b.decompressMbS - a.decompressMbS || a.compressedBytes - b.compressedBytes || a.setting.localeCompare(b.setting);
 
 const algoOrder = (a: string) => {
   const i = (ALGORITHMS as readonly string[]).indexOf(a);
@@ -277,7 +279,13 @@ function imageReport(image: string, sha256: string, rows: SummaryRow[], ctx: Ima
 
   const cold = rows
     .filter((r) => r.unit_kind === 'cold')
-    .sort((a, b) => (a.trace ?? '').localeCompare(b.trace ?? '') || (a.layout ?? '').localeCompare(b.layout ?? '') || (a.block_bytes ?? 0) - (b.block_bytes ?? 0) || a.compressed_bytes! - b.compressed_bytes!);
+    .sort(
+      (a, b) =>
+        (a.trace ?? '').localeCompare(b.trace ?? '') ||
+        (a.layout ?? '').localeCompare(b.layout ?? '') ||
+        (a.block_bytes ?? 0) - (b.block_bytes ?? 0) ||
+        a.compressed_bytes! - b.compressed_bytes!,
+    );
   return { image, sha256, context: ctx, basis, unitBytes, settings, best, baselineKey, baseline, baselineNote, sections, sectionNames, incomplete, cold };
 }
 

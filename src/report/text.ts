@@ -55,13 +55,16 @@ export function definitions(withBaseline: boolean): string {
   return (
     'Smallest: fewest compressed bytes on the basis (ties: faster decompression). ' +
     'Fastest: highest decompression speed, in MB/s of uncompressed output (MB = 10^6 bytes) from the median of the timed runs.' +
-    (withBaseline ? ' Against the default: size change relative to the kernel default\'s compressed bytes, and speed as a multiple of its MB/s.' : '')
+    (withBaseline ? " Against the default: size change relative to the kernel default's compressed bytes, and speed as a multiple of its MB/s." : '')
   );
 }
 
 /** Column heads of the per-algorithm tables; the "vs default" ones only when there is a default. */
 export function settingHead(withBaseline: boolean): { head: string[]; numeric: boolean[] } {
   return withBaseline
-    ? { head: ['algorithm', 'setting', 'compressed bytes', 'ratio', 'size vs default', 'decompress MB/s', 'speed vs default'], numeric: [false, false, true, true, true, true, true] }
+    ? {
+        head: ['algorithm', 'setting', 'compressed bytes', 'ratio', 'size vs default', 'decompress MB/s', 'speed vs default'],
+        numeric: [false, false, true, true, true, true, true],
+      }
     : { head: ['algorithm', 'setting', 'compressed bytes', 'ratio', 'decompress MB/s'], numeric: [false, false, true, true, true] };
 }

@@ -133,7 +133,10 @@ export async function runCells(cells: readonly Cell[], options: RunCellsOptions 
     throw new RangeError(`workers must be an integer >= 1, got ${options.workers}`);
   }
   parseWorkers(options.workers, 'workers');
-  const job = jobOf(prepared.map((p) => ({ imageSha256: p.image.sha256, unit: p.cell.unit.name, setting: p.setting.key })), timing);
+  const job = jobOf(
+    prepared.map((p) => ({ imageSha256: p.image.sha256, unit: p.cell.unit.name, setting: p.setting.key })),
+    timing,
+  );
   if (!options.outDir) return runPrepared(prepared, options, { codecs, timing, retries, memoryBudgetBytes, job });
   // One writer per results directory, for the whole run.
   const lock = ResultsDirLock.acquire(options.outDir, options.command ?? 'run');
@@ -302,19 +305,21 @@ async function runPrepared(all: Prepared[], options: RunCellsOptions, ctx: Conte
           pool.run(task, cancel.signal).then(
             // A cell that completed is a complete, verified row even if an
             // abort came in meanwhile: keep it.
-            (m) => settle(p, () => {
-              record(measuredRow(p, m));
-              report(rows.at(-1));
-            }),
-            (e: unknown) => settle(p, () => {
-              if (interrupted) return;
-              p.errors.push(message(e));
-              if (p.attempt <= retries) pending.unshift(p);
-              else {
-                record(failedRow(p));
+            (m) =>
+              settle(p, () => {
+                record(measuredRow(p, m));
                 report(rows.at(-1));
-              }
-            }),
+              }),
+            (e: unknown) =>
+              settle(p, () => {
+                if (interrupted) return;
+                p.errors.push(message(e));
+                if (p.attempt <= retries) pending.unshift(p);
+                else {
+                  record(failedRow(p));
+                  report(rows.at(-1));
+                }
+              }),
           );
         };
         // Book the cell out, handle its outcome, hand out more work. An error

@@ -31,7 +31,10 @@ function few(xs: readonly string[], max = 3): string {
 function listDiff(what: string, before: readonly string[], now: readonly string[], show = (s: string) => excerpt(s, 40)): string {
   const lacks = before.filter((x) => !now.includes(x)).map(show);
   const adds = now.filter((x) => !before.includes(x)).map(show);
-  const parts = [...(lacks.length ? [`the run had ${what} ${few(lacks)}, this one does not`] : []), ...(adds.length ? [`this one adds ${what} ${few(adds)}`] : [])];
+  const parts = [
+    ...(lacks.length ? [`the run had ${what} ${few(lacks)}, this one does not`] : []),
+    ...(adds.length ? [`this one adds ${what} ${few(adds)}`] : []),
+  ];
   return parts.join('; ');
 }
 

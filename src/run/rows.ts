@@ -25,7 +25,23 @@ export function message(e: unknown): string {
   return String(e);
 }
 
-function baseRow(p: Prepared): Omit<ResultRow, 'compressed_bytes' | 'ratio' | 'compress_ms' | 'decompress_ms_median' | 'decompress_ms_mad' | 'decompress_runs' | 'decompress_mb_s' | 'verified' | 'error' | 'worker' | 'started_at' | 'finished_at'> {
+function baseRow(
+  p: Prepared,
+): Omit<
+  ResultRow,
+  | 'compressed_bytes'
+  | 'ratio'
+  | 'compress_ms'
+  | 'decompress_ms_median'
+  | 'decompress_ms_mad'
+  | 'decompress_runs'
+  | 'decompress_mb_s'
+  | 'verified'
+  | 'error'
+  | 'worker'
+  | 'started_at'
+  | 'finished_at'
+> {
   return {
     image: p.image.path,
     image_sha256: p.image.sha256,

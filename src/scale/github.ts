@@ -22,7 +22,11 @@ export function githubWorkflow(p: JobPlan): Record<string, unknown> {
       corpus: {
         'runs-on': 'ubuntu-latest',
         container,
-        steps: [...setup, { uses: 'actions/cache@v4', with: cache }, { name: 'fetch the corpus once', run: p.corpus.length ? `node bin/kzbench.js corpus fetch ${p.corpus.join(' ')}` : 'true' }],
+        steps: [
+          ...setup,
+          { uses: 'actions/cache@v4', with: cache },
+          { name: 'fetch the corpus once', run: p.corpus.length ? `node bin/kzbench.js corpus fetch ${p.corpus.join(' ')}` : 'true' },
+        ],
       },
       shard: {
         needs: 'corpus',
@@ -32,7 +36,10 @@ export function githubWorkflow(p: JobPlan): Record<string, unknown> {
         steps: [
           ...setup,
           { uses: 'actions/cache/restore@v4', with: { ...cache, 'fail-on-cache-miss': p.corpus.length > 0 } },
-          { name: 'run one shard', run: `node bin/kzbench.js run ${suite} --shard \${{ matrix.shard }}/${p.shards} --workers ${p.cpusPerTask} --out results/shard-\${{ matrix.shard }}` },
+          {
+            name: 'run one shard',
+            run: `node bin/kzbench.js run ${suite} --shard \${{ matrix.shard }}/${p.shards} --workers ${p.cpusPerTask} --out results/shard-\${{ matrix.shard }}`,
+          },
           { uses: 'actions/upload-artifact@v4', with: { name: `${name}-shard-\${{ matrix.shard }}`, path: `results/shard-\${{ matrix.shard }}` } },
         ],
       },

@@ -40,7 +40,11 @@ export function kubernetesManifests(p: JobPlan, o: KubernetesOptions = DEFAULT_K
               name: 'kzbench',
               image: o.image,
               workingDir: '/kzbench',
-              command: ['sh', '-c', 'exec node bin/kzbench.js run /suite/suite.yaml --shard auto --out "/results/$KZBENCH_RUN/shard-$((JOB_COMPLETION_INDEX + 1))"'],
+              command: [
+                'sh',
+                '-c',
+                'exec node bin/kzbench.js run /suite/suite.yaml --shard auto --out "/results/$KZBENCH_RUN/shard-$((JOB_COMPLETION_INDEX + 1))"',
+              ],
               env: [
                 { name: 'KZBENCH_SHARD_COUNT', value: String(p.shards) },
                 { name: 'KZBENCH_CACHE', value: '/cache' },

@@ -85,7 +85,13 @@ export function planJobs(suite: LoadedSuite, shards: number, resultsDir: string,
 
 /** A safe name for jobs and files: the suite's name, lower case, [a-z0-9-]. */
 export function jobName(p: JobPlan): string {
-  return `kzbench-${p.suiteName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'suite'}`;
+  return `kzbench-${
+    p.suiteName
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'suite'
+  }`;
 }
 
 /** 'text' quoted for a POSIX shell. */

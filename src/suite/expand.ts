@@ -70,7 +70,9 @@ export function resolveImages(s: LoadedSuite, log: (s: string) => void = () => {
     if (isCorpus) {
       const c = findEntry(s.corpus, ref);
       const k = corpusKernel(c, log);
-      log(`${ref}: ${k.package} ${k.version} (${k.arch}, ${k.outcome === 'fetched' ? 'fetched now' : k.outcome === 'cached' ? 'cached' : 'older cached version'}) ${k.image}`);
+      log(
+        `${ref}: ${k.package} ${k.version} (${k.arch}, ${k.outcome === 'fetched' ? 'fetched now' : k.outcome === 'cached' ? 'cached' : 'older cached version'}) ${k.image}`,
+      );
       const image = openKernelImage(k.image, { configPath: k.config ?? undefined });
       out.push({
         ref,
@@ -97,7 +99,8 @@ export function entrySettings(e: SettingEntry, img: KernelImage): string[] {
     const algs: Algorithm[] = e.algorithms ?? kernelAlgorithms(img.arch);
     return algs.map((a) => kernelProfile(a, kernelTarget(img)).key);
   }
-  const specs = e.setting !== undefined ? (Array.isArray(e.setting) ? e.setting : [e.setting as string]) : sweepSpecs(e, archBcj(img.arch, img.config?.thumb2 ?? false));
+  const specs =
+    e.setting !== undefined ? (Array.isArray(e.setting) ? e.setting : [e.setting as string]) : sweepSpecs(e, archBcj(img.arch, img.config?.thumb2 ?? false));
   return specs.map((spec) => parseSetting(spec).key);
 }
 
@@ -136,7 +139,9 @@ export function expandSuite(s: LoadedSuite, images: readonly SuiteImage[], optio
   };
   const kinds = s.suite.units as (UnitKind | 'cold')[];
   const cold = s.suite.cold;
-  const coldVariants = cold ? new Set(cold.layouts ?? ['address', ...(cold.layout_trace ? ['trace'] : [])]).size * new Set(cold.block_sizes ?? DEFAULT_BLOCK_SIZES).size : 0;
+  const coldVariants = cold
+    ? new Set(cold.layouts ?? ['address', ...(cold.layout_trace ? ['trace'] : [])]).size * new Set(cold.block_sizes ?? DEFAULT_BLOCK_SIZES).size
+    : 0;
 
   // Each image's settings, without repeats; every setting is at least one cell.
   const settingsOf = images.map((img) => {

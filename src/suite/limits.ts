@@ -60,7 +60,8 @@ export function expandLevels(v: number | string | readonly number[]): number[] {
   if (Array.isArray(v)) return [...v];
   const r = levelRange(v as string);
   if (!r) return [];
-  if (!(r.step >= 1) || (r.hi - r.lo) / r.step > 1000) throw new KzError(`levels ${excerpt(v as string, 20)}: a range has a step of at least 1 and at most 1000 levels`);
+  if (!(r.step >= 1) || (r.hi - r.lo) / r.step > 1000)
+    throw new KzError(`levels ${excerpt(v as string, 20)}: a range has a step of at least 1 and at most 1000 levels`);
   const out: number[] = [];
   for (let l = r.lo; l <= r.hi; l += r.step) out.push(l);
   return out;

@@ -32,7 +32,11 @@ export function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
@@ -63,7 +67,9 @@ export function parseSuite(text: string, file: string, options: SuiteOptions = {
     throw e;
   }
   if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) {
-    throw new SuiteError(file, [{ file, line: 1, col: 1, path: '', message: 'a suite is a mapping with images:, settings: and optionally units:, timing:, workers:, boards:' }]);
+    throw new SuiteError(file, [
+      { file, line: 1, col: 1, path: '', message: 'a suite is a mapping with images:, settings: and optionally units:, timing:, workers:, boards:' },
+    ]);
   }
   const foreign = doc.notA(value, 'suite', Object.keys(suiteShape));
   if (foreign) throw new SuiteError(file, [foreign]);

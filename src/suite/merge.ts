@@ -127,22 +127,34 @@ function same(inputs: Input[], what: string, get: (r: RunJson) => unknown, why: 
 
 const shorten = (s: string) => (s.length > 80 ? s.slice(0, 77) + '...' : s);
 
-export function mergeRuns(dirs: readonly string[], out: string, options: { overwrite?: boolean; commandLine?: string[]; allowMixedCpus?: boolean } = {}): MergeSummary {
+export function mergeRuns(
+  dirs: readonly string[],
+  out: string,
+  options: { overwrite?: boolean; commandLine?: string[]; allowMixedCpus?: boolean } = {},
+): MergeSummary {
   if (dirs.length === 0) throw new MergeError('name the results directories to merge');
   const outAbs = resolve(out);
   if (dirs.some((d) => resolve(d) === outAbs)) throw new MergeError(`--out ${out} is one of the inputs: write the merged run elsewhere`);
   const inputs = dirs.map(readInput);
   for (const i of inputs) {
-    if (!i.run['suite_hash']) throw new MergeError(`${i.dir}: not a suite run (no suite_hash in run.json); merge joins shards of a suite (kzbench run SUITE.yaml --shard I/N)`);
+    if (!i.run['suite_hash'])
+      throw new MergeError(`${i.dir}: not a suite run (no suite_hash in run.json); merge joins shards of a suite (kzbench run SUITE.yaml --shard I/N)`);
   }
   same(inputs, 'suite', (r) => r['suite_hash'], 'shards of different suites cannot be merged');
   same(inputs, 'kzbench version', (r) => r.kzbench_version, 'rerun the shards with one kzbench version');
   same(inputs, 'codec backend versions', (r) => r.backend_versions, 'rerun the shards with the same libraries');
-  same(inputs, 'images', (r) => ((r['images'] as { ref: string; sha256: string }[] | undefined) ?? []).map((x) => ({ ref: x.ref, sha256: x.sha256 })), 'the shards measured different kernels (a corpus package moved on? fetch once and share the cache)');
+  same(
+    inputs,
+    'images',
+    (r) => ((r['images'] as { ref: string; sha256: string }[] | undefined) ?? []).map((x) => ({ ref: x.ref, sha256: x.sha256 })),
+    'the shards measured different kernels (a corpus package moved on? fetch once and share the cache)',
+  );
   same(inputs, 'timing', (r) => r['timing'], 'the shards timed decompression differently');
   const cpus = [...new Set(inputs.map((i) => i.run.cpu_model))];
   if (cpus.length > 1 && !options.allowMixedCpus) {
-    throw new MergeError(`the shards ran on different CPUs (${cpus.join('; ')}): their decompression times cannot be compared; rerun on one kind of machine, or give --allow-mixed-cpus (sizes are unaffected, run.json lists each shard's CPU)`);
+    throw new MergeError(
+      `the shards ran on different CPUs (${cpus.join('; ')}): their decompression times cannot be compared; rerun on one kind of machine, or give --allow-mixed-cpus (sizes are unaffected, run.json lists each shard's CPU)`,
+    );
   }
   const counts = new Set(inputs.map((i) => i.shard?.count ?? 1));
   if (counts.size > 1) throw new MergeError(`the inputs split the suite differently (shard counts ${[...counts].join(', ')})`);
@@ -182,7 +194,10 @@ function writeMerged(inputs: Input[], out: string, missingShards: number[], opti
   const unfinished = inputs.filter((i) => !i.run.end).map((i) => i.dir);
   const base = inputs[0]!.run;
   const starts = inputs.map((i) => i.run.start).sort();
-  const ends = inputs.map((i) => i.run.end ?? i.run.stopped ?? '').filter(Boolean).sort();
+  const ends = inputs
+    .map((i) => i.run.end ?? i.run.stopped ?? '')
+    .filter(Boolean)
+    .sort();
   const merged: RunJson = {
     ...base,
     command_line: options.commandLine ?? [...process.argv],

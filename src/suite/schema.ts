@@ -59,13 +59,19 @@ export const DIMENSIONS = {
 } as const satisfies Record<string, readonly Algorithm[]>;
 export type Dimension = keyof typeof DIMENSIONS;
 
-
 const oneOrMany = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).min(1)]);
 const many = <T>(v: T | readonly T[] | undefined): T[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? [...v] : [v as T]);
 
-const levels = z.union([z.number().int(), z.array(z.number().int()).min(1), z.string().regex(RANGE, { error: 'expected a range such as "1..9" or "1..19/3" (bounds and step of at most 3 digits)' })], {
-  error: 'expected a level (9), a list ([1, 6, 9]) or a range ("1..9", "1..19/3" for every third)',
-});
+const levels = z.union(
+  [
+    z.number().int(),
+    z.array(z.number().int()).min(1),
+    z.string().regex(RANGE, { error: 'expected a range such as "1..9" or "1..19/3" (bounds and step of at most 3 digits)' }),
+  ],
+  {
+    error: 'expected a level (9), a list ([1, 6, 9]) or a range ("1..9", "1..19/3" for every third)',
+  },
+);
 const sizeText = z.string().superRefine((v, c) => {
   try {
     parseBytes('size', v);
@@ -82,7 +88,10 @@ const bool = z.boolean({ error: 'expected true or false' });
 /** One entry of `settings:` (a kernel profile list, a sweep, or setting strings). */
 export const settingEntry = strictObject({
   profile: z.literal('kernel', { error: 'the only profile is "kernel": the kernel build\'s own command for the image\'s arch and version' }).optional(),
-  algorithms: z.array(z.enum(ALGORITHMS, { error: `expected one of ${ALGORITHMS.join(', ')}` })).min(1).optional(),
+  algorithms: z
+    .array(z.enum(ALGORITHMS, { error: `expected one of ${ALGORITHMS.join(', ')}` }))
+    .min(1)
+    .optional(),
   algorithm: z.enum(ALGORITHMS, { error: `expected one of ${ALGORITHMS.join(', ')}` }).optional(),
   setting: oneOrMany(z.string().min(1)).optional(),
   levels: levels.optional(),
@@ -129,8 +138,17 @@ const board = strictObject({
  * could not be honoured.
  */
 export const timingSchema = strictObject({
-  min_runs: z.number().int().min(1).max(DEFAULT_TIMING.maxRuns, { error: `at most ${DEFAULT_TIMING.maxRuns} (the timing loop's run cap)` }).optional(),
-  min_time_ms: z.number().min(0).max(DEFAULT_TIMING.maxTimeMs, { error: `at most ${DEFAULT_TIMING.maxTimeMs} ms (the timing loop's time cap)` }).optional(),
+  min_runs: z
+    .number()
+    .int()
+    .min(1)
+    .max(DEFAULT_TIMING.maxRuns, { error: `at most ${DEFAULT_TIMING.maxRuns} (the timing loop's run cap)` })
+    .optional(),
+  min_time_ms: z
+    .number()
+    .min(0)
+    .max(DEFAULT_TIMING.maxTimeMs, { error: `at most ${DEFAULT_TIMING.maxTimeMs} ms (the timing loop's time cap)` })
+    .optional(),
 });
 
 /** Worker threads a suite may ask for: far above any machine's cores, far below what would exhaust memory. */
@@ -148,20 +166,34 @@ export const coldSchema = strictObject({
   holdout: traceFiles.optional(),
   layout_trace: traceFiles.optional(),
   block_sizes: z.array(size).min(1).optional(),
-  layouts: z.array(z.enum(LAYOUTS, { error: `expected one of ${LAYOUTS.join(', ')}` })).min(1).optional(),
+  layouts: z
+    .array(z.enum(LAYOUTS, { error: `expected one of ${LAYOUTS.join(', ')}` }))
+    .min(1)
+    .optional(),
   trace_format: z.enum(TRACE_FORMATS, { error: `expected one of ${TRACE_FORMATS.join(', ')}` }).optional(),
 });
 export type ColdEntry = z.infer<typeof coldSchema>;
 
 export const suiteShape = {
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'a suite name is letters, digits, ".", "_" and "-"' }).optional(),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'a suite name is letters, digits, ".", "_" and "-"' })
+    .optional(),
   description: z.string().optional(),
   images: z.array(imageEntry).min(1, { error: 'name at least one image' }),
-  units: z.array(z.enum(SUITE_UNITS as unknown as [string, ...string[]], { error: `expected one of ${SUITE_UNITS.join(', ')}` })).min(1).default(['whole']),
+  units: z
+    .array(z.enum(SUITE_UNITS as unknown as [string, ...string[]], { error: `expected one of ${SUITE_UNITS.join(', ')}` }))
+    .min(1)
+    .default(['whole']),
   cold: coldSchema.optional(),
   settings: z.array(settingEntry).min(1, { error: 'name at least one setting' }),
   timing: timingSchema.optional(),
-  workers: z.number().int().min(1).max(MAX_WORKERS, { error: `at most ${MAX_WORKERS} worker threads` }).optional(),
+  workers: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_WORKERS, { error: `at most ${MAX_WORKERS} worker threads` })
+    .optional(),
   boards: z.array(board).optional(),
 };
 
@@ -220,10 +252,12 @@ export function sweepSpecs(e: SettingEntry, onBcj: string): string[] {
   let specs: string[][] = [[]];
   const cross = (values: unknown[] | undefined, token: (v: unknown) => string | undefined) => {
     if (!values) return;
-    specs = specs.flatMap((s) => values.map((v) => {
-      const t = token(v);
-      return t === undefined ? s : [...s, t];
-    }));
+    specs = specs.flatMap((s) =>
+      values.map((v) => {
+        const t = token(v);
+        return t === undefined ? s : [...s, t];
+      }),
+    );
   };
   cross(d.levels, (v) => String(v));
   cross(d.extreme, (v) => (v ? 'extreme' : undefined));
@@ -244,102 +278,109 @@ export function sweepSpecs(e: SettingEntry, onBcj: string): string[] {
 
 /** The suite schema with the checks that need the corpus names and the file system. */
 export function suiteSchema(ctx: SuiteContext) {
-  const images = z.array(
-    imageEntry.superRefine((img, c) => {
-      const given = (['ref', 'corpus', 'path'] as const).filter((k) => img[k] !== undefined);
-      if (given.length !== 1) {
-        c.addIssue({ code: 'custom', message: 'give exactly one of: a corpus name or path as a string, corpus: NAME, path: FILE' });
-        return;
-      }
-      const fileOk = (p: string) => existsSync(isAbsolute(p) ? p : resolve(ctx.baseDir, p));
-      if (img.corpus !== undefined && !ctx.corpusNames.includes(img.corpus)) {
-        c.addIssue({ code: 'custom', path: ['corpus'], message: `no corpus kernel named ${excerpt(img.corpus, 40)}; known: ${ctx.corpusNames.join(', ')}` });
-      }
-      if (img.path !== undefined && !fileOk(img.path)) c.addIssue({ code: 'custom', path: ['path'], message: `no such file: ${pathExcerpt(img.path)}` });
-      if (img.ref !== undefined && !ctx.corpusNames.includes(img.ref) && !fileOk(img.ref)) {
-        c.addIssue({ code: 'custom', message: `${excerpt(img.ref, 60)} is neither a corpus kernel (known: ${ctx.corpusNames.join(', ')}) nor a file` });
-      }
-      if (img.ref !== undefined && (img.config !== undefined || img.system_map !== undefined)) {
-        c.addIssue({ code: 'custom', message: 'config and system_map go with path: FILE' });
-      }
-      for (const k of ['config', 'system_map'] as const) {
-        if (img[k] !== undefined && !fileOk(img[k]!)) c.addIssue({ code: 'custom', path: [k], message: `no such file: ${pathExcerpt(img[k]!)}` });
-      }
-    }),
-  ).min(1, { error: 'name at least one image' });
+  const images = z
+    .array(
+      imageEntry.superRefine((img, c) => {
+        const given = (['ref', 'corpus', 'path'] as const).filter((k) => img[k] !== undefined);
+        if (given.length !== 1) {
+          c.addIssue({ code: 'custom', message: 'give exactly one of: a corpus name or path as a string, corpus: NAME, path: FILE' });
+          return;
+        }
+        const fileOk = (p: string) => existsSync(isAbsolute(p) ? p : resolve(ctx.baseDir, p));
+        if (img.corpus !== undefined && !ctx.corpusNames.includes(img.corpus)) {
+          c.addIssue({ code: 'custom', path: ['corpus'], message: `no corpus kernel named ${excerpt(img.corpus, 40)}; known: ${ctx.corpusNames.join(', ')}` });
+        }
+        if (img.path !== undefined && !fileOk(img.path)) c.addIssue({ code: 'custom', path: ['path'], message: `no such file: ${pathExcerpt(img.path)}` });
+        if (img.ref !== undefined && !ctx.corpusNames.includes(img.ref) && !fileOk(img.ref)) {
+          c.addIssue({ code: 'custom', message: `${excerpt(img.ref, 60)} is neither a corpus kernel (known: ${ctx.corpusNames.join(', ')}) nor a file` });
+        }
+        if (img.ref !== undefined && (img.config !== undefined || img.system_map !== undefined)) {
+          c.addIssue({ code: 'custom', message: 'config and system_map go with path: FILE' });
+        }
+        for (const k of ['config', 'system_map'] as const) {
+          if (img[k] !== undefined && !fileOk(img[k]!)) c.addIssue({ code: 'custom', path: [k], message: `no such file: ${pathExcerpt(img[k]!)}` });
+        }
+      }),
+    )
+    .min(1, { error: 'name at least one image' });
 
   // Every entry's settings count against the cell limit (each setting is at
   // least one cell per image): an entry that would pass it is refused before
   // its specs are built, so no list of settings can grow past the limit.
   const maxCells = ctx.maxCells ?? DEFAULT_MAX_CELLS;
   let settingsSoFar = 0;
-  const settings = z.array(
-    settingEntry.superRefine((e, c) => {
-      const kinds = (['profile', 'algorithm', 'setting'] as const).filter((k) => e[k] !== undefined);
-      if (kinds.length !== 1) {
-        c.addIssue({ code: 'custom', message: 'give exactly one of: profile: kernel, algorithm: NAME (a sweep), setting: "ALGO:..." (or a list of them)' });
-        return;
-      }
-      const swept = (Object.keys(DIMENSIONS) as Dimension[]).filter((k) => e[k] !== undefined);
-      if (e.algorithms !== undefined && !e.profile) c.addIssue({ code: 'custom', path: ['algorithms'], message: 'algorithms goes with profile: kernel' });
-      if (!e.algorithm) {
-        for (const k of [...swept, ...(e.options !== undefined ? ['options'] : [])]) {
-          c.addIssue({ code: 'custom', path: [k], message: `${k} goes with algorithm: NAME (a sweep)` });
-        }
-      }
-      if (e.setting !== undefined) {
-        const specs = many(e.setting)!;
-        settingsSoFar += specs.length;
-        if (settingsSoFar > maxCells) {
-          c.addIssue({ code: 'custom', path: ['setting'], message: cellLimitText('the settings so far make at least', settingsSoFar, maxCells) });
+  const settings = z
+    .array(
+      settingEntry.superRefine((e, c) => {
+        const kinds = (['profile', 'algorithm', 'setting'] as const).filter((k) => e[k] !== undefined);
+        if (kinds.length !== 1) {
+          c.addIssue({ code: 'custom', message: 'give exactly one of: profile: kernel, algorithm: NAME (a sweep), setting: "ALGO:..." (or a list of them)' });
           return;
         }
-        for (const [i, spec] of specs.entries()) {
+        const swept = (Object.keys(DIMENSIONS) as Dimension[]).filter((k) => e[k] !== undefined);
+        if (e.algorithms !== undefined && !e.profile) c.addIssue({ code: 'custom', path: ['algorithms'], message: 'algorithms goes with profile: kernel' });
+        if (!e.algorithm) {
+          for (const k of [...swept, ...(e.options !== undefined ? ['options'] : [])]) {
+            c.addIssue({ code: 'custom', path: [k], message: `${k} goes with algorithm: NAME (a sweep)` });
+          }
+        }
+        if (e.setting !== undefined) {
+          const specs = many(e.setting)!;
+          settingsSoFar += specs.length;
+          if (settingsSoFar > maxCells) {
+            c.addIssue({ code: 'custom', path: ['setting'], message: cellLimitText('the settings so far make at least', settingsSoFar, maxCells) });
+            return;
+          }
+          for (const [i, spec] of specs.entries()) {
+            try {
+              parseSetting(spec);
+            } catch (err) {
+              c.addIssue({ code: 'custom', path: Array.isArray(e.setting) ? ['setting', i] : ['setting'], message: messageAbout(err, spec) });
+            }
+          }
+        }
+        if (!e.algorithm) return;
+        const alg = e.algorithm;
+        let bad = false;
+        for (const k of swept) {
+          if (!(DIMENSIONS[k] as readonly string[]).includes(alg)) {
+            bad = true;
+            const applies = (Object.keys(DIMENSIONS) as Dimension[]).filter((d) => (DIMENSIONS[d] as readonly string[]).includes(alg));
+            c.addIssue({ code: 'custom', path: [k], message: `${k} does not apply to ${alg}; ${alg} sweeps: ${applies.join(', ')}, options` });
+          }
+        }
+        if (e.levels !== undefined) {
+          const problem = levelsProblem(e.levels, LEVEL_RANGE[alg], alg);
+          if (problem !== undefined) {
+            if (problem) c.addIssue({ code: 'custom', path: ['levels'], message: problem });
+            bad = true;
+          }
+        }
+        if (bad) return;
+        const count = sweepSize(e);
+        settingsSoFar += count;
+        if (settingsSoFar > maxCells) {
+          c.addIssue({
+            code: 'custom',
+            message: cellLimitText(count === settingsSoFar ? 'this sweep alone makes' : 'with this sweep the settings make at least', settingsSoFar, maxCells),
+          });
+          return;
+        }
+        // Whatever else is wrong shows when the specs are parsed (bcj: on is
+        // checked with x86 here and with the image's own filter at expansion).
+        const messages = new Set<string>();
+        for (const spec of sweepSpecs(e, 'x86')) {
           try {
             parseSetting(spec);
           } catch (err) {
-            c.addIssue({ code: 'custom', path: Array.isArray(e.setting) ? ['setting', i] : ['setting'], message: messageAbout(err, spec) });
+            messages.add(`${excerpt(spec, 60)}: ${messageAbout(err, spec)}`);
           }
         }
-      }
-      if (!e.algorithm) return;
-      const alg = e.algorithm;
-      let bad = false;
-      for (const k of swept) {
-        if (!(DIMENSIONS[k] as readonly string[]).includes(alg)) {
-          bad = true;
-          const applies = (Object.keys(DIMENSIONS) as Dimension[]).filter((d) => (DIMENSIONS[d] as readonly string[]).includes(alg));
-          c.addIssue({ code: 'custom', path: [k], message: `${k} does not apply to ${alg}; ${alg} sweeps: ${applies.join(', ')}, options` });
-        }
-      }
-      if (e.levels !== undefined) {
-        const problem = levelsProblem(e.levels, LEVEL_RANGE[alg], alg);
-        if (problem !== undefined) {
-          if (problem) c.addIssue({ code: 'custom', path: ['levels'], message: problem });
-          bad = true;
-        }
-      }
-      if (bad) return;
-      const count = sweepSize(e);
-      settingsSoFar += count;
-      if (settingsSoFar > maxCells) {
-        c.addIssue({ code: 'custom', message: cellLimitText(count === settingsSoFar ? 'this sweep alone makes' : 'with this sweep the settings make at least', settingsSoFar, maxCells) });
-        return;
-      }
-      // Whatever else is wrong shows when the specs are parsed (bcj: on is
-      // checked with x86 here and with the image's own filter at expansion).
-      const messages = new Set<string>();
-      for (const spec of sweepSpecs(e, 'x86')) {
-        try {
-          parseSetting(spec);
-        } catch (err) {
-          messages.add(`${excerpt(spec, 60)}: ${messageAbout(err, spec)}`);
-        }
-      }
-      for (const m of [...messages].slice(0, 5)) c.addIssue({ code: 'custom', message: m });
-      if (messages.size > 5) c.addIssue({ code: 'custom', message: `(${messages.size - 5} more settings of this sweep are refused)` });
-    }),
-  ).min(1, { error: 'name at least one setting' });
+        for (const m of [...messages].slice(0, 5)) c.addIssue({ code: 'custom', message: m });
+        if (messages.size > 5) c.addIssue({ code: 'custom', message: `(${messages.size - 5} more settings of this sweep are refused)` });
+      }),
+    )
+    .min(1, { error: 'name at least one setting' });
 
   const fileOk = (p: string) => existsSync(isAbsolute(p) ? p : resolve(ctx.baseDir, p));
   const cold = coldSchema.superRefine((c, ctx2) => {
@@ -352,12 +393,17 @@ export function suiteSchema(ctx: SuiteContext) {
     const abs = (f: string) => resolve(ctx.baseDir, f);
     const holdouts = traceFileList(c.holdout).map(abs);
     if (traceFileList(c.layout_trace).some((f) => holdouts.includes(abs(f)))) {
-      ctx2.addIssue({ code: 'custom', path: ['layout_trace'], message: 'the layout trace is the holdout: a layout built from the held-out trace would grade itself' });
+      ctx2.addIssue({
+        code: 'custom',
+        path: ['layout_trace'],
+        message: 'the layout trace is the holdout: a layout built from the held-out trace would grade itself',
+      });
     }
     if (traceFileList(c.trace).some((f) => holdouts.includes(abs(f)))) {
       ctx2.addIssue({ code: 'custom', path: ['holdout'], message: 'the holdout is also a trace: a held-out trace must be one the partition did not see' });
     }
-    if (c.layouts?.includes('trace') && c.layout_trace === undefined) ctx2.addIssue({ code: 'custom', path: ['layouts'], message: 'the trace layout needs layout_trace: FILE (a trace other than the holdout)' });
+    if (c.layouts?.includes('trace') && c.layout_trace === undefined)
+      ctx2.addIssue({ code: 'custom', path: ['layouts'], message: 'the trace layout needs layout_trace: FILE (a trace other than the holdout)' });
     for (const [i, b] of (c.block_sizes ?? []).entries()) {
       const n = typeof b === 'number' ? b : parseBytes('size', b);
       if (!(n >= 1 && n <= 2 ** 30)) ctx2.addIssue({ code: 'custom', path: ['block_sizes', i], message: 'a block size is 1 byte to 1GiB' });
@@ -365,7 +411,8 @@ export function suiteSchema(ctx: SuiteContext) {
   });
   return strictObject({ ...suiteShape, images, settings, cold: cold.optional() }).superRefine((v, c) => {
     const wantsCold = (v.units as string[]).includes('cold');
-    if (wantsCold && v.cold === undefined) c.addIssue({ code: 'custom', path: ['units'], message: 'units: cold needs a cold: block naming the trace (docs/cold.md)' });
+    if (wantsCold && v.cold === undefined)
+      c.addIssue({ code: 'custom', path: ['units'], message: 'units: cold needs a cold: block naming the trace (docs/cold.md)' });
     if (!wantsCold && v.cold !== undefined) c.addIssue({ code: 'custom', path: ['cold'], message: 'a cold: block goes with units: [..., cold]' });
   });
 }

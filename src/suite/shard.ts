@@ -55,16 +55,23 @@ export function shardFromEnvironment(text: string, env: NodeJS.ProcessEnv): Shar
     const min = wholeNumber(env['SLURM_ARRAY_TASK_MIN']) ?? 1;
     const max = wholeNumber(env['SLURM_ARRAY_TASK_MAX']);
     const count = wholeNumber(env['SLURM_ARRAY_TASK_COUNT']) ?? (max !== undefined ? max - min + 1 : countGiven);
-    if (count === undefined) throw new ShardError('--shard auto: SLURM_ARRAY_TASK_ID is set but neither SLURM_ARRAY_TASK_MAX nor SLURM_ARRAY_TASK_COUNT: give --shard auto/N');
-    if (max !== undefined && max - min + 1 !== count) throw new ShardError(`--shard auto: the Slurm array ${min}-${max} has gaps (${count} tasks); submit it as --array=1-N`);
+    if (count === undefined)
+      throw new ShardError('--shard auto: SLURM_ARRAY_TASK_ID is set but neither SLURM_ARRAY_TASK_MAX nor SLURM_ARRAY_TASK_COUNT: give --shard auto/N');
+    if (max !== undefined && max - min + 1 !== count)
+      throw new ShardError(`--shard auto: the Slurm array ${min}-${max} has gaps (${count} tasks); submit it as --array=1-N`);
     return checked(slurmId - min + 1, count, `auto (SLURM_ARRAY_TASK_ID=${slurmId})`, 'slurm');
   }
   const k8sIndex = wholeNumber(env['JOB_COMPLETION_INDEX']);
   if (k8sIndex !== undefined) {
-    if (countGiven === undefined) throw new ShardError('--shard auto: JOB_COMPLETION_INDEX is set but not the number of shards: give --shard auto/N or KZBENCH_SHARD_COUNT (the Job\'s completions)');
+    if (countGiven === undefined)
+      throw new ShardError(
+        "--shard auto: JOB_COMPLETION_INDEX is set but not the number of shards: give --shard auto/N or KZBENCH_SHARD_COUNT (the Job's completions)",
+      );
     return checked(k8sIndex + 1, countGiven, `auto (JOB_COMPLETION_INDEX=${k8sIndex})`, 'kubernetes');
   }
-  throw new ShardError('--shard auto: no array task index in the environment (SLURM_ARRAY_TASK_ID of a Slurm job array, or JOB_COMPLETION_INDEX of a Kubernetes Indexed Job)');
+  throw new ShardError(
+    '--shard auto: no array task index in the environment (SLURM_ARRAY_TASK_ID of a Slurm job array, or JOB_COMPLETION_INDEX of a Kubernetes Indexed Job)',
+  );
 }
 
 /** `I/N`, or `auto[/N]` read from the environment. */

@@ -87,7 +87,13 @@ function detect(text: string): Detected {
       return false;
     }
     // After list entries, a bad line is a bad list entry: the list reader says what is wrong with it.
-    out = listFrom ? { format: 'list', line: listFrom, why: '' } : { format: null, line: no, why: `${excerpt(line.trim())} is none of the trace formats (function or function_graph tracer output, trace_stat, perf script, list)` };
+    out = listFrom
+      ? { format: 'list', line: listFrom, why: '' }
+      : {
+          format: null,
+          line: no,
+          why: `${excerpt(line.trim())} is none of the trace formats (function or function_graph tracer output, trace_stat, perf script, list)`,
+        };
     return true;
   });
   if (out.format !== null || out.line !== 0) return out;

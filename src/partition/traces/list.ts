@@ -38,7 +38,8 @@ export class ListReader implements Reader {
 
 /** An address token: 0x-prefixed hex, or exactly 8 or 16 bare hex digits. */
 export function addressToken(tok: string): string | null {
-  if (tok.length > 2 && tok.charCodeAt(0) === 48 && (tok.charCodeAt(1) === 120 || tok.charCodeAt(1) === 88)) return isHex(tok, 2) && tok.length <= 18 ? tok.slice(2) : null;
+  if (tok.length > 2 && tok.charCodeAt(0) === 48 && (tok.charCodeAt(1) === 120 || tok.charCodeAt(1) === 88))
+    return isHex(tok, 2) && tok.length <= 18 ? tok.slice(2) : null;
   if ((tok.length === 8 || tok.length === 16) && isHex(tok)) return tok;
   return null;
 }
@@ -89,7 +90,8 @@ export function parseListLine(t: string): { name: string | null; hex: string | n
 export function formatTraceList(trace: Pick<Trace, 'entries' | 'provenance'>): string {
   const out: string[] = [];
   for (const [k, v] of Object.entries(trace.provenance)) {
-    if (!/^[A-Za-z0-9_.-]+$/.test(k) || k === 'tracer' || /[\r\n]/.test(v)) throw new TraceError(`provenance ${excerpt(k)}: cannot be written in a list`, 'list');
+    if (!/^[A-Za-z0-9_.-]+$/.test(k) || k === 'tracer' || /[\r\n]/.test(v))
+      throw new TraceError(`provenance ${excerpt(k)}: cannot be written in a list`, 'list');
     out.push(`# ${k}: ${v}`);
   }
   for (const e of trace.entries) {
@@ -97,9 +99,11 @@ export function formatTraceList(trace: Pick<Trace, 'entries' | 'provenance'>): s
       const mod = moduleOf(e.name);
       const plain = mod === null ? e.name : e.name.slice(0, Math.max(0, e.name.lastIndexOf(' [')));
       const moduleOnly = plain === '' && mod !== null && isModuleName(mod) && e.address !== null;
-      if (!moduleOnly && (!isSymbolName(plain) || (mod !== null && !isModuleName(mod)) || (e.address === null && addressToken(plain) !== null))) throw new TraceError(`entry ${excerpt(e.name)}: cannot be written in a list`, 'list');
+      if (!moduleOnly && (!isSymbolName(plain) || (mod !== null && !isModuleName(mod)) || (e.address === null && addressToken(plain) !== null)))
+        throw new TraceError(`entry ${excerpt(e.name)}: cannot be written in a list`, 'list');
     }
-    if (!Number.isSafeInteger(e.count) || e.count < 1) throw new TraceError(`entry ${e.name !== null ? excerpt(e.name) : `0x${e.address?.toString(16)}`}: count ${e.count} cannot be written in a list`, 'list');
+    if (!Number.isSafeInteger(e.count) || e.count < 1)
+      throw new TraceError(`entry ${e.name !== null ? excerpt(e.name) : `0x${e.address?.toString(16)}`}: count ${e.count} cannot be written in a list`, 'list');
     const parts: string[] = [];
     if (e.address !== null) parts.push(`0x${e.address.toString(16)}`);
     if (e.name !== null) parts.push(e.name);

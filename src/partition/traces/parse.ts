@@ -60,7 +60,8 @@ export class TraceParser {
     readonly file: string,
     readonly format: TraceFormat,
   ) {
-    if (!(TRACE_FORMATS as readonly string[]).includes(format)) throw new TraceError(`unknown trace format ${excerpt(format)} (known: ${TRACE_FORMATS.join(', ')})`, file);
+    if (!(TRACE_FORMATS as readonly string[]).includes(format))
+      throw new TraceError(`unknown trace format ${excerpt(format)} (known: ${TRACE_FORMATS.join(', ')})`, file);
     this.state = { collector: new Collector(), provenance: {}, events: 0 };
     this.reader = makeReader(format, this.state);
   }
@@ -101,7 +102,11 @@ export class TraceParser {
     this.reader.finish();
     const { collector, provenance, events } = this.state;
     if (events === 0 && this.skipped > 0 && this.format !== 'list' && this.format !== 'trace-stat') {
-      throw new TraceError(`no function in ${LABEL[this.format]}: all ${this.skipped} lines with content are other events or user-space frames`, this.file, this.firstSkipped);
+      throw new TraceError(
+        `no function in ${LABEL[this.format]}: all ${this.skipped} lines with content are other events or user-space frames`,
+        this.file,
+        this.firstSkipped,
+      );
     }
     return { file: this.file, format: this.format, entries: collector.entries, events, skippedLines: this.skipped, provenance };
   }

@@ -8,7 +8,21 @@ import { isDigits, isHex } from './text.js';
 
 type DsoKind = 'kernel' | 'module' | 'user' | 'unknown';
 
-const USER_BRACKETS = new Set(['[vdso]', '[vdso32]', '[vdsox32]', '[vsyscall]', '[vectors]', '[sigpage]', '[heap]', '[stack]', '[vvar]', '[uprobes]', '[anon]', '[guest.kernel.kallsyms]', '[hypervisor]']);
+const USER_BRACKETS = new Set([
+  '[vdso]',
+  '[vdso32]',
+  '[vdsox32]',
+  '[vsyscall]',
+  '[vectors]',
+  '[sigpage]',
+  '[heap]',
+  '[stack]',
+  '[vvar]',
+  '[uprobes]',
+  '[anon]',
+  '[guest.kernel.kallsyms]',
+  '[hypervisor]',
+]);
 
 function dsoKind(dso: string): [DsoKind, string | null] {
   if (dso === '[kernel.kallsyms]' || dso.startsWith('[kernel.kallsyms]')) return ['kernel', null];
@@ -96,7 +110,8 @@ export class PerfReader implements Reader {
       name = s.name;
     }
     if (mod !== null) {
-      if (name === null) name = `[${mod}]`; // a module address without a symbol: still the module's
+      if (name === null)
+        name = `[${mod}]`; // a module address without a symbol: still the module's
       else if (moduleOf(name) === null) name = `${name} [${mod}]`;
     }
     if (name === null && f.hex === null) {

@@ -92,7 +92,8 @@ export function readTraceChunks(path: string, format: TraceFormat | undefined, c
         throw cannot(path, e);
       }
       if (first && n >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) throw new TraceError('is gzip-compressed: decompress it first', path);
-      if (first && buf.subarray(0, Math.min(n, FIRST)).includes(0)) throw new TraceError('is a binary file, not a text trace (a perf.data? run "perf script" on it)', path);
+      if (first && buf.subarray(0, Math.min(n, FIRST)).includes(0))
+        throw new TraceError('is a binary file, not a text trace (a perf.data? run "perf script" on it)', path);
       first = false;
       if (n === 0) {
         eof = true;
