@@ -2,8 +2,11 @@
 // per candidate (strategy x algorithm x setting for a board), as `kzbench
 // pick` writes them. The report needs flash_bytes and boot_ms; it uses
 // strategy, algorithm, setting, ram_bytes, board, fits and a frontier flag
-// (`pareto` or `frontier`) when present. Without a frontier flag it computes
-// the flash/boot Pareto frontier over the candidates that fit.
+// (`pareto` or `frontier`) when present. pick always writes `pareto` (its
+// frontier over flash, RAM and boot time, src/model/pick/frontier.ts), and
+// the report takes it as written. Only a file without a frontier flag (made
+// by hand or another tool) gets the flash/boot Pareto frontier computed here,
+// over the candidates that fit.
 
 import { KzError } from '../errors.js';
 import { existsSync } from 'node:fs';
