@@ -2,7 +2,7 @@
 // timing and (for the model) boards; docs/suites.md describes every key.
 // Checks that need the outside world (corpus names, files, what a setting
 // spec parses to) are done here too, so one pass reports every mistake.
-import { TRACE_FORMATS } from '../partition/types.js';
+import { LAYOUTS, TRACE_FORMATS } from '../units/cold.js';
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
@@ -10,7 +10,6 @@ import { parseSetting } from '../codecs/index.js';
 import { ALGORITHMS, type Algorithm } from '../codecs/types.js';
 import { BCJ_FILTERS, parseBytes } from '../codecs/settings.js';
 import { UNIT_KINDS } from '../units/index.js';
-import { LAYOUTS } from '../partition/layout.js';
 
 /** Suite unit kinds: the units/ ones plus `cold` (a `cold:` block says how). */
 export const SUITE_UNITS = [...UNIT_KINDS, 'cold'] as const;
