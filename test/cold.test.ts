@@ -236,7 +236,8 @@ describe('suites with units: [..., cold]', () => {
   writeFileSync(join(sdir, 'workload.list'), HOLDOUT.join('\n') + '\n');
 
   it('expand to cold cells next to the whole unit', async () => {
-    const { expandSuite, parseSuite, resolveImages } = await import('../src/suite/index.js');
+    const { parseSuite } = await import('../src/suite/index.js');
+    const { expandSuite, resolveImages } = await import('../src/plan/index.js');
     const text =
       'images: [./vmlinux]\nunits: [whole, cold]\ncold:\n  trace: boot.list\n  holdout: workload.list\n  block_sizes: [1KiB, 4096]\n  layouts: [address]\nsettings:\n  - setting: [gzip:9, lz4]\n';
     const s = parseSuite(text, join(sdir, 'cold.yaml'), { corpus: [], baseDir: sdir });

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { bin } from './cli-helpers.js';
 import { fixtureDir } from './suite-fixture.js';
-import { expandSuite, parseSuite, resolveImages } from '../src/suite/index.js';
+import { expandSuite, resolveImages } from '../src/plan/index.js';
+import { parseSuite } from '../src/suite/index.js';
 import { DEFAULT_MAX_CELLS } from '../src/suite/schema.js';
 
 const HANG = 60_000;

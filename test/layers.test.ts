@@ -37,12 +37,16 @@ test('the rules fail on a deliberate back-import, a peer import and a cycle', { 
     'src/codecs/table.ts': "import { g } from '../cli/main.js';\nexport const f = 1;\nexport const h = g;\n",
     'src/model/boards.ts': "import { s } from '../suite/load.js';\nexport const b = s;\n",
     'src/suite/load.ts': 'export const s = 1;\n',
+    // the suite's schema and the cold partition are peers too: no exception for suite/schema.ts any more
+    'src/suite/schema.ts': "import { LAYOUTS } from '../partition/layout.js';\nexport const l = LAYOUTS;\n",
+    'src/partition/layout.ts': "export const LAYOUTS = ['address'];\n",
     'src/errors.ts': "import { f } from './codecs/table.js';\nexport const e = f;\n",
   });
   const r = cruise(dir);
   assert.notEqual(r.status, 0);
   assert.match(r.stdout, /error layer-codecs-results: src\/codecs\/table\.ts → src\/cli\/main\.ts/);
   assert.match(r.stdout, /error peers-model-partition-suite: src\/model\/boards\.ts → src\/suite\/load\.ts/);
+  assert.match(r.stdout, /error peers-model-partition-suite: src\/suite\/schema\.ts → src\/partition\/layout\.ts/);
   assert.match(r.stdout, /error base-imports-nothing-above: src\/errors\.ts → src\/codecs\/table\.ts/);
   assert.match(r.stdout, /error no-circular/);
   const clean = cruise(

@@ -18,7 +18,8 @@ import type { CorpusEntry } from '../src/corpus/manifest.js';
 import { asKzError } from '../src/errors.js';
 import { openKernelImage, readKernelImage } from '../src/image/index.js';
 import { defaultBoardsDir, loadBoard, parseBoard } from '../src/model/boards.js';
-import { expandSuite, parseSuite, type SuiteImage } from '../src/suite/index.js';
+import { expandSuite, type SuiteImage } from '../src/plan/index.js';
+import { parseSuite } from '../src/suite/index.js';
 import { buildArm64Image, buildBzImage, buildElf, buildZImage, codeLike } from './fixtures/images.js';
 
 /** Per input: far above what any of these small inputs needs; an input that takes longer is a hang. */

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openKernelImage } from '../src/image/index.js';
 import { readResults } from '../src/results/reader.js';
-import { expandLevels, expandSuite, loadSuite, parseSuite, resolveImages, SuiteError } from '../src/suite/index.js';
+import { expandSuite, resolveImages } from '../src/plan/index.js';
+import { expandLevels, loadSuite, parseSuite, SuiteError } from '../src/suite/index.js';
 import { bin, fixtureDir, kz, writeSuite } from './suite-fixture.js';
 
 const corpus = [

@@ -6,16 +6,13 @@
 // replay a held-out trace against the blocks. docs/cold.md.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { formatBytes, parseBytes } from '../codecs/settings.js';
+import { formatBytes } from '../codecs/settings.js';
 import { sha256File } from '../files.js';
 import { openKernelImage, type KernelImage } from '../image/index.js';
-import { DEFAULT_BLOCK_SIZES } from '../partition/blocks.js';
-import { coldSetting, coldSummary, planCold, traceInfo, type ColdSummary, type TraceInfo } from '../partition/cold.js';
-import { LAYOUTS, type LayoutName } from '../partition/layout.js';
-import { codeMap, type CodeMap } from '../partition/partition.js';
-import { mapTrace } from '../partition/trace-map.js';
-import { mergeTraces, readTraceFile } from '../partition/traces.js';
-import { TRACE_FORMATS, type HotSet, type Trace, type TraceFormat } from '../partition/types.js';
+import { coldSummary, type ColdSummary, type TraceInfo } from '../partition/cold.js';
+import type { LayoutName } from '../partition/layout.js';
+import { coldSettings, coldTraceInfo, planColdRequest, type PlannedCold } from '../plan/cold.js';
+import { checkColdRequest, type ColdField, type ColdNaming } from '../units/cold.js';
 import { parseWorkers, ResultsDirLock } from '../results/dir.js';
 import { readRunJson } from '../results/run-json.js';
 import { readResults } from '../results/reader.js';
@@ -49,38 +46,21 @@ export interface ColdOptions {
   minTime?: string;
 }
 
-const MAX_BLOCK = 1 << 30;
-
-export function parseBlockSizes(values: readonly string[] | undefined): number[] {
-  if (!values || values.length === 0) return [...DEFAULT_BLOCK_SIZES];
-  const out: number[] = [];
-  for (const v of values.flatMap((s) => s.split(','))) {
-    let n: number;
-    try {
-      n = parseBytes('--block-size', v);
-    } catch {
-      throw new UsageError(`--block-size ${v}: expected a size such as 4KiB, 64KiB or 4096`);
-    }
-    if (!(n >= 1 && n <= MAX_BLOCK)) throw new UsageError(`--block-size ${v}: expected 1 byte to ${formatBytes(MAX_BLOCK)}`);
-    if (!out.includes(n)) out.push(n);
-  }
-  return out;
-}
-
-export function parseLayouts(values: readonly string[] | undefined, layoutTrace: boolean): LayoutName[] {
-  const list = values && values.length ? values.flatMap((s) => s.split(',')) : ['address', ...(layoutTrace ? ['trace'] : [])];
-  const out: LayoutName[] = [];
-  for (const v of list) {
-    if (!(LAYOUTS as readonly string[]).includes(v)) throw new UsageError(`--layout ${v}: allowed: ${LAYOUTS.join(', ')}`);
-    if (v === 'trace' && !layoutTrace) throw new UsageError('--layout trace needs --layout-trace FILE (a trace other than the holdout)');
-    if (!out.includes(v as LayoutName)) out.push(v as LayoutName);
-  }
-  return out;
-}
+/** How the CLI names a cold request's fields: by their flags. */
+const FLAGS: Record<ColdField, string> = {
+  trace: '--trace',
+  holdout: '--holdout',
+  layout_trace: '--layout-trace',
+  layouts: '--layout',
+  block_sizes: '--block-size',
+  trace_format: '--trace-format',
+  kaslr_offset: '--kaslr-offset',
+};
+const CLI_COLD_NAMING: ColdNaming = { given: (field, value) => `${FLAGS[field]} ${value}`, field: (field) => FLAGS[field] };
 
 /** The settings of a cold run: as `kzbench run` resolves them, the zstd kernel profile with content_size (coldSetting). */
 export function blockSettings(img: KernelImage, codecs: string[] | undefined): string[] {
-  return [...new Set(resolveSettings(img, codecs, 'kernel').map((key) => coldSetting(img, key)))];
+  return coldSettings(img, resolveSettings(img, codecs, 'kernel'));
 }
 
 function positiveInt(v: string | undefined, flag: string): number | undefined {
@@ -91,20 +71,6 @@ function positiveInt(v: string | undefined, flag: string): number | undefined {
 }
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
-/** Read one or more trace files as one trace (mergeTraces). */
-function readTrace(paths: readonly string[], format: TraceFormat | undefined): Trace {
-  return mergeTraces(paths.map((path) => readTraceFile(path, format)));
-}
-
-function matched(set: HotSet, trace: Trace, img: KernelImage, what: string): void {
-  if (set.hot.size > 0) return;
-  const first = set.unmatched
-    .slice(0, 3)
-    .map((u) => `${u.name ?? '0x' + (u.address ?? 0n).toString(16)} (${u.why})`)
-    .join(', ');
-  throw new UsageError(`${trace.file}: ${what} matches no function of ${img.path} (${trace.entries.length} entries${first ? `; e.g. ${first}` : ''})`);
-}
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
@@ -139,26 +105,27 @@ async function coldLocked(
   onProgress?: RunCellsOptions['onProgress'],
   signal?: AbortSignal,
 ): Promise<ColdRun> {
-  // Refuse bad flags before reading anything.
-  const blockSizes = parseBlockSizes(opts.blockSize);
+  // Refuse bad flags before reading anything: the rules a suite's cold: block keeps too.
   const files = { trace: list(opts.trace), holdout: list(opts.holdout), layoutTrace: list(opts.layoutTrace) };
   if (files.trace.length === 0) throw new UsageError('cold needs --trace FILE (repeatable)');
-  const layouts = parseLayouts(opts.layout, files.layoutTrace.length > 0);
-  const format = opts.traceFormat as TraceFormat | undefined;
-  if (format !== undefined && !TRACE_FORMATS.includes(format)) throw new UsageError(`--trace-format ${format}: allowed: ${TRACE_FORMATS.join(', ')}`);
-  let kaslrOffset: bigint | undefined;
-  if (opts.kaslrOffset !== undefined) {
-    if (!/^(0x[0-9a-f]+|\d+)$/i.test(opts.kaslrOffset)) throw new UsageError(`--kaslr-offset ${opts.kaslrOffset}: expected a number such as 0x1e000000`);
-    kaslrOffset = BigInt(opts.kaslrOffset);
-  }
-  for (const l of files.layoutTrace) {
-    if (files.holdout.some((h) => resolve(h) === resolve(l)))
-      throw new UsageError(`--layout-trace ${l} is the holdout: a layout built from the held-out trace would grade itself`);
-  }
-  for (const h of files.holdout) {
-    if (files.trace.some((t) => resolve(t) === resolve(h)))
-      throw new UsageError(`--holdout ${h} is also a --trace: a held-out trace must be one the partition did not see`);
-  }
+  // a flag names the file as given; the rules compare where it is
+  const resolved = (fs: string[]) => fs.map((f) => resolve(f));
+  const shown = new Map([...files.trace, ...files.holdout, ...files.layoutTrace].map((f) => [resolve(f), f]));
+  const naming: ColdNaming = { given: (field, value) => CLI_COLD_NAMING.given(field, shown.get(value) ?? value), field: CLI_COLD_NAMING.field };
+  const { choices, problems } = checkColdRequest(
+    {
+      trace: resolved(files.trace),
+      holdout: resolved(files.holdout),
+      layoutTrace: resolved(files.layoutTrace),
+      layouts: opts.layout?.flatMap((s) => s.split(',')),
+      blockSizes: opts.blockSize?.flatMap((s) => s.split(',')),
+      traceFormat: opts.traceFormat,
+      kaslrOffset: opts.kaslrOffset,
+    },
+    naming,
+  );
+  if (problems.length) throw new UsageError(problems[0]!.message);
+  const { layouts, blockSizes } = choices;
   if (opts.resume && opts.overwrite) throw new UsageError('--resume and --overwrite contradict each other: choose one');
   if (opts.resume && !opts.out) throw new UsageError('--resume needs --out DIR');
   const workers = parseWorkers(opts.workers);
@@ -167,47 +134,20 @@ async function coldLocked(
   if (minTimeMs !== undefined && !(minTimeMs >= 0)) throw new UsageError(`--min-time ${opts.minTime}: expected milliseconds >= 0`);
   checkSpecs(opts.codec ?? [], 'kernel');
 
-  const traces = {
-    trace: readTrace(files.trace, format),
-    holdout: files.holdout.length ? readTrace(files.holdout, format) : null,
-    layoutTrace: files.layoutTrace.length ? readTrace(files.layoutTrace, format) : null,
-  };
   const img = openKernelImage(opts.image, {
     ...(opts.config ? { configPath: opts.config } : {}),
     ...(opts.systemMap ? { systemMapPath: opts.systemMap } : {}),
   });
   if (img.functions.length === 0) throw new UsageError(`${opts.image}: no functions (symbols: ${img.symbols.detail}); give --system-map`);
-  const settings = blockSettings(img, opts.codec);
-  const map = (t: Trace) => mapTrace(t, img.functions, kaslrOffset !== undefined ? { kaslrOffset } : {});
-  const sets = {
-    trace: map(traces.trace),
-    holdout: traces.holdout ? map(traces.holdout) : null,
-    layoutTrace: traces.layoutTrace ? map(traces.layoutTrace) : null,
-  };
-  matched(sets.trace, traces.trace, img, 'the trace');
-  if (sets.holdout) matched(sets.holdout, traces.holdout!, img, 'the holdout trace');
-  if (sets.layoutTrace) matched(sets.layoutTrace, traces.layoutTrace!, img, 'the layout trace');
-
   const sha256 = sha256File(opts.image);
-  const code: CodeMap = codeMap(img);
-  const plan = planCold(
-    img,
-    {
-      trace: sets.trace,
-      ...(sets.holdout ? { holdout: sets.holdout } : {}),
-      ...(sets.layoutTrace ? { layoutTrace: sets.layoutTrace } : {}),
-      layouts,
-      blockSizes,
-      settings,
-      image: { path: opts.image, sha256 },
-    },
-    code,
-  );
-  const info = {
-    trace: traceInfo(sets.trace, code, traces.trace),
-    holdout: sets.holdout ? traceInfo(sets.holdout, code, traces.holdout!) : null,
-    layoutTrace: sets.layoutTrace ? traceInfo(sets.layoutTrace, code, traces.layoutTrace!) : null,
-  };
+  const planned = planColdRequest({
+    image: { name: opts.image, path: opts.image, sha256, image: img },
+    files,
+    choices,
+    settings: resolveSettings(img, opts.codec, 'kernel'),
+  });
+  const { plan, traces, settings } = planned;
+  const info = coldTraceInfo(planned);
   if (plan.cells.length === 0) {
     log(`${traces.trace.file}: every stored function ran: there is no cold code to compress`);
     return { summary: coldSummary(img, plan, info, []), run: null };
@@ -232,7 +172,7 @@ async function coldLocked(
 
 interface ColdPlan {
   img: KernelImage;
-  plan: ReturnType<typeof planCold>;
+  plan: PlannedCold['plan'];
   info: Parameters<typeof coldSummary>[2];
   sha256: string;
   settings: string[];

@@ -13,7 +13,8 @@ import { parseWorkers, ResultsDirLock, writeFileAtomic } from '../results/dir.js
 import { readRunJson, type RunJson } from '../results/run-json.js';
 import type { ResultRow } from '../results/schema.js';
 import { runCells, type Cell, type RunSummary } from '../run/index.js';
-import { cellsOfShard, expandSuite, loadSuite, parseShard, resolveImages, shardText, suiteCellCost, type LoadedSuite, type Shard } from '../suite/index.js';
+import { expandSuite, resolveImages } from '../plan/index.js';
+import { cellsOfShard, loadSuite, parseShard, shardText, suiteCellCost, type LoadedSuite, type Shard } from '../suite/index.js';
 import { DEFAULT_TIMING } from '../measure/timing.js';
 import { checkSpecs, PROFILES, resolveSettings, type Profile } from '../run/settings.js';
 import { units, UNIT_KINDS, type UnitKind } from '../units/index.js';

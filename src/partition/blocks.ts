@@ -21,7 +21,7 @@ import type { Layout } from './layout.js';
 import type { Partition } from './partition.js';
 import type { HotSet } from './types.js';
 
-export const DEFAULT_BLOCK_SIZES = [4096, 16384, 65536, 262144] as const;
+export { DEFAULT_BLOCK_SIZES } from '../units/cold.js';
 export const INDEX_BLOCK_ENTRY_BYTES = 8;
 export const INDEX_FUNCTION_ENTRY_BYTES = 8;
 

@@ -16,8 +16,8 @@ import type { KernelImage } from '../image/index.js';
 import { hotRanges, type Partition } from './partition.js';
 import type { HotSet } from './types.js';
 
-export const LAYOUTS = ['address', 'neighbour', 'trace'] as const;
-export type LayoutName = (typeof LAYOUTS)[number];
+import type { LayoutName } from '../units/cold.js';
+export { LAYOUTS, type LayoutName } from '../units/cold.js';
 
 export interface Layout {
   name: LayoutName;

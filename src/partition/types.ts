@@ -2,9 +2,8 @@
 // which of an image's functions ran, in which order, and what could not be
 // matched. Shared by both sides so each can be built and tested alone.
 
-/** Trace formats kzbench reads. */
-export const TRACE_FORMATS = ['ftrace-function', 'ftrace-function-graph', 'trace-stat', 'perf-script', 'list'] as const;
-export type TraceFormat = (typeof TRACE_FORMATS)[number];
+import type { TraceFormat } from '../units/cold.js';
+export { TRACE_FORMATS, type TraceFormat } from '../units/cold.js';
 
 /** One distinct function seen in a trace, before it is matched to the image. */
 export interface TraceEntry {

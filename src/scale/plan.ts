@@ -9,7 +9,8 @@ import { cacheDir } from '../corpus/debian.js';
 import { DEFAULT_TIMING } from '../measure/timing.js';
 import { estimateCellMemory } from '../pool/memory.js';
 import { projectRoot } from '../project.js';
-import { balanceShards, expandSuite, MAX_SHARDS, resolveImages, ShardError, suiteCellCost, type LoadedSuite } from '../suite/index.js';
+import { expandSuite, resolveImages } from '../plan/index.js';
+import { balanceShards, MAX_SHARDS, ShardError, suiteCellCost, type LoadedSuite } from '../suite/index.js';
 
 const MiB = 1024 * 1024;
 

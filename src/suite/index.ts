@@ -1,7 +1,6 @@
-// Suites: schema, loading with located errors, expansion to cells, shards, merge.
+// Suites: schema, loading with located errors, shards, merge (plan/ expands them to cells).
 export { formatProblem, YamlFileError, type Problem } from '../located.js';
 export { loadSuite, parseSuite, suiteHash, SuiteError, type LoadedSuite } from './load.js';
-export { expandSuite, resolveImages, entrySettings, type ExpandedCell, type Expansion, type SuiteImage } from './expand.js';
 export {
   balanceShards,
   cellsOfShard,

@@ -2,15 +2,16 @@
 // timing and (for the model) boards; docs/suites.md describes every key.
 // Checks that need the outside world (corpus names, files, what a setting
 // spec parses to) are done here too, so one pass reports every mistake.
-import { TRACE_FORMATS } from '../partition/types.js';
+import { checkedColdSchema, coldSchema } from './cold.js';
+import { pathExcerpt, size } from './fields.js';
+export { coldSchema, traceFileList, SUITE_COLD_NAMING, type ColdEntry } from './cold.js';
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseSetting } from '../codecs/index.js';
 import { ALGORITHMS, type Algorithm } from '../codecs/types.js';
-import { BCJ_FILTERS, parseBytes } from '../codecs/settings.js';
+import { BCJ_FILTERS } from '../codecs/settings.js';
 import { UNIT_KINDS } from '../units/index.js';
-import { LAYOUTS } from '../partition/layout.js';
 
 /** Suite unit kinds: the units/ ones plus `cold` (a `cold:` block says how). */
 export const SUITE_UNITS = [...UNIT_KINDS, 'cold'] as const;
@@ -19,11 +20,6 @@ import { cellLimitText, DEFAULT_MAX_CELLS, expandLevels, levelRange, levelsProbl
 export { cellLimitText, DEFAULT_MAX_CELLS, expandLevels, levelRange, levelsProblem } from './limits.js';
 import { excerpt } from '../errors.js';
 import { DEFAULT_TIMING } from '../measure/timing.js';
-
-/** A file name from the suite in a message: as it is when it is a plain path, else an excerpt. */
-function pathExcerpt(p: string): string {
-  return /^[\x21-\x7e]{1,200}$/.test(p) ? p : excerpt(p, 60);
-}
 
 /** What the schema's checks need to know about the world. */
 export interface SuiteContext {
@@ -72,14 +68,6 @@ const levels = z.union(
     error: 'expected a level (9), a list ([1, 6, 9]) or a range ("1..9", "1..19/3" for every third)',
   },
 );
-const sizeText = z.string().superRefine((v, c) => {
-  try {
-    parseBytes('size', v);
-  } catch {
-    c.addIssue({ code: 'custom', message: `${excerpt(v, 30)}: expected a size such as 4096, 64KiB, 32MiB, 1GiB` });
-  }
-});
-const size = z.union([z.number().int().positive(), sizeText], { error: 'expected a size such as 32MiB or a number of bytes' });
 const bcjValue = z.enum(['on', 'off', 'none', ...Object.keys(BCJ_FILTERS)], {
   error: `expected on (the image's arch filter), off, or one of ${Object.keys(BCJ_FILTERS).join(', ')}`,
 });
@@ -153,26 +141,6 @@ export const timingSchema = strictObject({
 
 /** Worker threads a suite may ask for: far above any machine's cores, far below what would exhaust memory. */
 export const MAX_WORKERS = 1024;
-
-/** `cold:`: the cold-code cells of `units: [..., cold]` (docs/cold.md). */
-const traceFiles = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
-
-/** A `cold:` trace field as a list of files (one file, or several merged). */
-export const traceFileList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
-export const coldSchema = strictObject({
-  /** One trace file, or several merged (a function is hot when any of them saw it). */
-  trace: traceFiles,
-  holdout: traceFiles.optional(),
-  layout_trace: traceFiles.optional(),
-  block_sizes: z.array(size).min(1).optional(),
-  layouts: z
-    .array(z.enum(LAYOUTS, { error: `expected one of ${LAYOUTS.join(', ')}` }))
-    .min(1)
-    .optional(),
-  trace_format: z.enum(TRACE_FORMATS, { error: `expected one of ${TRACE_FORMATS.join(', ')}` }).optional(),
-});
-export type ColdEntry = z.infer<typeof coldSchema>;
 
 export const suiteShape = {
   name: z
@@ -382,33 +350,7 @@ export function suiteSchema(ctx: SuiteContext) {
     )
     .min(1, { error: 'name at least one setting' });
 
-  const fileOk = (p: string) => existsSync(isAbsolute(p) ? p : resolve(ctx.baseDir, p));
-  const cold = coldSchema.superRefine((c, ctx2) => {
-    for (const k of ['trace', 'holdout', 'layout_trace'] as const) {
-      const v = c[k];
-      traceFileList(v).forEach((f, i) => {
-        if (!fileOk(f)) ctx2.addIssue({ code: 'custom', path: Array.isArray(v) ? [k, i] : [k], message: `no such file: ${pathExcerpt(f)}` });
-      });
-    }
-    const abs = (f: string) => resolve(ctx.baseDir, f);
-    const holdouts = traceFileList(c.holdout).map(abs);
-    if (traceFileList(c.layout_trace).some((f) => holdouts.includes(abs(f)))) {
-      ctx2.addIssue({
-        code: 'custom',
-        path: ['layout_trace'],
-        message: 'the layout trace is the holdout: a layout built from the held-out trace would grade itself',
-      });
-    }
-    if (traceFileList(c.trace).some((f) => holdouts.includes(abs(f)))) {
-      ctx2.addIssue({ code: 'custom', path: ['holdout'], message: 'the holdout is also a trace: a held-out trace must be one the partition did not see' });
-    }
-    if (c.layouts?.includes('trace') && c.layout_trace === undefined)
-      ctx2.addIssue({ code: 'custom', path: ['layouts'], message: 'the trace layout needs layout_trace: FILE (a trace other than the holdout)' });
-    for (const [i, b] of (c.block_sizes ?? []).entries()) {
-      const n = typeof b === 'number' ? b : parseBytes('size', b);
-      if (!(n >= 1 && n <= 2 ** 30)) ctx2.addIssue({ code: 'custom', path: ['block_sizes', i], message: 'a block size is 1 byte to 1GiB' });
-    }
-  });
+  const cold = checkedColdSchema(ctx.baseDir);
   return strictObject({ ...suiteShape, images, settings, cold: cold.optional() }).superRefine((v, c) => {
     const wantsCold = (v.units as string[]).includes('cold');
     if (wantsCold && v.cold === undefined)

@@ -13,39 +13,26 @@ import { openKernelImage, type KernelImage } from '../image/index.js';
 import { cellId } from '../results/schema.js';
 import type { Cell } from '../run/index.js';
 import { units, type UnitKind } from '../units/index.js';
-import { SuiteError, type LoadedSuite } from './load.js';
+import { SuiteError, type LoadedSuite } from '../suite/load.js';
 import { messageAbout, type Problem } from '../located.js';
 import { KzError } from '../errors.js';
-import { cellLimitText, DEFAULT_MAX_CELLS } from './schema.js';
-import { archBcj, sweepSpecs, traceFileList, type ColdEntry, type SettingEntry } from './schema.js';
-import { parseBytes } from '../codecs/settings.js';
-import { DEFAULT_BLOCK_SIZES } from '../partition/blocks.js';
-import { coldSetting, planCold } from '../partition/cold.js';
-import type { LayoutName } from '../partition/layout.js';
-import { mapTrace } from '../partition/trace-map.js';
-import { mergeTraces, readTraceFile, TraceError } from '../partition/traces.js';
-import type { TraceFormat } from '../partition/types.js';
+import { cellLimitText, DEFAULT_MAX_CELLS } from '../suite/schema.js';
+import { archBcj, sweepSpecs, type SettingEntry } from '../suite/schema.js';
+import { coldRequestText, SUITE_COLD_NAMING } from '../suite/cold.js';
+import { checkColdRequest, type ColdChoices, type ColdRequestText } from '../units/cold.js';
+import { planColdRequest } from './cold.js';
 
-/** The cold cells of one image (units: [..., cold]): its trace, layouts, block sizes x the settings. */
-export function coldCells(c: ColdEntry, baseDir: string, img: SuiteImage, settings: readonly string[]): Cell[] {
-  const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
-  const format = c.trace_format as TraceFormat | undefined;
-  const map = (files: string | string[]) => mapTrace(mergeTraces(traceFileList(files).map((f) => readTraceFile(abs(f), format))), img.image.functions);
-  const trace = map(c.trace);
-  if (trace.hot.size === 0) throw new TraceError(`the trace matches no function of ${img.ref}`, traceFileList(c.trace).join('+'));
-  const holdout = c.holdout ? map(c.holdout) : null;
-  if (holdout && holdout.hot.size === 0) throw new TraceError(`the holdout trace matches no function of ${img.ref}`, traceFileList(c.holdout).join('+'));
-  const layouts: LayoutName[] = c.layouts ?? ['address', ...(c.layout_trace ? (['trace'] as const) : [])];
-  const blockSizes = c.block_sizes ? c.block_sizes.map((b) => (typeof b === 'number' ? b : parseBytes('block_sizes', b))) : [...DEFAULT_BLOCK_SIZES];
-  return planCold(img.image, {
-    trace,
-    ...(holdout ? { holdout } : {}),
-    ...(c.layout_trace ? { layoutTrace: map(c.layout_trace) } : {}),
-    layouts,
-    blockSizes,
-    settings: [...new Set(settings.map((key) => coldSetting(img.image, key)))],
-    image: { path: img.path, sha256: img.sha256 },
-  }).cells;
+/** What a loaded suite's `cold:` block chose (the schema has refused whatever checkColdRequest refuses). */
+function coldChoices(text: ColdRequestText): ColdChoices {
+  const { choices, problems } = checkColdRequest(text, SUITE_COLD_NAMING);
+  if (problems.length) throw new Error(`cold: ${problems[0]!.message}`);
+  return choices;
+}
+
+/** The cold cells of one image (units: [..., cold]): the cold planner's, as `kzbench cold` builds them. */
+export function coldCells(text: ColdRequestText, choices: ColdChoices, img: SuiteImage, settings: readonly string[]): Cell[] {
+  const files = { trace: text.trace, holdout: text.holdout, layoutTrace: text.layoutTrace };
+  return planColdRequest({ image: { name: img.ref, path: img.path, sha256: img.sha256, image: img.image }, files, choices, settings }).plan.cells;
 }
 
 export interface SuiteImage {
@@ -138,10 +125,9 @@ export function expandSuite(s: LoadedSuite, images: readonly SuiteImage[], optio
     cells.push({ ...cell, id, index: cells.length });
   };
   const kinds = s.suite.units as (UnitKind | 'cold')[];
-  const cold = s.suite.cold;
-  const coldVariants = cold
-    ? new Set(cold.layouts ?? ['address', ...(cold.layout_trace ? ['trace'] : [])]).size * new Set(cold.block_sizes ?? DEFAULT_BLOCK_SIZES).size
-    : 0;
+  const cold = s.suite.cold ? coldRequestText(s.suite.cold, s.baseDir) : null;
+  const choices = cold ? coldChoices(cold) : null;
+  const coldVariants = choices ? choices.layouts.length * choices.blockSizes.length : 0;
 
   // Each image's settings, without repeats; every setting is at least one cell.
   const settingsOf = images.map((img) => {
@@ -178,7 +164,7 @@ export function expandSuite(s: LoadedSuite, images: readonly SuiteImage[], optio
       if (kind === 'cold') {
         let list: Cell[] = [];
         try {
-          list = coldCells(cold!, s.baseDir, img, settings);
+          list = coldCells(cold!, choices!, img, settings);
         } catch (err) {
           problems.push(s.doc.problem(['cold'], `for image ${img.ref}: ${(err as Error).message}`));
         }
