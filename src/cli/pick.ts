@@ -7,7 +7,7 @@ import { KzError } from '../errors.js';
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseWorkers, ResultsDirLock, writeFileAtomic } from '../results/dir.js';
-import { stringify } from 'csv-stringify/sync';
+import { MODEL_COLUMNS, modelCsvText, type ModelValues } from '../results/model-csv.js';
 import { runCells, type Cell } from '../run/index.js';
 import { asFlags, expandSuite, flagSettings, flagSuite, resolveImages, type SuiteImage } from '../plan/index.js';
 import type { ResultRow } from '../results/schema.js';
@@ -51,38 +51,14 @@ function wholeNumber(v: string | undefined, flag: string, min: number): number |
   return n;
 }
 
-/** model.csv columns (src/report/model.ts reads them; docs/results.md lists them). */
-export const MODEL_COLUMNS = [
-  'board',
-  'strategy',
-  'algorithm',
-  'setting',
-  'flash_bytes',
-  'ram_bytes',
-  'boot_ms',
-  'read_ms',
-  'decompress_ms',
-  'fits',
-  'pareto',
-  'recommended',
-  'reason',
-  'flash_headroom_bytes',
-  'ram_headroom_bytes',
-  'boot_headroom_ms',
-  'boot_source',
-  'unchecked',
-  'basis',
-] as const;
-
+/** model.csv's rows (src/results/model-csv.ts): each candidate, and which one is recommended. */
 export function modelCsv(result: PickResult): string {
-  const rows = result.candidates.map((c) => {
-    const rec: Record<string, unknown> = { ...c, recommended: c === result.recommendation, unchecked: c.unchecked.join('; ') };
-    return MODEL_COLUMNS.map((k) => {
-      const v = rec[k];
-      return v === null || v === undefined ? '' : typeof v === 'boolean' ? String(v) : typeof v === 'number' && !Number.isInteger(v) ? Number(v.toFixed(3)) : v;
-    });
-  });
-  return stringify([[...MODEL_COLUMNS], ...rows]);
+  return modelCsvText(
+    result.candidates.map((c) => {
+      const values = { ...c, recommended: c === result.recommendation, unchecked: c.unchecked.join('; ') } as Record<string, unknown>;
+      return Object.fromEntries(MODEL_COLUMNS.map((k) => [k, (values[k] ?? null) as ModelValues[typeof k]])) as ModelValues;
+    }),
+  );
 }
 
 const n = (v: number | null) => (v === null ? '-' : Math.round(v).toLocaleString('en-US'));

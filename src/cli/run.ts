@@ -11,6 +11,7 @@ import type { ResultRow } from '../results/schema.js';
 import { runCells, type RunSummary } from '../run/index.js';
 import { flagRunPlan, recordedRequest, suiteRunPlan, type RunRequest } from '../plan/index.js';
 import { loadSuite, type LoadedSuite } from '../suite/index.js';
+import type { TimingOptions } from '../measure/timing.js';
 import { table } from './format.js';
 import { createProgress } from './progress.js';
 import { UsageError } from './usage.js';
@@ -124,21 +125,21 @@ async function runLocked(
   const log = (s: string) => process.stderr.write(s + '\n');
   let suiteFile = dirs.suiteFile;
   let baseDir: string | undefined;
-  let recordedTiming: Record<string, unknown> = {};
+  let recordedTiming: Partial<TimingOptions> = {};
   // Said once the run starts (runCells' onStart): a refusal stays the only line.
   const notes: string[] = [];
   const flagMode = (['image', 'unit', 'codec', 'profile'] as const).some((k) => opts[k] !== undefined);
   if (!suiteFile && dirs.resume && dirs.out && !flagMode) {
     const prev = readRunJson(join(dirs.out, 'run.json'));
     const copy = join(dirs.out, 'suite.yaml');
-    if (prev?.['suite_hash'] && existsSync(copy)) {
+    if (prev?.suite_hash && existsSync(copy)) {
       // `kzbench run --resume DIR` of a suite run: its own copy of the suite.
       suiteFile = copy;
-      const original = (prev['suite'] as { name?: string; file?: string } | undefined) ?? {};
+      const original = prev.suite ?? {};
       // Relative image paths in the copy are relative to where the suite was.
       if (original.file) baseDir = dirname(original.file);
       notes.push(`resuming suite ${original.name ?? ''} from ${copy}`);
-    } else if (prev && !prev['suite_hash']) {
+    } else if (prev && !prev.suite_hash) {
       const recorded = recordedRequest(prev);
       opts = { ...opts, ...recorded.fields };
       recordedTiming = recorded.timing;

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { release as osRelease } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fetchDebianKernel, hostDebArch } from '../corpus/debian.js';
-import { DEFAULT_TIMING } from '../measure/timing.js';
+import { DEFAULT_TIMING, type TimingOptions } from '../measure/timing.js';
 import type { RunJson } from '../results/run-json.js';
 import type { Cell } from '../run/index.js';
 import { cellsOfShard, parseShard, shardText, suiteCellCost, type LoadedSuite, type Shard } from '../suite/index.js';
@@ -71,21 +71,19 @@ export function timestamp(): string {
  */
 export function recordedRequest(prev: RunJson): {
   fields: Pick<RunRequest, 'image' | 'config' | 'unit' | 'codec' | 'profile'>;
-  timing: Record<string, unknown>;
+  timing: Partial<TimingOptions>;
 } {
-  const str = (k: string) => (typeof prev[k] === 'string' ? (prev[k] as string) : undefined);
-  const base = str('cwd') ?? process.cwd();
-  const image = str('image');
-  const config = str('image_config');
-  const codecs = Array.isArray(prev['codec_args']) ? (prev['codec_args'] as unknown[]).map(String) : undefined;
-  const timing = prev['timing'] && typeof prev['timing'] === 'object' ? (prev['timing'] as Record<string, unknown>) : {};
+  const base = prev.cwd ?? process.cwd();
+  const { image, image_config: config, unit, profile } = prev;
+  const codecs = prev.codec_args ?? undefined;
+  const timing = prev.timing ?? {};
   return {
     fields: {
       ...(image ? { image: resolve(base, image) } : {}),
       ...(config ? { config: resolve(base, config) } : {}),
-      ...(str('unit') ? { unit: str('unit') } : {}),
+      ...(unit ? { unit } : {}),
       ...(codecs ? { codec: codecs } : {}),
-      ...(str('profile') ? { profile: str('profile') } : {}),
+      ...(profile ? { profile } : {}),
     },
     timing,
   };
@@ -153,13 +151,13 @@ export function suiteRunPlan(suite: LoadedSuite, req: RunRequest, previous: RunJ
   let shard: Shard | undefined = req.shard !== undefined ? parseShard(req.shard) : undefined;
   const out0 = req.out;
   if (previous) {
-    const prevHash = previous['suite_hash'];
+    const prevHash = previous.suite_hash;
     if (prevHash !== undefined && prevHash !== suite.hash)
       throw new FlagError([
-        `${out0} is a run of a different suite (suite_hash ${String(prevHash).slice(0, 12)}, ${suite.file} is ${suite.hash.slice(0, 12)}): resume it with its own suite (${join(out0!, 'suite.yaml')})`,
+        `${out0} is a run of a different suite (suite_hash ${prevHash.slice(0, 12)}, ${suite.file} is ${suite.hash.slice(0, 12)}): resume it with its own suite (${join(out0!, 'suite.yaml')})`,
       ]);
-    if (prevHash === undefined && previous['command_line']) throw new FlagError([`${out0} is not a suite run: resume it with the flags it was started with`]);
-    const prevShard = (previous['shard'] as Shard | null | undefined) ?? undefined;
+    if (prevHash === undefined && previous.command_line) throw new FlagError([`${out0} is not a suite run: resume it with the flags it was started with`]);
+    const prevShard = (previous.shard as Shard | null | undefined) ?? undefined;
     if (shard === undefined) shard = prevShard;
     else if (!prevShard || prevShard.index !== shard.index || prevShard.count !== shard.count) {
       throw new FlagError([`${out0} ran ${prevShard ? `shard ${shardText(prevShard)}` : 'the whole suite'}, not --shard ${req.shard}`]);

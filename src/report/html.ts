@@ -167,7 +167,7 @@ export async function renderHtml(report: Report): Promise<string> {
     body.push(...charts.map(figure));
     const front = m.points.filter((p) => p.frontier).sort((a, b) => a.flashBytes - b.flashBytes);
     body.push(
-      `<p>${m.points.length} candidate(s) from ${code(m.path)}; ${front.length} on ${m.frontierFromFile ? 'the Pareto frontier over flash, RAM and boot time (as pick marked it in the file)' : 'the flash/boot-time frontier (computed over the candidates that fit: the file marks none)'}.</p>`,
+      `<p>${m.points.length} candidate(s) from ${code(m.path)}; ${front.length} on the Pareto frontier over flash, RAM and boot time (as pick marked it in the file).</p>`,
     );
     if (front.length) {
       body.push(

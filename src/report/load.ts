@@ -58,7 +58,7 @@ export class ReportError extends KzError {
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 
 function runInfo(run: RunJson): RunInfo {
-  const cmd = Array.isArray(run['command']) ? (run['command'] as unknown[]).map(String) : run.command_line?.slice(2);
+  const cmd = run.command ?? run.command_line?.slice(2);
   return {
     kzbenchVersion: str(run.kzbench_version),
     node: str(run.node_version),

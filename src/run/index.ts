@@ -201,7 +201,7 @@ async function runPrepared(all: Prepared[], options: RunCellsOptions, ctx: Conte
     job,
     cells_total: prepared.length + skipped,
     cells_skipped: skipped,
-    ...(previous ? { previous_runs: [...((previous['previous_runs'] as unknown[]) ?? []), { ...previous, previous_runs: undefined }] } : {}),
+    ...(previous ? { previous_runs: [...(previous.previous_runs ?? []), { ...previous, previous_runs: undefined }] } : {}),
   };
   if (runJsonPath) {
     try {

@@ -8,7 +8,7 @@ export { coldSchema, traceFileList, SUITE_COLD_NAMING, type ColdEntry } from './
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { parseSetting } from '../codecs/index.js';
+import { codecRow, parseSetting } from '../codecs/index.js';
 import { ALGORITHMS, type Algorithm } from '../codecs/types.js';
 import { BCJ_FILTERS } from '../codecs/settings.js';
 import { UNIT_KINDS } from '../units/index.js';
@@ -35,17 +35,6 @@ export interface SuiteContext {
   /** Most cells the suite may expand to: every sweep's settings count against it (default DEFAULT_MAX_CELLS). */
   maxCells?: number;
 }
-
-/** Levels each algorithm accepts (its tool's range). */
-export const LEVEL_RANGE: Record<Algorithm, [number, number]> = {
-  gzip: [1, 9],
-  bzip2: [1, 9],
-  lzma: [0, 9],
-  xz: [0, 9],
-  lzo: [1, 9],
-  lz4: [1, 12],
-  zstd: [1, 22],
-};
 
 /** Sweep dimensions and the algorithms they apply to. */
 export const DIMENSIONS = {
@@ -331,7 +320,7 @@ export function suiteSchema(ctx: SuiteContext) {
           }
         }
         if (e.levels !== undefined) {
-          const problem = levelsProblem(e.levels, LEVEL_RANGE[alg], alg);
+          const problem = levelsProblem(e.levels, [...codecRow(alg)!.levels] as [number, number], alg);
           if (problem !== undefined) {
             if (problem) c.addIssue({ code: 'custom', path: ['levels'], message: problem });
             bad = true;
