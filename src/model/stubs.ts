@@ -7,10 +7,12 @@ import { KzError } from '../errors.js';
 import { readFileSync } from 'node:fs';
 import { parseCsvTable } from '../results/table.js';
 import { z } from 'zod';
+import { ALGORITHMS, type Algorithm } from '../codecs/types.js';
 import { projectPath } from '../project.js';
 
-export const STUB_ALGORITHMS = ['gzip', 'bzip2', 'lzma', 'xz', 'lzo', 'lz4', 'zstd'] as const;
-export type StubAlgorithm = (typeof STUB_ALGORITHMS)[number];
+/** The kernel's image compressors: the codec table's built-in algorithms (each has a boot decompressor and a stub to measure). */
+export const STUB_ALGORITHMS = ALGORITHMS;
+export type StubAlgorithm = Algorithm;
 
 export const IMAGE_KINDS = ['bzImage', 'zImage', 'vmlinuz.efi'] as const;
 export type StubImageKind = (typeof IMAGE_KINDS)[number];
