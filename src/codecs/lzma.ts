@@ -212,7 +212,7 @@ export const lzma = defineCodec({
   encode: (s, input) => encode('lzma', s, input),
   decodeInto: (_s, stream, out) => call(() => addon().lzmaDecompressInto(stream, out, FORMAT.lzma)),
   decodeStream: decodeStream('lzma'),
-  kernel: { arches: ALL_ARCHES, spec: (t) => `lzma:9${t.sizeAppend}` },
+  kernel: { arches: ALL_ARCHES, spec: (t) => `lzma:9${t.sizeAppend}`, decompressor: 'lib/decompress_unlzma.c' },
   stateBytes,
   msPerMB,
 });
@@ -265,7 +265,7 @@ export const xz = defineCodec({
   encode: (s, input) => encode('xz', s, input),
   decodeInto: (_s, stream, out) => call(() => addon().lzmaDecompressInto(stream, out, FORMAT.xz)),
   decodeStream: decodeStream('xz'),
-  kernel: { arches: ALL_ARCHES, spec: xzSpec },
+  kernel: { arches: ALL_ARCHES, spec: xzSpec, decompressor: 'lib/decompress_unxz.c' },
   stateBytes,
   msPerMB,
 });

@@ -60,7 +60,7 @@ export const lzo = defineCodec({
   decodeInto: (_s, stream, out) => call(() => addon().lzopDecompressInto(stream, out)),
   decodeStream: (input, maxOutput) => call(() => addon().lzopDecodeStream(input, maxOutput)),
 
-  kernel: { arches: ['x86', 'arm', 'arm64', 'riscv'], spec: (t) => `lzo:9${t.sizeAppend}` },
+  kernel: { arches: ['x86', 'arm', 'arm64', 'riscv'], spec: (t) => `lzo:9${t.sizeAppend}`, decompressor: 'lib/decompress_unlzo.c' },
 
   // LZO's work memory is well under a few MiB.
   stateBytes: () => 2 * MiB,

@@ -68,7 +68,11 @@ export const zstd = defineCodec({
   decodeStream: (input, maxOutput) => call(() => addon().zstdDecodeStream(input, maxOutput)),
 
   // Makefile.lib: zstd -22 --ultra for x86's bzImage; zstd -19 for Image.zst.
-  kernel: { arches: ['x86', 'arm64', 'riscv'], spec: (t) => (t.arch === 'x86' ? `zstd:22${t.sizeAppend}` : 'zstd:19') },
+  kernel: {
+    arches: ['x86', 'arm64', 'riscv'],
+    spec: (t) => (t.arch === 'x86' ? `zstd:22${t.sizeAppend}` : 'zstd:19'),
+    decompressor: 'lib/decompress_unzstd.c',
+  },
 
   // Window plus match tables; the strongest levels (btultra) keep a chain
   // table of 2x the window in 4-byte entries. zstd shrinks the window to the
