@@ -22,6 +22,11 @@ export interface KernelDecoders {
   dir: string;
   arch: string;
   cflags: string;
+  /** The compiler (cc, or the arch's cross compiler) and the qemu-user that runs another arch's programs. */
+  cc: string;
+  qemu: string;
+  /** Programs of another arch than this machine's run under `qemu`. */
+  native: boolean;
   source: KernelSource;
   /** ALGO -> program. */
   programs: Record<string, string>;
@@ -29,10 +34,19 @@ export interface KernelDecoders {
   failed: Record<string, string>;
 }
 
-const flagsRow = z.object({ arch: cells.text, cflags: cells.text, memory: cells.text, source: cells.text });
+/** Bumped when the way the programs are built changes, so cached builds are redone. */
+const RECIPE = 2;
+
+const flagsRow = z.object({ arch: cells.text, cc: cells.text, qemu: cells.text, cflags: cells.text, memory: cells.text, source: cells.text });
+export type BootFlags = z.infer<typeof flagsRow>;
+
+/** This machine's arch, as data/kernel-decoder.csv names arches. */
+export function hostArch(): string {
+  return ({ x64: 'x86_64', ia32: 'i386', arm: 'arm', arm64: 'arm64', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ?? process.arch;
+}
 
 /** The boot decompressor's compiler flags for ARCH (data/kernel-decoder.csv). */
-export function bootFlags(arch: string): { cflags: string; memory: string; source: string } {
+export function bootFlags(arch: string): BootFlags {
   const file = projectPath('data', 'kernel-decoder.csv');
   const row = parseCsvTable(readFileSync(file, 'utf8'), file, flagsRow).find((r) => r.arch === arch);
   if (!row) throw new KernelSourceError(`no boot decompressor flags for ${arch} in ${file} (kernel decoders are built for the arches listed there)`);
@@ -60,9 +74,9 @@ function harnessFiles(): string[] {
   return walk('.').sort();
 }
 
-function cc(args: string[], cwd: string): string | null {
+function compile(compiler: string, args: string[], cwd: string): string | null {
   try {
-    execFileSync(process.env.CC ?? 'cc', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    execFileSync(compiler, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
     return null;
   } catch (e) {
     const err = (e as { stderr?: string }).stderr ?? String(e);
@@ -82,7 +96,9 @@ export function kernelDecoders(source: KernelSource, arch: string, config: strin
   const flags = bootFlags(arch);
   const harness = projectPath('native', 'kernel-decoder');
   const key = createHash('sha256');
-  key.update(`${source.origin}\0${arch}\0${flags.cflags}\0${flags.memory}\0${config}\0`);
+  const native = arch === hostArch();
+  const compiler = native ? (process.env.CC ?? flags.cc) : flags.cc;
+  key.update(`${RECIPE}\0${source.origin}\0${arch}\0${compiler}\0${flags.cflags}\0${flags.memory}\0${config}\0`);
   for (const f of harnessFiles()) key.update(`${f}\0`).update(readFileSync(join(harness, f)));
   const id = key.digest('hex').slice(0, 16);
   const root = join(cacheDir(), 'kernel-decoder');
@@ -94,6 +110,9 @@ export function kernelDecoders(source: KernelSource, arch: string, config: strin
       dir,
       arch,
       cflags: flags.cflags,
+      cc: compiler,
+      qemu: flags.qemu,
+      native,
       source,
       programs: Object.fromEntries(Object.entries(b.programs).map(([a, p]) => [a, join(dir, p)])),
       failed: b.failed,
@@ -111,16 +130,40 @@ export function kernelDecoders(source: KernelSource, arch: string, config: strin
       mkdirSync(join(tmp, 'gen'));
       writeFileSync(join(tmp, 'gen', 'autoconf.h'), autoconf(config));
       const cflags = flags.cflags.split(/\s+/).filter(Boolean);
+      const cc = (args: string[]) => compile(compiler, args, tmp);
       let gccInclude = '';
       try {
-        gccInclude = execFileSync(process.env.CC ?? 'cc', ['-print-file-name=include'], { encoding: 'utf8' }).trim();
+        gccInclude = execFileSync(compiler, ['-print-file-name=include'], { encoding: 'utf8' }).trim();
       } catch {
-        throw new KernelSourceError('no C compiler (cc): the kernel decoders are built with it at first use (apt-get install gcc)');
+        throw new KernelSourceError(
+          `no C compiler ${compiler} for ${arch}: the kernel decoders are built with it at first use (${native ? 'apt-get install gcc' : `apt-get install gcc-${flags.cc.replace(/-gcc$/, '')}`})`,
+        );
       }
-      const memErr = cc([...cflags, '-c', join('harness', flags.memory), '-o', 'memory.o'], tmp);
+      const includes = [
+        '-nostdinc',
+        '-isystem',
+        gccInclude,
+        '-D__KERNEL__',
+        '-I',
+        'gen',
+        '-include',
+        join('harness', 'shim', 'linux', 'kconfig.h'),
+        '-I',
+        join('harness', 'shim'),
+        '-I',
+        join(source.dir, 'include'),
+        '-I',
+        source.dir,
+      ];
+      // The boot's memory functions: a harness file, or the kernel's own file (source:PATH[:FLAG...]).
+      const [kind, file, ...extra] = flags.memory.split(':');
+      const memErr =
+        kind === 'source'
+          ? cc([...cflags, ...extra, ...includes, '-c', join(source.dir, file!), '-o', 'memory.o'])
+          : cc([...cflags, '-c', join('harness', file!), '-o', 'memory.o']);
       if (memErr) throw new KernelSourceError(`building the boot memory functions for ${arch}: ${memErr}`);
-      const mainErr = cc(['-O2', '-c', join('harness', 'main.c'), '-o', 'main.o'], tmp);
-      if (mainErr) throw new KernelSourceError(`building the kernel decoder harness: ${mainErr}`);
+      const mainErr = cc(['-O2', '-c', join('harness', 'main.c'), '-o', 'main.o']);
+      if (mainErr) throw new KernelSourceError(`building the kernel decoder harness for ${arch}: ${mainErr}`);
       const programs: Record<string, string> = {};
       const failed: Record<string, string> = {};
       log(`building the kernel's decompressors from ${source.origin} for ${arch}`);
@@ -130,32 +173,10 @@ export function kernelDecoders(source: KernelSource, arch: string, config: strin
           failed[alg] = `${file ?? 'no decompressor'} is not in the source`;
           continue;
         }
+        // Fixed addresses (the counter finds the markers by nm); another arch's programs are static, so qemu-user runs them without that arch's libraries.
         const err =
-          cc(
-            [
-              ...cflags,
-              '-nostdinc',
-              '-isystem',
-              gccInclude,
-              '-D__KERNEL__',
-              '-I',
-              'gen',
-              '-include',
-              join('harness', 'shim', 'linux', 'kconfig.h'),
-              '-I',
-              join('harness', 'shim'),
-              '-I',
-              join(source.dir, 'include'),
-              '-I',
-              source.dir,
-              `-DKZ_SOURCE="${file}"`,
-              '-c',
-              join('harness', 'decoder.c'),
-              '-o',
-              `${alg}.o`,
-            ],
-            tmp,
-          ) ?? cc(['-o', `kd-${alg}`, 'main.o', `${alg}.o`, 'memory.o'], tmp);
+          cc([...cflags, ...includes, `-DKZ_SOURCE="${file}"`, '-c', join('harness', 'decoder.c'), '-o', `${alg}.o`]) ??
+          cc([native ? '-no-pie' : '-static', '-o', `kd-${alg}`, 'main.o', `${alg}.o`, 'memory.o']);
         if (err) failed[alg] = err;
         else programs[alg] = `kd-${alg}`;
       }

@@ -34,8 +34,11 @@ export const SOURCE_PATTERNS = [
   'lib/zstd/*',
   'include/linux/decompress/*',
   'include/linux/*.h',
+  'arch/arm/boot/compressed/string.c',
   'Makefile',
 ];
+/** Bumped when SOURCE_PATTERNS change: a cached source kept with other patterns is fetched again. */
+const LAYOUT = 2;
 
 /** "6.1.0-57-amd64", "6.1.192" -> "6.1" */
 export function kernelSeries(version: string): string {
@@ -86,7 +89,8 @@ export function debianKernelSource(series: string, log: (s: string) => void = ()
       .sort();
     const d = dirs.at(-1);
     if (!d) return undefined;
-    const meta = JSON.parse(readFileSync(join(root, d, 'kzbench.json'), 'utf8')) as { version: string; origin: string };
+    const meta = JSON.parse(readFileSync(join(root, d, 'kzbench.json'), 'utf8')) as { version: string; origin: string; layout?: number };
+    if (meta.layout !== LAYOUT) return undefined;
     return { dir: join(root, d), version: meta.version, origin: meta.origin };
   };
   const have = cached();
@@ -116,9 +120,10 @@ function fetchSource(pkg: string, root: string, log: (s: string) => void): Kerne
     const origin = `debian ${pkg} ${debVersion} (${deb}, sha256 ${debSha})`;
     writeFileSync(
       join(tmp, top, 'kzbench.json'),
-      JSON.stringify({ package: pkg, deb_version: debVersion, deb_sha256: debSha, version, origin }, null, 2) + '\n',
+      JSON.stringify({ package: pkg, deb_version: debVersion, deb_sha256: debSha, version, origin, layout: LAYOUT }, null, 2) + '\n',
     );
     const dest = join(root, `${pkg}_${debVersion.replace(/[^A-Za-z0-9.+~-]/g, '_')}`);
+    rmSync(dest, { recursive: true, force: true });
     renameSync(join(tmp, top), dest);
     return { dir: dest, version, origin };
   } finally {

@@ -15,3 +15,5 @@
 #define EXPORT_SYMBOL(x)
 #define EXPORT_SYMBOL_GPL(x)
 #define BUILD_BUG_ON(c) _Static_assert(!(c), "BUILD_BUG_ON")
+#define __alias(symbol) __attribute__((__alias__(#symbol)))
+#define __const const

@@ -3,4 +3,3 @@
 #define INT_MAX ((int)(~0U >> 1))
 #define UINT_MAX (~0U)
 #define U32_MAX ((u32)~0U)
-#define SIZE_MAX (~(size_t)0)

@@ -1,7 +1,19 @@
 /* kzbench kernel-decoder shim: the kernel types and byte order the decompressors use. */
 #pragma once
 #include <stddef.h>
-#include <stdint.h>
+/* the fixed-width types from the compiler's own macros: no libc header in a boot build */
+typedef __UINT8_TYPE__ uint8_t;
+typedef __UINT16_TYPE__ uint16_t;
+typedef __UINT32_TYPE__ uint32_t;
+typedef __UINT64_TYPE__ uint64_t;
+typedef __INT8_TYPE__ int8_t;
+typedef __INT16_TYPE__ int16_t;
+typedef __INT32_TYPE__ int32_t;
+typedef __INT64_TYPE__ int64_t;
+typedef __UINTPTR_TYPE__ uintptr_t;
+typedef __INTPTR_TYPE__ intptr_t;
+#define UINTPTR_MAX __UINTPTR_MAX__
+#define SIZE_MAX __SIZE_MAX__
 #include <stdbool.h>
 typedef uint8_t u8; typedef uint16_t u16; typedef uint32_t u32; typedef uint64_t u64;
 typedef int8_t s8; typedef int16_t s16; typedef int32_t s32; typedef int64_t s64;
