@@ -13,6 +13,7 @@ import { parseWorkers, ResultsDirLock, writeFileAtomic } from '../results/dir.js
 import { readRunJson, type RunJson } from '../results/run-json.js';
 import type { ResultRow } from '../results/schema.js';
 import { runCells, type Cell, type RunSummary } from '../run/index.js';
+import { timingWarning } from '../measure/warning.js';
 import { expandSuite, resolveImages } from '../plan/index.js';
 import { cellsOfShard, loadSuite, parseShard, shardText, suiteCellCost, type LoadedSuite, type Shard } from '../suite/index.js';
 import { DEFAULT_TIMING } from '../measure/timing.js';
@@ -367,6 +368,8 @@ async function runLocked(
   printTable(summary.rows);
   plan.after();
   log(`results: ${summary.resultsPath ?? plan.out} (${((Date.now() - started) / 1000).toFixed(0)}s)`);
+  const busy = timingWarning(summary.rows, summary.machine);
+  if (busy) log(busy);
   if (summary.interrupted) return 130;
   return summary.failed > 0 ? 1 : 0;
 }

@@ -160,16 +160,42 @@ export interface ObservedLoad {
 export interface RunMachine extends MachineInfo {
   load_average_after?: LoadAverage | null;
   observed?: ObservedLoad | null;
-  /** Others (and steal) took at least BUSY_CORES on average during the run; null until the run ends or when unreadable. */
+  /** Timed decompression samples over the run's rows, and how many of them were disturbed. */
+  samples?: number;
+  samples_disturbed?: number;
+  /**
+   * The run's figures were taken on a busy machine: others (and steal) took
+   * at least BUSY_CORES on average during the run, or at least half of the
+   * timed samples were disturbed (the same "more often than not" rule, seen
+   * from our own thread: it catches a competitor on our core that the
+   * machine-wide average splits across cores). null until the run ends.
+   */
   busy: boolean | null;
 }
+
+/** The share of disturbed samples at which a run counts as busy (see RunMachine.busy). */
+export const BUSY_SAMPLE_SHARE = 0.5;
 
 export function machineAtStart(root = '/'): RunMachine {
   return { ...readMachine(root), busy: null };
 }
 
-export function machineAtEnd(start: RunMachine, observed: ObservedLoad | undefined, root = '/'): RunMachine {
+/** The counts machineAtEnd reads from results rows (a ResultRow fits). */
+export interface RowTiming {
+  decompress_samples?: number | null;
+  decompress_disturbed?: number | null;
+}
+
+export function machineAtEnd(start: RunMachine, observed: ObservedLoad | undefined, rows: readonly RowTiming[], root = '/'): RunMachine {
   const o = observed ?? null;
-  const busy = o && o.others_cores_mean !== null ? isBusy({ othersCores: o.others_cores_mean, stealCores: o.steal_cores_mean }) : null;
-  return { ...start, load_average_after: readLoadAverage(root), observed: o, busy };
+  let samples = 0;
+  let disturbed = 0;
+  for (const r of rows) {
+    samples += r.decompress_samples ?? 0;
+    disturbed += r.decompress_disturbed ?? 0;
+  }
+  const loaded = o && o.others_cores_mean !== null ? isBusy({ othersCores: o.others_cores_mean, stealCores: o.steal_cores_mean }) : null;
+  const spoiled = samples > 0 ? disturbed >= BUSY_SAMPLE_SHARE * samples : null;
+  const busy = loaded === null && spoiled === null ? null : loaded === true || spoiled === true;
+  return { ...start, load_average_after: readLoadAverage(root), observed: o, samples, samples_disturbed: disturbed, busy };
 }

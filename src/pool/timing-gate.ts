@@ -13,7 +13,7 @@
 // allowed in worker threads. The main thread's GateMonitor re-reads the
 // machine's load every interval and resizes the gate.
 
-import { availableParallelism } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { BUSY_CORES, loadReading, loadShare, readLoadAverage, type LoadShare } from '../measure/machine.js';
 
 const SLOTS = 0;
@@ -109,6 +109,8 @@ export class GateMonitor {
     readonly cores: number = availableParallelism(),
     intervalMs = 500,
     readonly root = '/',
+    /** CPUs /proc/stat sums over (all online ones; `cores` may be fewer under taskset). */
+    readonly machineCores: number = Math.max(cores, cpus().length),
   ) {
     // Until the first interval: the processes runnable right now, less the
     // reader itself (/proc/loadavg's running count), as others' load.
@@ -128,7 +130,7 @@ export class GateMonitor {
   /** One monitor step (the timer's; tests call it directly). */
   tick(): LoadShare | null {
     const now = loadReading(this.root);
-    const share = this.#last && now ? loadShare(this.#last, now, this.cores) : null;
+    const share = this.#last && now ? loadShare(this.#last, now, this.machineCores) : null;
     if (now) this.#last = now;
     if (!share) return null;
     const taken = share.othersCores + (share.stealCores ?? 0);
@@ -144,7 +146,7 @@ export class GateMonitor {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     const end = loadReading(this.root);
-    const whole = this.#first && end ? loadShare(this.#first, end, this.cores) : null;
+    const whole = this.#first && end ? loadShare(this.#first, end, this.machineCores) : null;
     return {
       others_cores_mean: whole ? whole.othersCores : null,
       others_cores_max: this.#max,

@@ -33,6 +33,7 @@ export type SummaryRow = Pick<
   | 'error'
   | 'attempts'
   | 'cell_id'
+  | 'timing_quality'
 > &
   ColdColumns;
 
@@ -87,6 +88,7 @@ export class CellCollector {
       error: r.error === '' ? '' : ownString(r.error),
       attempts: r.attempts,
       cell_id: ownString(r.cell_id),
+      ...(r.timing_quality ? { timing_quality: s(r.timing_quality) } : {}),
     };
     if (r.unit_kind === 'cold') {
       const cold = out as Record<string, unknown>;

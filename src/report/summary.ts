@@ -16,6 +16,7 @@
 
 import { ALGORITHMS, kernelProfile, type Algorithm } from '../codecs/index.js';
 import { CellCollector, type SummaryRow } from './cells.js';
+import { busyMachine, qualityCounts, timingWarning, type QualityCounts } from '../measure/warning.js';
 
 /** What is known about an image beyond its rows. */
 export interface ImageContext {
@@ -120,6 +121,8 @@ export interface Summary {
   /** Failed rows superseded by a verified row of the same cell (resume). */
   recoveredFailures: number;
   verifiedRows: number;
+  /** Verified cells by timing_quality (src/measure/disturbance.ts): what the busy-machine warning counts. */
+  timingQuality: QualityCounts;
 }
 
 /** A setting key without its backend parameter (the kernel's bytes do not depend on who computes them, the key match should not either). */
@@ -320,5 +323,14 @@ export function summarizeCells(cells: CellCollector, contexts: ReadonlyMap<strin
     else byImage.set(r.image_sha256, [r]);
   }
   const images = [...byImage.entries()].map(([sha, rs]) => imageReport(rs[0]!.image, sha, rs, contexts.get(sha) ?? {}));
-  return { images, failed, recoveredFailures, verifiedRows: cells.verified.size };
+  return { images, failed, recoveredFailures, verifiedRows: cells.verified.size, timingQuality: qualityCounts(cells.verified.values()) };
+}
+
+/**
+ * The report's one busy-machine/timing warning (src/measure/warning.ts):
+ * from the summary's timing_quality counts and run.json's `machine` (any
+ * JSON value; a run.json without one only loses the busy verdict).
+ */
+export function reportTimingWarning(summary: Pick<Summary, 'timingQuality'>, machine: unknown): string | undefined {
+  return timingWarning(summary.timingQuality, busyMachine(machine));
 }

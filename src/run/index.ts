@@ -345,7 +345,7 @@ async function runPrepared(all: Prepared[], options: RunCellsOptions, ctx: Conte
     options.signal?.removeEventListener('abort', onAbort);
     await pool?.destroy();
     writer?.close();
-    info.machine = machineAtEnd(info.machine as RunMachine, pool?.load);
+    info.machine = machineAtEnd(info.machine as RunMachine, pool?.load, rows);
     if (runJsonPath) {
       const stopped = new Date().toISOString();
       const counts = { cells_done: rows.length, cells_failed: failed };
