@@ -162,9 +162,11 @@ export function busyBench(options: BusyBenchOptions = {}): void {
           ? 'within 5%'
           : flagged === mine.length && mine.length > 0
             ? 'off, flagged'
-            : flagged
-              ? 'off, partly flagged'
-              : 'OFF, NOT FLAGGED';
+            : quiet.rows.some((r) => r.algorithm === alg && r.timing_quality === 'disturbed')
+              ? 'quiet run itself disturbed'
+              : flagged
+                ? 'off, partly flagged'
+                : 'OFF, NOT FLAGGED';
       cells.push(fmt(wall), fmt(ratio, 2), fmt(cpu), fmt(cpu === undefined ? NaN : cpu / (qCpu.get(alg) ?? NaN), 2), `${flagged}/${mine.length}`, verdict);
     }
     console.log(`| ${cells.join(' | ')} |`);
