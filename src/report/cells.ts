@@ -34,6 +34,7 @@ export type SummaryRow = Pick<
   | 'attempts'
   | 'cell_id'
   | 'timing_quality'
+  | 'decompress_cpu_ms_median'
 > &
   ColdColumns;
 
@@ -89,6 +90,7 @@ export class CellCollector {
       attempts: r.attempts,
       cell_id: ownString(r.cell_id),
       ...(r.timing_quality ? { timing_quality: s(r.timing_quality) } : {}),
+      ...(r.decompress_cpu_ms_median != null ? { decompress_cpu_ms_median: r.decompress_cpu_ms_median } : {}),
     };
     if (r.unit_kind === 'cold') {
       const cold = out as Record<string, unknown>;

@@ -50,6 +50,10 @@ export interface SettingSummary {
   decompressMbS: number;
   /** Fewest timed runs among the units. */
   decompressRuns: number;
+  /** unitBytes / 1e6 / (sum of the units' median thread CPU times / 1000); null when a unit lacks one (older files). */
+  decompressCpuMbS: number | null;
+  /** Units whose timing_quality is 'disturbed': their wall-clock figure includes waits for a CPU. */
+  disturbedUnits: number;
 }
 
 export interface Versus {
@@ -156,7 +160,11 @@ function aggregate(rows: SummaryRow[], profile: string | undefined): SettingSumm
   let decompressMs = 0;
   let mad = 0;
   let runs = Infinity;
+  let cpuMs: number | null = 0;
+  let disturbedUnits = 0;
   for (const r of rows) {
+    cpuMs = cpuMs === null || r.decompress_cpu_ms_median == null ? null : cpuMs + r.decompress_cpu_ms_median;
+    if (r.timing_quality === 'disturbed') disturbedUnits++;
     unitBytes += r.unit_bytes;
     compressedBytes += r.compressed_bytes ?? 0;
     compressMs += r.compress_ms ?? 0;
@@ -179,6 +187,8 @@ function aggregate(rows: SummaryRow[], profile: string | undefined): SettingSumm
     decompressMadMs: mad,
     decompressMbS: rows.length === 1 && first.decompress_mb_s !== null ? first.decompress_mb_s : decompressMs > 0 ? unitBytes / 1e6 / (decompressMs / 1000) : 0,
     decompressRuns: Number.isFinite(runs) ? runs : 0,
+    decompressCpuMbS: cpuMs !== null && cpuMs > 0 ? unitBytes / 1e6 / (cpuMs / 1000) : null,
+    disturbedUnits,
   };
 }
 

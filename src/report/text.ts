@@ -18,7 +18,15 @@ export function sig3(n: number): string {
 }
 
 export const ratioText = (r: number) => (r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(2) : r.toFixed(3));
-export const mbsText = (s: SettingSummary | { decompressMbS: number }) => sig3(s.decompressMbS);
+/**
+ * Decompression MB/s; for a setting with disturbed units (timed on a busy
+ * machine), the thread-CPU-time figure beside it: "52.1 (CPU 109, disturbed)".
+ */
+export const mbsText = (s: SettingSummary | { decompressMbS: number }) => {
+  const t = s as Partial<Pick<SettingSummary, 'decompressCpuMbS' | 'disturbedUnits'>>;
+  if (t.disturbedUnits && t.decompressCpuMbS) return `${sig3(s.decompressMbS)} (CPU ${sig3(t.decompressCpuMbS)}, disturbed)`;
+  return sig3(s.decompressMbS);
+};
 
 export function sizeVs(v: Versus | null): string {
   if (!v) return '';
