@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
+  childrenCpuUs,
+  statTicks,
   countCpuList,
   isBusy,
   loadShare,
@@ -148,4 +150,19 @@ test('the gate lets no more workers hold a slot than it has slots', async () => 
   assert.equal(gate.inUse, 2);
   gate.release();
   gate.release();
+});
+
+test("the tools we run count as ours, not as others' load", () => {
+  // Fields: pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime ...
+  const stat = (pid: number, ppid: number, utime: number, stime: number, cutime: number, cstime: number) =>
+    `${pid} (a tool) S ${ppid} 1 1 0 -1 0 0 0 0 0 ${utime} ${stime} ${cutime} ${cstime} 20 0 1 0\n`;
+  const root = fakeRoot({
+    'proc/100/stat': stat(100, 1, 999, 999, 30, 20), // us: our own time is process.cpuUsage's, only our waited-for children count here
+    'proc/101/stat': stat(101, 100, 40, 10, 0, 0), // a running child
+    'proc/102/stat': stat(102, 1, 500, 500, 0, 0), // somebody else's
+    'proc/self/stat': 'not a pid directory',
+  });
+  assert.equal(childrenCpuUs(root, 100), ((30 + 20 + 40 + 10) / 100) * 1e6);
+  assert.equal(childrenCpuUs(fakeRoot({}), 100), 0);
+  assert.equal(statTicks('1 (x) R'), null);
 });

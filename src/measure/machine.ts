@@ -5,7 +5,7 @@
 // that tests replace with a fake tree; a field that cannot be read is null,
 // never an error.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 function read(root: string, path: string): string | null {
@@ -138,12 +138,60 @@ export function isBusy(share: Pick<LoadShare, 'othersCores' | 'stealCores'> | nu
   return share.othersCores + (share.stealCores ?? 0) >= BUSY_CORES;
 }
 
-/** One reading for loadShare. */
+/**
+ * Clock ticks per second of /proc/<pid>/stat times: USER_HZ, which the
+ * kernel fixes at 100 for userspace on every architecture (proc(5): "in
+ * clock ticks, divide by sysconf(_SC_CLK_TCK)"; include/asm-generic/param.h
+ * USER_HZ 100).
+ */
+const USER_HZ = 100;
+
+/** utime + stime and cutime + cstime (fields 14-17 of proc(5)) of one /proc/<pid>/stat text, in ticks. */
+export function statTicks(text: string): { ppid: number; own: number; children: number } | null {
+  // The command name (field 2) is in parentheses and may hold spaces: split after its last ')'.
+  const close = text.lastIndexOf(')');
+  if (close < 0) return null;
+  const f = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  // f[0] is field 3 (state, NaN), f[1] field 4 (ppid), f[11..14] fields 14-17.
+  if (f.length < 15 || !Number.isFinite(f[1]!) || f.slice(11, 15).some((v) => !Number.isFinite(v))) return null;
+  return { ppid: f[1]!, own: f[11]! + f[12]!, children: f[13]! + f[14]! };
+}
+
+/**
+ * CPU time, in microseconds, of the tools this process runs (gzip-cli's
+ * gzip, ...): children it has waited for (its own cutime + cstime) and
+ * children still running (their utime + stime, and their own waited-for
+ * children). Without it a tool of ours would count as another process's load.
+ */
+export function childrenCpuUs(root = '/', pid = process.pid): number {
+  let ticks = 0;
+  const self = read(root, `proc/${pid}/stat`);
+  const mine = self ? statTicks(self) : null;
+  if (mine) ticks += mine.children;
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(join(root, 'proc')).filter((e) => /^\d+$/.test(e));
+  } catch {
+    entries = [];
+  }
+  for (const e of entries) {
+    const t = read(root, `proc/${e}/stat`);
+    const st = t ? statTicks(t) : null;
+    if (st && st.ppid === pid) ticks += st.own + st.children;
+  }
+  return (ticks / USER_HZ) * 1e6;
+}
+
+/** One reading for loadShare: our own CPU time counts every thread of ours and the tools we run. */
 export function loadReading(root = '/'): { ticks: CpuTicks; ownUs: number; wallNs: bigint } | null {
   const ticks = readCpuTicks(root);
   if (!ticks) return null;
   const u = process.cpuUsage();
-  return { ticks, ownUs: u.user + u.system, wallNs: process.hrtime.bigint() };
+  return { ticks, ownUs: u.user + u.system + childrenCpuUs(root), wallNs: process.hrtime.bigint() };
 }
 
 /** What the timing gate's monitor saw over a run (src/pool/timing-gate.ts GateLoad). */
