@@ -25,6 +25,8 @@ export interface CellTask {
    * and timed (src/partition/blocks.ts).
    */
   blocks?: number[];
+  /** Index of this task's holder flag in the pool's gate (src/pool/timing-gate.ts); set by CellPool. */
+  gateHolder?: number;
   /** Bytes compressed once more as one stream with the same setting and verified: only their size is reported (a cold cell's hot code). */
   alongside?: SharedBytes;
 }
@@ -51,7 +53,7 @@ export interface TimingMeasurement {
   quality: 'ok' | 'disturbed' | 'wide';
   /** Every sample timed, the disturbed ones included. */
   samples: number;
-  /** ms the worker waited for a timing slot (src/pool/timing-gate.ts). */
+  /** ms the cell waited for a slot of the pool's gate before it started (src/pool/timing-gate.ts). */
   gateWaitMs: number;
 }
 

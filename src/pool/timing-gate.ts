@@ -1,60 +1,85 @@
-// Keeps kzbench's own concurrency out of its timing. Compression is not
-// timed for the speed columns and runs on every worker at once; the timed
-// decompression loops take a slot of this gate first, and there are only as
-// many slots as there are cores nobody else is using. On a quiet machine
-// with a core per worker every worker times at once (the issue's quiet
-// 2-worker run was as fast per cell as --workers 1, and twice as fast in
-// wall time); with another process busy on one of two cores, one worker
-// times while the other compresses, so two of ours never share the one free
-// core while timing.
+// Keeps kzbench's own concurrency out of its timing. A cell (compression,
+// verification, then the timed decompression loop) runs only while it holds
+// a slot of this gate, and there are only as many slots as there are cores
+// nobody else is using. On a quiet machine with a core per worker every
+// worker runs at once (the issue's quiet 2-worker run was as fast per cell
+// as --workers 1, and twice as fast in wall time); with another process busy
+// on one of two cores, one cell of ours runs at a time, on the free core, so
+// neither our own second worker nor the other process shares that core with
+// a timed decode. A slot is held for the whole cell, not only its timed
+// loop: a worker compressing beside a timing one would otherwise take the
+// core the timing one needs as soon as the machine has none to spare.
 //
-// The gate is a SharedArrayBuffer of two Int32 (slots, in use) shared with
-// every worker (piscina workerData); workers block on Atomics.wait, which is
-// allowed in worker threads. The main thread's GateMonitor re-reads the
-// machine's load every interval and resizes the gate.
+// The gate is a SharedArrayBuffer shared with every worker (piscina
+// workerData): Int32 [slots, in use, holder flags...]. Workers block on
+// Atomics.wait (allowed in worker threads). Each task carries a holder index
+// whose flag says it holds a slot, so when a worker dies or is terminated
+// while holding one, the pool gives the slot back as the task settles
+// (releaseHolder). The main thread's GateMonitor re-reads the machine's
+// load every interval and resizes the gate.
 
 import { availableParallelism, cpus } from 'node:os';
 import { BUSY_CORES, loadReading, loadShare, readLoadAverage, type LoadShare } from '../measure/machine.js';
 
 const SLOTS = 0;
 const IN_USE = 1;
+const HOLDERS = 2;
 
 /** How long a waiting worker sleeps before it looks again even without a wake-up (ms). */
 const WAIT_MS = 50;
 
-export function newGateBuffer(slots: number): SharedArrayBuffer {
-  const sab = new SharedArrayBuffer(8);
+/** A gate for `holders` concurrent tasks (each task gets a holder index below it). */
+export function newGateBuffer(slots: number, holders = 256): SharedArrayBuffer {
+  const sab = new SharedArrayBuffer(4 * (HOLDERS + holders));
   Atomics.store(new Int32Array(sab), SLOTS, Math.max(1, slots));
   return sab;
 }
 
-/** Worker side: take a slot (blocking), give it back. */
+/** Both sides: take a slot (blocking), give it back, resize. */
 export class TimingGate {
   readonly #a: Int32Array;
   constructor(sab: SharedArrayBuffer) {
     this.#a = new Int32Array(sab);
   }
-  acquire(): void {
+  get holders(): number {
+    return this.#a.length - HOLDERS;
+  }
+  /** Take a slot, waiting for one; `holder` (a task's index, or -1) records who holds it. */
+  acquire(holder = -1): void {
     for (;;) {
       const used = Atomics.load(this.#a, IN_USE);
       if (used < Atomics.load(this.#a, SLOTS)) {
-        if (Atomics.compareExchange(this.#a, IN_USE, used, used + 1) === used) return;
+        if (Atomics.compareExchange(this.#a, IN_USE, used, used + 1) === used) {
+          if (holder >= 0) Atomics.store(this.#a, HOLDERS + holder, 1);
+          return;
+        }
         continue;
       }
       Atomics.wait(this.#a, IN_USE, used, WAIT_MS);
     }
   }
-  release(): void {
+  release(holder = -1): void {
+    if (holder >= 0) {
+      this.releaseHolder(holder);
+      return;
+    }
     Atomics.sub(this.#a, IN_USE, 1);
     Atomics.notify(this.#a, IN_USE);
   }
+  /** Give back the slot `holder` holds, if it holds one (a no-op otherwise): true when it did. */
+  releaseHolder(holder: number): boolean {
+    if (Atomics.compareExchange(this.#a, HOLDERS + holder, 1, 0) !== 1) return false;
+    Atomics.sub(this.#a, IN_USE, 1);
+    Atomics.notify(this.#a, IN_USE);
+    return true;
+  }
   /** Run fn holding a slot. */
-  hold<T>(fn: () => T): T {
-    this.acquire();
+  hold<T>(fn: () => T, holder = -1): T {
+    this.acquire(holder);
     try {
       return fn();
     } finally {
-      this.release();
+      this.release(holder);
     }
   }
   get slots(): number {

@@ -17,20 +17,13 @@ const codecs = await loadCodecApi(data.codecModule);
 const clock: ThreadClock = threadClock() ?? wallOnlyClock;
 const gate = data.timingGate ? new TimingGate(data.timingGate) : undefined;
 
-/**
- * The timed loop of a cell, holding a timing slot (src/pool/timing-gate.ts)
- * so no more of our workers time at once than there are free cores.
- */
+/** ms the current cell waited for its gate slot. */
+let gateWaitMs = 0;
+
+/** The timed loop of a cell and the summary of its samples (src/measure/disturbance.ts). */
 function timeDecodes(fn: () => void, timing: TimingOptions) {
-  const w0 = hrClock();
-  gate?.acquire();
-  const gateWaitMs = Number(hrClock() - w0) / 1e6;
-  try {
-    const t = timeSamples(fn, timing, clock);
-    return { ...summarizeSamples(t.samples, t.epsilonMs, timing.minRuns), samples: t.samples.length, gateWaitMs };
-  } finally {
-    gate?.release();
-  }
+  const t = timeSamples(fn, timing, clock);
+  return { ...summarizeSamples(t.samples, t.epsilonMs, timing.minRuns), samples: t.samples.length, gateWaitMs };
 }
 
 export class RoundTripError extends Error {
@@ -148,7 +141,25 @@ function runBlocks(task: CellTask, setting: SettingLike, input: Uint8Array, star
   };
 }
 
+/**
+ * The whole cell holds a slot of the pool's gate (src/pool/timing-gate.ts),
+ * so no more cells of ours run at once than there are cores nobody else
+ * uses. A worker that dies holding it has it given back by the pool.
+ */
 export default function runCell(task: CellTask): CellMeasurement {
+  if (!gate) return runCellHeld(task);
+  const holder = task.gateHolder ?? -1;
+  const w0 = hrClock();
+  gate.acquire(holder);
+  gateWaitMs = Number(hrClock() - w0) / 1e6;
+  try {
+    return runCellHeld(task);
+  } finally {
+    gate.release(holder);
+  }
+}
+
+function runCellHeld(task: CellTask): CellMeasurement {
   const startedAt = new Date().toISOString();
   const setting = codecs.parseSetting(task.spec);
   const input = new Uint8Array(task.input.buffer, task.input.offset, task.input.length);
