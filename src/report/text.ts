@@ -62,7 +62,8 @@ export function basisText(im: ImageReport): string {
 export function definitions(withBaseline: boolean): string {
   return (
     'Smallest: fewest compressed bytes on the basis (ties: faster decompression). ' +
-    'Fastest: highest decompression speed, in MB/s of uncompressed output (MB = 10^6 bytes) from the median of the timed runs.' +
+    'Fastest: highest decompression speed, in MB/s of uncompressed output (MB = 10^6 bytes) from the median of the timed runs' +
+    ' (the undisturbed ones; "CPU x, disturbed" follows a figure whose runs kept losing the CPU to other processes, x being the speed by the thread\'s own CPU time).' +
     (withBaseline ? " Against the default: size change relative to the kernel default's compressed bytes, and speed as a multiple of its MB/s." : '')
   );
 }
