@@ -78,6 +78,10 @@ test("others' load is the machine's busy time less our own and steal, in cores",
   assert.equal(isBusy(share), true);
   assert.equal(isBusy({ othersCores: 0.3, stealCores: 0.1 }), false);
   assert.equal(isBusy({ othersCores: 0.3, stealCores: 0.25 }), true, 'steal counts');
+  assert.equal(isBusy({ othersCores: 4, stealCores: 0 }, 8, 2), false, 'four busy cores of eight leave two workers alone');
+  assert.equal(isBusy({ othersCores: 6.5, stealCores: 0 }, 8, 2), true);
+  assert.equal(isBusy({ othersCores: 1, stealCores: 0 }, 2, 1), false, 'one worker on two cores keeps a core beside one burner');
+  assert.equal(isBusy({ othersCores: 0.5, stealCores: 0 }, 2, 2), true);
   assert.equal(loadShare({ ticks: t(5, 0, null), ownUs: 0, wallNs: 0n }, { ticks: t(5, 0, null), ownUs: 0, wallNs: 1n }, 2), null);
 });
 
@@ -90,6 +94,7 @@ test('run.json machine: busy from the observed load or from our own disturbed sa
   assert.equal(ok.busy, false);
   assert.deepEqual(ok.load_average_after, { one: 1.5, five: 0.75, fifteen: 0.2, runnable: 3 });
   assert.equal(machineAtEnd(start, { ...quiet, others_cores_mean: 0.9 }, [], root).busy, true);
+  assert.equal(machineAtEnd(start, { ...quiet, others_cores_mean: 0.9, cores: 4, workers: 2 }, [], root).busy, false, 'two spare cores');
   const ownCore = machineAtEnd(start, quiet, [{ decompress_samples: 10, decompress_disturbed: 6 }, { decompress_samples: null }], root);
   assert.equal(ownCore.busy, true, 'a competitor on our own core');
   assert.equal(ownCore.samples_disturbed, 6);

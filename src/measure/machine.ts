@@ -125,17 +125,24 @@ export function loadShare(
 }
 
 /**
- * A machine is busy when others took at least half a core on average: a
- * core was then more often taken than free, and on a machine where
- * kzbench's workers fill every core that is a core's worth of our timing
- * shared with somebody else. The same half-core rounding sets the timing
- * gate's slots (src/pool/timing-gate.ts).
+ * Others take a core when they use at least half of it on average: the core
+ * is then more often taken than free. The timing gate's slots round the same
+ * way (src/pool/timing-gate.ts).
  */
 export const BUSY_CORES = 0.5;
 
-export function isBusy(share: Pick<LoadShare, 'othersCores' | 'stealCores'> | null): boolean {
+/**
+ * Busy for a run of `workers` workers on `cores` cores: others (and steal)
+ * took at least half a core of the ones our workers needed, i.e. more than
+ * the spare cores (cores - workers) plus BUSY_CORES. On two cores with two
+ * workers that is half a core; on eight cores with two workers, a build
+ * using four of them leaves our two alone and is not counted. Without the
+ * core and worker counts, no core is taken as spare.
+ */
+export function isBusy(share: Pick<LoadShare, 'othersCores' | 'stealCores'> | null, cores?: number, workers?: number): boolean {
   if (!share) return false;
-  return share.othersCores + (share.stealCores ?? 0) >= BUSY_CORES;
+  const spare = cores !== undefined && workers !== undefined ? Math.max(0, cores - workers) : 0;
+  return share.othersCores + (share.stealCores ?? 0) >= spare + BUSY_CORES;
 }
 
 /**
@@ -202,6 +209,9 @@ export interface ObservedLoad {
   timing_slots_min: number;
   timing_slots_start: number;
   seconds: number;
+  /** Cores our workers could use (availableParallelism) and the pool's workers, for the busy verdict. */
+  cores?: number;
+  workers?: number;
 }
 
 /** run.json's `machine`: the state before, the load average after, what others took during, and the verdict. */
@@ -213,7 +223,8 @@ export interface RunMachine extends MachineInfo {
   samples_disturbed?: number;
   /**
    * The run's figures were taken on a busy machine: others (and steal) took
-   * at least BUSY_CORES on average during the run, or at least half of the
+   * at least half a core our workers needed on average during the run
+   * (isBusy), or at least half of the
    * timed samples were disturbed (the same "more often than not" rule, seen
    * from our own thread: it catches a competitor on our core that the
    * machine-wide average splits across cores). null until the run ends.
@@ -242,7 +253,7 @@ export function machineAtEnd(start: RunMachine, observed: ObservedLoad | undefin
     samples += r.decompress_samples ?? 0;
     disturbed += r.decompress_disturbed ?? 0;
   }
-  const loaded = o && o.others_cores_mean !== null ? isBusy({ othersCores: o.others_cores_mean, stealCores: o.steal_cores_mean }) : null;
+  const loaded = o && o.others_cores_mean !== null ? isBusy({ othersCores: o.others_cores_mean, stealCores: o.steal_cores_mean }, o.cores, o.workers) : null;
   const spoiled = samples > 0 ? disturbed >= BUSY_SAMPLE_SHARE * samples : null;
   const busy = loaded === null && spoiled === null ? null : loaded === true || spoiled === true;
   return { ...start, load_average_after: readLoadAverage(root), observed: o, samples, samples_disturbed: disturbed, busy };

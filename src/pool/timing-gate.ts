@@ -116,6 +116,8 @@ export interface GateLoad {
   timing_slots_min: number;
   timing_slots_start: number;
   seconds: number;
+  cores: number;
+  workers: number;
 }
 
 /** Re-reads the machine's load every `intervalMs` and resizes the gate. */
@@ -179,6 +181,8 @@ export class GateMonitor {
       timing_slots_min: this.#minSlots,
       timing_slots_start: this.#start,
       seconds: whole ? whole.seconds : 0,
+      cores: this.cores,
+      workers: this.workers,
     };
   }
 }
