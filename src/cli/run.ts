@@ -9,6 +9,7 @@ import { parseWorkers, ResultsDirLock, writeFileAtomic } from '../results/dir.js
 import { readRunJson } from '../results/run-json.js';
 import type { ResultRow } from '../results/schema.js';
 import { runCells, type RunSummary } from '../run/index.js';
+import { timingWarning } from '../measure/warning.js';
 import { flagRunPlan, recordedRequest, suiteRunPlan, type RunRequest } from '../plan/index.js';
 import { loadSuite, type LoadedSuite } from '../suite/index.js';
 import type { TimingOptions } from '../measure/timing.js';
@@ -205,6 +206,8 @@ async function runLocked(
   printTable(summary.rows);
   plan.after.forEach((l) => log(l));
   log(`results: ${summary.resultsPath ?? plan.out} (${((Date.now() - started) / 1000).toFixed(0)}s)`);
+  const busy = timingWarning(summary.rows, summary.machine);
+  if (busy) log(busy);
   if (summary.interrupted) return 130;
   return summary.failed > 0 ? 1 : 0;
 }

@@ -148,6 +148,7 @@ export function renderMarkdown(report: Report): string {
     '',
   );
   if (r?.command) out.push(`Command: \`${r.command}\``, '');
+  if (report.timingWarning) out.push(`> **${report.timingWarning}**`, '');
   for (const im of report.images) imageSection(im, out);
   if (report.model) {
     const m = report.model;
