@@ -76,3 +76,44 @@ test(
     assert.equal(kernelDecode(armKd.programs['xz']!, armXz, original, timing).samples.length, 2);
   },
 );
+
+test(
+  'run with decoder: kernel writes the kernel decoder columns beside the library ones',
+  { skip: process.arch !== 'x64' || !sourceAvailable() ? 'needs x86_64 and apt with linux-source-6.1' : false },
+  async () => {
+    const { fixtureDir, writeSuite, kz } = await import('./suite-fixture.js');
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('csv-parse/sync');
+    const source = debianKernelSource('6.1');
+    const { dir } = fixtureDir('kdecoder-run');
+    writeFileSync(join(dir, 'config'), X86_CONFIG);
+    const suite = writeSuite(
+      dir,
+      'k.yaml',
+      `images: [{path: bzImage, config: config}]\nsettings:\n  - profile: kernel\n    algorithms: [gzip, lz4, xz]\n  - setting: "xz:preset=6,check=crc64"\ndecoder: kernel\nkernel_source: ${source.dir}\ntiming: {min_runs: 2, min_time_ms: 0}\n`,
+    );
+    const r = kz('run', suite, '--out', join(dir, 'out'), '--workers', '1');
+    assert.equal(r.status, 0, r.stderr);
+    const rows = parse(readFileSync(join(dir, 'out', 'results.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    assert.equal(rows.length, 4);
+    for (const row of rows.filter((x) => !x['setting']!.includes('crc64'))) {
+      assert.equal(row['verified'], 'true');
+      assert.ok(Number(row['kernel_decompress_mb_s']) > 0, row['setting']);
+      assert.equal(row['kernel_decompress_runs'], '2');
+      assert.match(row['kernel_decoder']!, /^linux 6\.1\.\d+ x86_64$/);
+    }
+    // The kernel's xz decoder reads CRC32 or no check only: said in the row, the library's verified result stands.
+    const crc64 = rows.find((x) => x['setting']!.includes('crc64'))!;
+    assert.equal(crc64['verified'], 'true');
+    assert.equal(crc64['kernel_decompress_mb_s'], '');
+    assert.match(crc64['kernel_decoder_error']!, /not supported/);
+    const runJson = JSON.parse(readFileSync(join(dir, 'out', 'run.json'), 'utf8'));
+    assert.equal(runJson.decoder, 'kernel');
+    assert.match(runJson.kernel_decoders[0].source, /^tree /);
+    // without the image's .config the kernel decoder cannot be built as the boot builds it
+    const noConfig = writeSuite(dir, 'n.yaml', `images: [bzImage]\nsettings: [{profile: kernel, algorithms: [gzip]}]\ndecoder: kernel\n`);
+    const bad = kz('run', noConfig, '--out', join(dir, 'out2'));
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /decoder: kernel needs the image's \.config/);
+  },
+);

@@ -45,6 +45,11 @@ program
   .option('--min-runs <n>', "timed decompression runs at least (default: the suite's, else 5)")
   .option('--min-time <ms>', "timed decompression milliseconds at least (default: the suite's, else 1000)")
   .option('--max-cells <n>', 'refuse a suite that expands to more cells than this (default: 100000)')
+  .option(
+    '--decoder <decoder>',
+    "library (default): time each library's decoder; kernel: also decode and time with the kernel's own decompressor of the image's version (docs/kernel-decoder.md)",
+  )
+  .option('--kernel-source <dir>', "with --decoder kernel: a kernel tree to build the decompressors from (default: Debian's linux-source-X.Y, fetched)")
   .action((suite: string | undefined, opts) =>
     guarded(opts.image ?? suite, async () => {
       process.exitCode = await runCommand(suite, opts, process.argv.slice(2));

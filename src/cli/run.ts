@@ -36,6 +36,8 @@ export interface RunOptions {
   shard?: string;
   /** Most cells a suite may expand to (default DEFAULT_MAX_CELLS). */
   maxCells?: string;
+  decoder?: string;
+  kernelSource?: string;
 }
 
 function positiveInt(v: string | undefined, flag: string): number | undefined {
@@ -157,6 +159,8 @@ async function runLocked(
     ...(opts.codec !== undefined ? { codec: opts.codec } : {}),
     ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
     ...(opts.shard !== undefined ? { shard: opts.shard } : {}),
+    ...(opts.decoder !== undefined ? { decoder: opts.decoder } : {}),
+    ...(opts.kernelSource !== undefined ? { kernelSource: opts.kernelSource } : {}),
     ...(dirs.out !== undefined ? { out: dirs.out } : {}),
     resume: dirs.resume,
     argv,

@@ -41,6 +41,9 @@ export interface FlagRequest {
   /** 'kernel' (default): a bare algorithm name is the image's kernel build command; 'none': the library's default. */
   profile?: string;
   timing?: { min_runs?: number; min_time_ms?: number };
+  /** --decoder and --kernel-source. */
+  decoder?: string;
+  kernelSource?: string;
   /** For tests: the corpus names the schema knows (default: the manifest). */
   corpus?: CorpusEntry[];
 }
@@ -72,6 +75,8 @@ function flagOf(path: string, req: FlagRequest, entries: readonly SettingEntry[]
   if (path.startsWith('units')) return '--unit';
   if (path.startsWith('timing.min_runs')) return '--min-runs';
   if (path.startsWith('timing.min_time_ms')) return '--min-time';
+  if (path.startsWith('decoder')) return '--decoder';
+  if (path.startsWith('kernel_source')) return '--kernel-source';
   return 'flags';
 }
 
@@ -106,6 +111,8 @@ export function flagSuite(req: FlagRequest, name = 'flags'): LoadedSuite {
     units: [...(req.units ?? ['whole'])],
     settings: entries,
     ...(req.timing && Object.keys(req.timing).length ? { timing: req.timing } : {}),
+    ...(req.decoder !== undefined ? { decoder: req.decoder } : {}),
+    ...(req.kernelSource !== undefined ? { kernel_source: req.kernelSource } : {}),
   };
   let loaded: LoadedSuite;
   try {

@@ -5,7 +5,7 @@
 // `run --image X --codec xz` and a suite naming X and xz make the same cells.
 import { existsSync } from 'node:fs';
 import { release as osRelease } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fetchDebianKernel, hostDebArch } from '../corpus/debian.js';
 import { DEFAULT_TIMING, type TimingOptions } from '../measure/timing.js';
 import type { RunJson } from '../results/run-json.js';
@@ -14,6 +14,7 @@ import { cellsOfShard, parseShard, shardText, suiteCellCost, type LoadedSuite, t
 import { UNIT_KINDS, type UnitKind } from '../units/index.js';
 import { asFlags, FlagError, flagSettings, flagSuite } from './flags.js';
 import { expandSuite, resolveImages, type SuiteImage } from './expand.js';
+import { attachKernelDecoders } from './decoders.js';
 
 /** What `run` was asked, by flags or by a suite file. */
 export interface RunRequest {
@@ -24,6 +25,9 @@ export interface RunRequest {
   codec?: string[];
   profile?: string;
   shard?: string;
+  /** --decoder library|kernel and --kernel-source DIR. */
+  decoder?: string;
+  kernelSource?: string;
   /** The results directory, when given (--out, --resume DIR). */
   out?: string;
   resume: boolean;
@@ -100,6 +104,15 @@ function imageInfo(img: SuiteImage): Record<string, unknown> {
   };
 }
 
+/** With decoder: kernel, the kernel decoders attached to the cells; run.json's record of them. */
+function kernelDecoderPlan(suite: LoadedSuite, cells: Cell[], images: SuiteImage[], log: (s: string) => void): Record<string, unknown> {
+  if (suite.suite.decoder !== 'kernel') return {};
+  const kernelSource = suite.suite.kernel_source;
+  const tree = kernelSource === undefined ? undefined : isAbsolute(kernelSource) ? kernelSource : resolve(suite.baseDir, kernelSource);
+  const built = asFlags(suite, () => attachKernelDecoders(cells, images, { ...(tree ? { tree } : {}), log }));
+  return { decoder: 'kernel', kernel_decoders: built };
+}
+
 /** The plan of `run` given by flags: the one-entry suite they mean. */
 export function flagRunPlan(req: RunRequest, log: (s: string) => void): RunPlan {
   const unit = req.unit ?? 'whole';
@@ -115,9 +128,12 @@ export function flagRunPlan(req: RunRequest, log: (s: string) => void): RunPlan 
     units: [unit],
     ...(req.codec ? { codecs: req.codec } : {}),
     ...(req.profile ? { profile: req.profile } : {}),
+    ...(req.decoder !== undefined ? { decoder: req.decoder } : {}),
+    ...(req.kernelSource !== undefined ? { kernelSource: req.kernelSource } : {}),
   });
   const [img] = asFlags(suite, () => resolveImages(suite, log));
   const { cells, perImage } = asFlags(suite, () => expandSuite(suite, [img!]));
+  const decoders = kernelDecoderPlan(suite, cells, [img!], log);
   const out = req.out ?? join('results', timestamp());
   const i = img!.image;
   return {
@@ -134,6 +150,7 @@ export function flagRunPlan(req: RunRequest, log: (s: string) => void): RunPlan 
       ...imageInfo(img!),
       profile: req.profile ?? 'kernel',
       unit,
+      ...decoders,
     },
     headline: `${i.format} ${i.arch} ${i.release ?? ''}: ${perImage[0]!.units} unit(s) x ${perImage[0]!.settings.length} setting(s) = ${cells.length} cells -> ${out}/results.csv`,
     files: {},
@@ -165,6 +182,7 @@ export function suiteRunPlan(suite: LoadedSuite, req: RunRequest, previous: RunJ
   }
   const images = resolveImages(suite, log);
   const { cells: all, perImage } = expandSuite(suite, images);
+  const decoders = kernelDecoderPlan(suite, all, images, log);
   // The suite's own timing, never a flag: every shard must compute the same costs.
   const costMinTime = suite.suite.timing?.min_time_ms ?? DEFAULT_TIMING.minTimeMs;
   const cells = cellsOfShard(all, shard, (c) => suiteCellCost(c, costMinTime));
@@ -197,6 +215,7 @@ export function suiteRunPlan(suite: LoadedSuite, req: RunRequest, previous: RunJ
       ...imageInfo(images[0]!),
       units: suite.suite.units,
       boards: suite.suite.boards ?? [],
+      ...decoders,
     },
     headline:
       `suite ${suite.name}: ${parts} = ${all.length} cells` + (shard ? `; shard ${shardText(shard)}: ${cells.length} cells` : '') + ` -> ${out}/results.csv`,

@@ -29,7 +29,12 @@ export interface CellTask {
   gateHolder?: number;
   /** Bytes compressed once more as one stream with the same setting and verified: only their size is reported (a cold cell's hot code). */
   alongside?: SharedBytes;
+  /** A kernel decoder program (src/kdecoder) to decode the compressed bytes with too, verified and timed. */
+  kernelDecoder?: string;
 }
+
+/** The kernel decoder's decode of the cell's compressed bytes, or why it could not. */
+export type KernelDecodeMeasurement = { cpuMsMedian: number; cpuMsMad: number; runs: number } | { error: string };
 
 /** What a block cell measures per block. */
 export interface BlockMeasurement {
@@ -75,6 +80,8 @@ export interface CellMeasurement {
   blocks?: BlockMeasurement;
   /** Compressed size of CellTask.alongside, when given. */
   alongsideCompressedBytes?: number;
+  /** When CellTask.kernelDecoder was given. */
+  kernel?: KernelDecodeMeasurement;
 }
 
 /** Exit code a worker uses for an injected 'exit' fault. */

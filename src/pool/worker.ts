@@ -8,7 +8,8 @@ import { timeSamples, hrClock, wallOnlyClock, type ThreadClock, type TimingOptio
 import { median } from '../measure/stats.js';
 import { summarizeSamples } from '../measure/disturbance.js';
 import { threadClock } from '../codecs/native.js';
-import { FAULT_EXIT_CODE, type CellMeasurement, type CellTask, type SharedBytes } from './task.js';
+import { FAULT_EXIT_CODE, type CellMeasurement, type CellTask, type KernelDecodeMeasurement, type SharedBytes } from './task.js';
+import { kernelDecode } from '../kdecoder/run.js';
 import type { SettingLike } from './codec-api.js';
 import { TimingGate } from './timing-gate.js';
 
@@ -197,5 +198,21 @@ function runCellHeld(task: CellTask): CellMeasurement {
   return {
     ...measurement(compressed.length, compressMs, timed, startedAt),
     ...(task.alongside ? { alongsideCompressedBytes: verifiedSize(setting, view(task.alongside), 'the bytes alongside the unit') } : {}),
+    ...(task.kernelDecoder ? { kernel: kernelMeasurement(task.kernelDecoder, compressed, input, task.timing) } : {}),
   };
+}
+
+/**
+ * The same compressed bytes decoded by the kernel's own decompressor, in
+ * its harness (still holding this cell's slot): verified byte for byte and
+ * timed by its thread CPU time. Its failure (a setting the kernel's
+ * decoder does not read) is the row's note, not the cell's failure.
+ */
+function kernelMeasurement(program: string, compressed: Uint8Array, input: Uint8Array, timing: TimingOptions): KernelDecodeMeasurement {
+  try {
+    const r = kernelDecode(program, compressed, input, timing);
+    return { cpuMsMedian: r.cpuMsMedian, cpuMsMad: r.cpuMsMad, runs: r.samples.length };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
 }

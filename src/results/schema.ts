@@ -130,7 +130,24 @@ export const TIMING_COLUMNS = [
   'timing_quality',
 ] as const;
 
-export const COLUMNS = [...CONTRACT_COLUMNS, ...PARAM_COLUMNS, ...EXTRA_COLUMNS, ...COLD_COLUMNS, ...TIMING_COLUMNS] as const;
+/**
+ * The kernel's own decompressor (`--decoder kernel`, src/kdecoder): its
+ * median and MAD of the runs' thread CPU time, runs, MB/s, which build
+ * (kernel source version and arch) and why it failed. Empty when the kernel
+ * decoder was not asked for, and in files written before they existed.
+ */
+export const KERNEL_DECODER_COLUMNS = [
+  'kernel_decompress_ms_median',
+  'kernel_decompress_ms_mad',
+  'kernel_decompress_runs',
+  'kernel_decompress_mb_s',
+  'kernel_decoder',
+  'kernel_decoder_error',
+] as const;
+
+export const COLUMNS = [...CONTRACT_COLUMNS, ...PARAM_COLUMNS, ...EXTRA_COLUMNS, ...COLD_COLUMNS, ...TIMING_COLUMNS, ...KERNEL_DECODER_COLUMNS] as const;
+export type KernelDecoderColumn = (typeof KERNEL_DECODER_COLUMNS)[number];
+export type KernelDecoderColumns = { [K in KernelDecoderColumn]?: K extends 'kernel_decoder' | 'kernel_decoder_error' ? string : number | null };
 
 export type TimingColumn = (typeof TIMING_COLUMNS)[number];
 /** 'ok' | 'disturbed' | 'wide' on a measured row written since the column exists; '' (or absent) otherwise. */
@@ -174,7 +191,7 @@ export interface CoreRow {
   finished_at: string;
 }
 
-export type ResultRow = CoreRow & { [K in ParamColumn]: ParamValue } & ColdColumns & TimingColumns;
+export type ResultRow = CoreRow & { [K in ParamColumn]: ParamValue } & ColdColumns & TimingColumns & KernelDecoderColumns;
 
 /** Columns whose values are numbers (or empty). */
 export const NUMERIC_COLUMNS: ReadonlySet<string> = new Set([
@@ -191,6 +208,7 @@ export const NUMERIC_COLUMNS: ReadonlySet<string> = new Set([
   'worker',
   ...COLD_COLUMNS.filter((c) => !COLD_TEXT_COLUMNS.has(c)),
   ...TIMING_COLUMNS.filter((c) => c !== 'timing_quality'),
+  ...KERNEL_DECODER_COLUMNS.filter((c) => c !== 'kernel_decoder' && c !== 'kernel_decoder_error'),
 ]);
 
 /**

@@ -302,6 +302,7 @@ async function runPrepared(all: Prepared[], options: RunCellsOptions, ctx: Conte
             ...(fault ? { fault } : {}),
             ...(p.cell.unit.blocks ? { blocks: [...p.cell.unit.blocks] } : {}),
             ...(p.alongside ? { alongside: p.alongside } : {}),
+            ...(p.cell.kernelDecoder ? { kernelDecoder: p.cell.kernelDecoder.program } : {}),
           };
           report();
           pool.run(task, cancel.signal).then(

@@ -2,7 +2,7 @@
 import { megabytesPerSecond } from '../measure/stats.js';
 import type { SettingLike } from '../pool/codec-api.js';
 import type { CellMeasurement, SharedBytes } from '../pool/task.js';
-import { paramColumns, type ResultRow, type TimingColumns } from '../results/schema.js';
+import { paramColumns, type KernelDecoderColumns, type ResultRow, type TimingColumns } from '../results/schema.js';
 import type { Cell } from './types.js';
 
 /** A cell ready to run: its parsed setting, image, id, memory estimate and shared bytes. */
@@ -69,6 +69,7 @@ export function measuredRow(p: Prepared, m: CellMeasurement): ResultRow {
     decompress_runs: m.decompressRuns,
     decompress_mb_s: megabytesPerSecond(p.input.length, m.decompressMsMedian),
     ...timingColumns(p.input.length, m),
+    ...kernelColumns(p, m),
     verified: m.verified === true,
     error: '',
     worker: m.worker,
@@ -92,6 +93,22 @@ function timingColumns(bytes: number, m: CellMeasurement): TimingColumns {
     decompress_outliers: t.outliers,
     decompress_nivcsw: t.nivcsw >= 0 ? t.nivcsw : null,
     timing_quality: t.quality,
+  };
+}
+
+/** The KERNEL_DECODER_COLUMNS of a measured cell (none when the kernel decoder was not asked for). */
+function kernelColumns(p: Prepared, m: CellMeasurement): KernelDecoderColumns {
+  const k = m.kernel;
+  if (!k || !p.cell.kernelDecoder) return {};
+  const which = p.cell.kernelDecoder.label;
+  if ('error' in k) return { kernel_decoder: which, kernel_decoder_error: k.error };
+  return {
+    kernel_decompress_ms_median: k.cpuMsMedian,
+    kernel_decompress_ms_mad: k.cpuMsMad,
+    kernel_decompress_runs: k.runs,
+    kernel_decompress_mb_s: megabytesPerSecond(p.input.length, k.cpuMsMedian),
+    kernel_decoder: which,
+    kernel_decoder_error: '',
   };
 }
 

@@ -28,6 +28,8 @@ export interface Cell {
   unit: Unit;
   /** A setting spec parseSetting accepts ("xz", "xz:preset=9,bcj=x86", ...). */
   setting: string;
+  /** Decode the compressed bytes with this kernel decoder too (src/kdecoder): its program and how rows name it. */
+  kernelDecoder?: { program: string; label: string };
 }
 
 export interface RunningCell {

@@ -154,6 +154,10 @@ export const suiteShape = {
   cold: coldSchema.optional(),
   settings: z.array(settingEntry).min(1, { error: 'name at least one setting' }),
   timing: timingSchema.optional(),
+  /** library (default): each library's decoder is timed; kernel: the kernel's own decompressor too (src/kdecoder). */
+  decoder: z.enum(['library', 'kernel'], { error: 'expected library or kernel' }).optional(),
+  /** With decoder: kernel, a kernel tree to build the decompressors from (default: Debian's linux-source of each image's version). */
+  kernel_source: z.string().min(1).optional(),
   workers: z
     .number()
     .int()
