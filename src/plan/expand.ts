@@ -42,7 +42,7 @@ export interface SuiteImage {
   sha256: string;
   /** "corpus debian12-amd64: linux-image-6.1.0-56-amd64 6.1.192-2 amd64" or "file". */
   source: string;
-  corpus?: { name: string; package: string; version: string; arch: string; deb_sha256: string };
+  corpus?: { name: string; package: string; version: string; arch: string; deb_sha256: string; release?: string; suite?: string };
   config?: string;
   image: KernelImage;
 }
@@ -66,7 +66,7 @@ export function resolveImages(s: LoadedSuite, log: (s: string) => void = () => {
         path: k.image,
         sha256: k.image_sha256,
         source: `corpus ${ref}: ${k.package} ${k.version} ${k.arch}`,
-        corpus: { name: ref, package: k.package, version: k.version, arch: k.arch, deb_sha256: k.deb_sha256 },
+        corpus: { name: ref, package: k.package, version: k.version, arch: k.arch, deb_sha256: k.deb_sha256, release: k.release, suite: k.suite },
         ...(k.config ? { config: k.config } : {}),
         image,
       });
