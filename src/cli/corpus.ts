@@ -2,7 +2,12 @@
 import { cachedKernels, CorpusError, releaseOf } from '../corpus/debian.js';
 import { cachedEntry, corpusKernel, findEntry, loadManifest } from '../corpus/manifest.js';
 import { bytesText, table } from './format.js';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { backendVersions, kernelProfile } from '../codecs/index.js';
+import { hostDebArch } from '../corpus/common.js';
+import { releaseCompressor, reproduce, systemCompressor, type Compressor } from '../corpus/reproduce.js';
+import { openKernelImage } from '../image/index.js';
+import { kernelTarget } from '../run/settings.js';
 
 export interface CorpusOptions {
   manifest?: string;
@@ -60,4 +65,46 @@ export function corpusListCommand(opts: CorpusOptions): number {
   );
   for (const k of others) process.stdout.write(`also cached: ${k.package} ${k.version} ${k.arch} ${k.image} (${bytesText(statSync(k.image).size)})\n`);
   return 0;
+}
+
+export interface ReproduceOptions extends CorpusOptions {
+  /** Whose library compresses: the system's (kzbench's backend), the kernel's release's, or both (default). */
+  libs?: string;
+}
+
+/**
+ * kzbench corpus reproduce NAME: does the kernel profile reproduce the
+ * shipped payload, with the system's library and with the release's own
+ * tool and library, and if not, why. Exit 0 when reproduced, 1 when not.
+ */
+export function corpusReproduceCommand(name: string, opts: ReproduceOptions): number {
+  const libs = opts.libs ?? 'both';
+  if (!['system', 'release', 'both'].includes(libs)) throw new CorpusError(`--libs ${libs}: allowed: system, release, both`);
+  const e = findEntry(loadManifest(opts.manifest), name);
+  const log = (s: string) => process.stderr.write(`  ${s}\n`);
+  const k = corpusKernel(e, log);
+  const img = openKernelImage(k.image, { configPath: k.config ?? undefined });
+  const p = img.payload;
+  if (!p) throw new CorpusError(`${k.image}: ${img.format} has no compressed payload: nothing to reproduce`);
+  const setting = kernelProfile(p.algorithm, kernelTarget(img));
+  const shipped = readFileSync(k.image).subarray(p.offset, p.offset + p.compressedBytes);
+  const release = k.release ?? e.distribution;
+  const compressors: Compressor[] = [];
+  if (libs !== 'release') compressors.push(systemCompressor(setting, backendVersions()[setting.backend] ?? '?'));
+  if (libs !== 'system') {
+    if (!release) throw new CorpusError(`${name}: which Debian release the kernel came from is not known; give the entry a distribution:`);
+    compressors.push(releaseCompressor(setting, release, hostDebArch(), log));
+  }
+  process.stderr.write(`${name}: ${k.package} ${k.version}: ${p.algorithm} payload of ${p.compressedBytes} bytes; kernel profile ${setting.key}\n`);
+  const r = reproduce(img.kernel, shipped, setting, compressors);
+  if (opts.json)
+    process.stdout.write(JSON.stringify({ name, package: k.package, version: k.version, release, image_sha256: k.image_sha256, ...r }, null, 2) + '\n');
+  else {
+    for (const a of r.attempts)
+      process.stdout.write(
+        `${a.by}: ${a.command}: ${a.bytes.toLocaleString('en-US')} bytes, ${a.identical ? 'byte for byte identical' : `differs from byte ${a.firstDifference}`} (shipped ${r.shippedBytes.toLocaleString('en-US')})\n`,
+      );
+    process.stdout.write(`${name}: ${r.verdict}\n`);
+  }
+  return r.attempts.some((a) => a.identical) ? 0 : 1;
 }
