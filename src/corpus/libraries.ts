@@ -148,7 +148,9 @@ export function releaseTool(release: string, algorithm: string, arch = hostDebAr
   const libDir = join(so, '..');
   const r = spawnSync(path, [algorithm === 'lzo' ? '-V' : '--version'], { env: toolEnv(libDir), encoding: 'utf8' });
   const text = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
-  if (r.status !== 0 && r.status !== 1) {
+  // The dynamic loader's refusals exit 1 or 127; some tools' --version exits 1.
+  const loader = /version .GLIBC_[\d.]+. not found|error while loading shared libraries/.test(text);
+  if (loader || (r.status !== 0 && r.status !== 1)) {
     const glibc = /GLIBC_[\d.]+/.exec(text)?.[0];
     throw new CorpusError(
       `${release}'s ${pk.tool} (${pk.toolPackage} ${tool.version}) does not run on this machine${glibc ? `: it needs ${glibc}, newer than this glibc` : ''}: ${text.split('\n')[0] ?? r.error?.message}`,
@@ -162,7 +164,12 @@ export function releaseTool(release: string, algorithm: string, arch = hostDebAr
 export const LIBRARIES_CSV_HEADER = 'release,library,package,version,arch,suite,sha256,source';
 
 /** Add or replace the rows of these packages in data/libraries.csv (one row per release, package, arch). */
-export function recordLibraries(pkgs: FetchedPackage[], algorithm: string, pk: ToolPackages, file = projectPath('data', 'libraries.csv')): void {
+export function recordLibraries(
+  pkgs: FetchedPackage[],
+  algorithm: string,
+  pk: ToolPackages,
+  file = process.env.KZBENCH_LIBRARIES_CSV || projectPath('data', 'libraries.csv'),
+): void {
   const rows = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').slice(1).filter(Boolean) : [];
   const key = (r: string) => {
     const f = r.split(',');
