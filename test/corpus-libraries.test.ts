@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decompress, kernelProfile, parseSetting } from '../src/codecs/index.js';
 import { findEntry, corpusKernel, loadManifest } from '../src/corpus/manifest.js';
-import { kernelToolArgs, recordLibraries, releaseTool, runReleaseTool, TOOL_PACKAGES } from '../src/corpus/libraries.js';
+import { builtByRelease, kernelToolArgs, libraryNote, recordLibraries, releaseTool, runReleaseTool, TOOL_PACKAGES } from '../src/corpus/libraries.js';
+import { hostRelease } from '../src/corpus/apt.js';
 import { reproduce, systemCompressor, type Compressor } from '../src/corpus/reproduce.js';
 import { bin } from './suite-fixture.js';
 
@@ -196,6 +197,30 @@ exit 100`,
       () => releaseTool('debian-13', 'lz4', 'amd64'),
       /debian-13's lz4 \(lz4 1\.10\.0-4\) does not run on this machine: it needs GLIBC_2\.99, newer than this glibc/,
     );
+  });
+
+  it('inspect and run say plainly when a kernel was built by another release, with the library version recorded for it', () => {
+    let host: string | undefined;
+    try {
+      host = hostRelease().release;
+    } catch {
+      host = undefined;
+    }
+    assert.equal(builtByRelease('6.12.118+deb13-amd64'), 'debian-13');
+    assert.equal(builtByRelease('6.1.0-57-amd64'), undefined);
+    assert.equal(libraryNote('6.1.0-57-amd64', 'zstd', { libzstd: '1.5.4' }), undefined, 'a release string that does not say: no note');
+    const other = host === 'debian-12' ? ['6.12.118+deb13-amd64', 'debian-13'] : ['6.1.999+deb12-amd64', 'debian-12'];
+    const note = libraryNote(other[0]!, 'zstd', { libzstd: '1.5.4' });
+    // The fake fetch above recorded debian-13's libzstd1 1.5.7+dfsg-1 in this test's libraries.csv.
+    if (other[1] === 'debian-13')
+      assert.match(note ?? '', /^built by debian-13, whose libzstd1 is 1\.5\.7\+dfsg-1; kzbench's libzstd backend is 1\.5\.4 .*may differ .*--libs release/);
+    else assert.match(note ?? '', /^built by debian-12; kzbench's libzstd backend is 1\.5\.4/);
+    if (host)
+      assert.equal(
+        libraryNote(host === 'debian-12' ? '6.1.0+deb12-amd64' : '6.12.0+deb13-amd64', 'zstd', {}),
+        undefined,
+        "this machine's own release: no note",
+      );
   });
 
   it('libraries.csv keeps one row per release, package and arch', () => {

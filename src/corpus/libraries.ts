@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { sha256File } from '../files.js';
 import { projectPath } from '../project.js';
 import type { CodecSetting } from '../codecs/index.js';
-import { aptState, findRelease, type DebianRelease } from './apt.js';
+import { aptState, findRelease, hostRelease, type DebianRelease } from './apt.js';
 import { cacheDir, CorpusError, hostDebArch } from './common.js';
 import { withLock } from './lock.js';
 
@@ -251,4 +251,53 @@ export function cachedLibraryDirs(): string[] {
   return readdirSync(root)
     .flatMap((c) => readdirSync(join(root, c)).flatMap((a) => readdirSync(join(root, c, a)).map((d) => join(root, c, a, d))))
     .filter((d) => statSync(d).isDirectory());
+}
+
+/** The Debian release that built a kernel, when its release string says (6.12.118+deb13-amd64 -> debian-13). */
+export function builtByRelease(kernelRelease: string | null): string | undefined {
+  const n = /\+deb(\d+)/.exec(kernelRelease ?? '')?.[1];
+  return n ? `debian-${n}` : undefined;
+}
+
+/** data/libraries.csv rows: what was fetched of each release. */
+export function recordedLibraries(
+  file = process.env.KZBENCH_LIBRARIES_CSV || projectPath('data', 'libraries.csv'),
+): { release: string; library: string; package: string; version: string; arch: string }[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .filter(Boolean)
+    .map((r) => {
+      const [release, library, pkg, version, arch] = r.split(',') as [string, string, string, string, string];
+      return { release, library, package: pkg, version, arch };
+    });
+}
+
+/**
+ * A plain sentence for `inspect` and `run` when a kernel was built by another
+ * Debian release than this machine's: kzbench's backend links this
+ * machine's library, so the kernel profile's bytes may differ from the
+ * shipped payload for that reason alone. Undefined when the release is
+ * this machine's or the kernel does not say.
+ */
+export function libraryNote(kernelRelease: string | null, algorithm: string | undefined, systemVersions: Record<string, string>): string | undefined {
+  const built = builtByRelease(kernelRelease);
+  const pk = algorithm ? TOOL_PACKAGES[algorithm] : undefined;
+  if (!built || !pk) return undefined;
+  let host: string | undefined;
+  try {
+    host = hostRelease().release;
+  } catch {
+    host = undefined;
+  }
+  if (built === host) return undefined;
+  const theirs = recordedLibraries().find((r) => r.release === built && r.package === pk.libPackage);
+  const ours = systemVersions[pk.library] ?? systemVersions[algorithm === 'gzip' ? 'gzip-cli' : pk.library];
+  return (
+    `built by ${built}${theirs ? `, whose ${pk.libPackage} is ${theirs.version}` : ''}; kzbench's ${pk.library} backend is ${ours ?? 'unknown'} (this machine${host ? `, ${host}` : ''}): ` +
+    `a kernel profile's ${algorithm} bytes may differ from the shipped payload for the library version alone; ` +
+    `\`kzbench corpus reproduce NAME --libs release\` runs ${built}'s own ${pk.tool} and ${pk.libPackage}`
+  );
 }

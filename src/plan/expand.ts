@@ -4,11 +4,12 @@
 // listed, sweeps with levels outermost. A setting key met twice for the same
 // unit runs once.
 import { isAbsolute, resolve } from 'node:path';
-import { kernelAlgorithms, kernelProfile, parseSetting } from '../codecs/index.js';
+import { backendVersions, kernelAlgorithms, kernelProfile, parseSetting } from '../codecs/index.js';
 import { kernelTarget } from '../run/settings.js';
 import type { Algorithm } from '../codecs/types.js';
 import { sha256File } from '../files.js';
 import { corpusKernel, findEntry } from '../corpus/manifest.js';
+import { libraryNote } from '../corpus/libraries.js';
 import { openKernelImage, type KernelImage } from '../image/index.js';
 import { cellId } from '../results/schema.js';
 import type { Cell } from '../run/index.js';
@@ -76,6 +77,11 @@ export function resolveImages(s: LoadedSuite, log: (s: string) => void = () => {
       const image = openKernelImage(path, { ...(config ? { configPath: config } : {}), ...(entry.system_map ? { systemMapPath: abs(entry.system_map) } : {}) });
       out.push({ ref, path, sha256: sha256File(path), source: 'file', ...(config ? { config } : {}), image });
     }
+  }
+  // Say plainly when a kernel was built by another release: its payload may not be reproduced for the library version alone.
+  for (const i of out) {
+    const note = libraryNote(i.image.release, i.image.payload?.algorithm, backendVersions());
+    if (note) log(`${i.ref}: ${note}`);
   }
   return out;
 }
