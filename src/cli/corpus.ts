@@ -5,6 +5,7 @@ import { bytesText, table } from './format.js';
 import { readFileSync, statSync } from 'node:fs';
 import { backendVersions, kernelProfile } from '../codecs/index.js';
 import { hostDebArch } from '../corpus/common.js';
+import { releaseTool } from '../corpus/libraries.js';
 import { releaseCompressor, reproduce, systemCompressor, type Compressor } from '../corpus/reproduce.js';
 import { openKernelImage } from '../image/index.js';
 import { kernelTarget } from '../run/settings.js';
@@ -107,4 +108,23 @@ export function corpusReproduceCommand(name: string, opts: ReproduceOptions): nu
     process.stdout.write(`${name}: ${r.verdict}\n`);
   }
   return r.attempts.some((a) => a.identical) ? 0 : 1;
+}
+
+/** kzbench corpus libs RELEASE [ALGORITHM...]: fetch a release's tools and libraries into the cache, one line each. Exit 1 if any cannot run here. */
+export function corpusLibsCommand(release: string, algorithms: string[], opts: { arch?: string }): number {
+  const wanted = algorithms.length ? algorithms : ['zstd', 'xz', 'lz4', 'gzip', 'bzip2', 'lzo'];
+  const log = (s: string) => process.stderr.write(`  ${s}\n`);
+  let failed = 0;
+  for (const alg of wanted) {
+    try {
+      const t = releaseTool(release, alg, opts.arch ?? hostDebArch(), log);
+      process.stdout.write(
+        `${release} ${alg}: ${t.tool.package} ${t.tool.version} with ${t.library.package} ${t.library.version} (${t.tool.suite}): ${t.versionLine}\n`,
+      );
+    } catch (e) {
+      failed++;
+      process.stdout.write(`${release} ${alg}: FAILED: ${(e as Error).message}\n`);
+    }
+  }
+  return failed ? 1 : 0;
 }
