@@ -132,6 +132,18 @@ describe("a release's tool and library, fetched by package name (apt faked)", { 
       'usr/bin/lz4': "#!/bin/sh\nprintf 'lz4: /lib/x86_64-linux-gnu/libc.so.6: version \\140GLIBC_2.99\\047 not found\\n' >&2\nexit 1\n",
     });
     const liblz4 = deb('liblz4-1', '1.10.0-4', { 'usr/lib/x86_64-linux-gnu/liblz4.so.1': 'x' });
+    const refused = "#!/bin/sh\nprintf 'bzip2: /lib/x86_64-linux-gnu/libc.so.6: version \\140GLIBC_2.99\\047 not found\\n' >&2\nexit 1\n";
+    const bzip2 = deb('bzip2', '1.0.8-6', { 'usr/bin/bzip2': refused });
+    const libbz2 = deb('libbz2-1.0', '1.0.8-6', { 'usr/lib/x86_64-linux-gnu/libbz2.so.1.0': 'x' });
+    // lz4's "source package": a Makefile and a C program that says it was built, and copies stdin.
+    const lz4src = join(root, 'lz4-src');
+    mkdirSync(lz4src, { recursive: true });
+    writeFileSync(join(lz4src, 'Makefile'), 'lz4: main.c\n\tcc -O1 -o lz4 main.c\n');
+    writeFileSync(
+      join(lz4src, 'main.c'),
+      '#include <stdio.h>\n#include <string.h>\nint main(int c, char **v) {\n  if (c > 1 && !strcmp(v[1], "--version")) { puts("lz4 1.10.0 built here"); return 0; }\n' +
+        '  int ch; while ((ch = getchar()) != EOF) putchar(ch); return 0;\n}\n',
+    );
     const script = (name: string, body: string) => {
       writeFileSync(join(fakeBin, name), `#!/bin/sh\n${body}\n`);
       chmodSync(join(fakeBin, name), 0o755);
@@ -143,17 +155,24 @@ describe("a release's tool and library, fetched by package name (apt faked)", { 
 case "$2" in
   zstd|libzstd1) echo "$2 | 1.5.7+dfsg-1 | http://deb.debian.org/debian trixie/main amd64 Packages" ;;
   lz4|liblz4-1) echo "$2 | 1.10.0-4 | http://deb.debian.org/debian trixie/main amd64 Packages" ;;
+  bzip2|libbz2-1.0) echo "$2 | 1.0.8-6 | http://deb.debian.org/debian trixie/main amd64 Packages" ;;
 esac`,
     );
     script(
       'apt-get',
       `${strip}
-if [ "$1" = update ]; then for a in "$@"; do :; done; exit 0; fi
+if [ "$1" = update ]; then exit 0; fi
+if [ "$1" = source ]; then
+  case "$2" in lz4=1.10.0-4) cp -r "${lz4src}" lz4-1.10.0 && exit 0 ;; esac
+  echo "E: Unable to find a source package for \${2%=*}" >&2; exit 100
+fi
 case "$2" in
   zstd=*) exec dpkg-deb --build "${zstd}" zstd.deb >/dev/null ;;
   libzstd1=*) exec dpkg-deb --build "${lib}" libzstd1.deb >/dev/null ;;
   lz4=*) exec dpkg-deb --build "${lz4}" lz4.deb >/dev/null ;;
   liblz4-1=*) exec dpkg-deb --build "${liblz4}" liblz4-1.deb >/dev/null ;;
+  bzip2=*) exec dpkg-deb --build "${bzip2}" bzip2.deb >/dev/null ;;
+  libbz2-1.0=*) exec dpkg-deb --build "${libbz2}" libbz2-1.0.deb >/dev/null ;;
 esac
 exit 100`,
     );
@@ -192,10 +211,37 @@ exit 100`,
     assert.equal(readFileSync(csv, 'utf8').trim().split('\n').length, 3);
   });
 
-  it("a release's tool that cannot run on this machine: the error says which glibc it needs", () => {
+  it(
+    "a release's tool that cannot run here is built from the release's source package with this machine's compiler",
+    { skip: !have('cc') && 'no C compiler' },
+    () => {
+      const lines: string[] = [];
+      const t = releaseTool('debian-13', 'lz4', 'amd64', (s) => lines.push(s));
+      assert.ok(
+        lines.some((l) => /it needs GLIBC_2\.99, newer than this glibc.*building it from debian-13's source package instead/.test(l)),
+        lines.join('\n'),
+      );
+      assert.equal(t.path, join(root, 'cache', 'libs', 'trixie', 'amd64', 'build', 'lz4_1.10.0-4', 'lz4'));
+      assert.equal(t.versionLine, 'lz4 1.10.0 built here');
+      assert.deepEqual([...runReleaseTool(t, ['-l', '-9', '-c'], new Uint8Array([1, 2, 3]))], [1, 2, 3]);
+      const row = readFileSync(csv, 'utf8')
+        .split('\n')
+        .find((r) => r.startsWith('debian-13,lz4 (tool),lz4,1.10.0-4,'));
+      assert.match(
+        row ?? '',
+        /its binary needs a newer glibc: built from source package lz4 1\.10\.0-4 \(apt-get source; checked against the signed Sources\) with /,
+      );
+      // Built once: the second ask takes the cached build without calling apt-get source.
+      const n = lines.length;
+      releaseTool('debian-13', 'lz4', 'amd64', (s) => lines.push(s));
+      assert.ok(!lines.slice(n).some((l) => /\(apt-get source\)/.test(l)), lines.slice(n).join('\n'));
+    },
+  );
+
+  it("a release's tool that cannot run here and cannot be built: the error says which glibc it needs, and why the build failed", () => {
     assert.throws(
-      () => releaseTool('debian-13', 'lz4', 'amd64'),
-      /debian-13's lz4 \(lz4 1\.10\.0-4\) does not run on this machine: it needs GLIBC_2\.99, newer than this glibc/,
+      () => releaseTool('debian-13', 'bzip2', 'amd64'),
+      /debian-13's bzip2 \(bzip2 1\.0\.8-6\) does not run on this machine: it needs GLIBC_2\.99, newer than this glibc: .*; building it from the source package failed too: apt-get source -q bzip2=1\.0\.8-6 failed: E: Unable to find a source package for bzip2/,
     );
   });
 

@@ -97,8 +97,10 @@ export class AptState {
     readonly release: DebianRelease,
     readonly arch: string,
     root = cacheDir(),
+    /** A state of the release's source packages (deb-src) instead of its binaries. */
+    readonly ofSources = false,
   ) {
-    this.dir = join(root, 'apt', release.codename, arch);
+    this.dir = join(root, 'apt', release.codename, ofSources ? 'source' : arch);
   }
 
   /** The -o options that make apt-get/apt-cache use this state only. */
@@ -128,7 +130,8 @@ export class AptState {
   /** sources.list of this release's suites, signed by the Debian archive keyring. */
   sourcesList(): string {
     const m = debianMirror();
-    const lines = this.release.suites.map((s) => `deb [signed-by=${KEYRING}] ${s.endsWith('-security') ? m.security : m.archive} ${s} main`);
+    const type = this.ofSources ? 'deb-src' : 'deb';
+    const lines = this.release.suites.map((s) => `${type} [signed-by=${KEYRING}] ${s.endsWith('-security') ? m.security : m.archive} ${s} main`);
     return `# kzbench's private apt state for ${this.release.release} (${this.release.codename}) ${this.arch}; the system's apt is not used\n${lines.join('\n')}\n`;
   }
 
@@ -154,7 +157,7 @@ export class AptState {
   stale(now = Date.now()): boolean {
     const lists = join(this.dir, 'state', 'lists');
     const releases = listDir(lists).filter((f) => f.endsWith('_InRelease'));
-    if (!listDir(lists).some((f) => /_Packages(\.[a-z0-9]+)?$/.test(f))) return true;
+    if (!listDir(lists).some((f) => /_(Packages|Sources)(\.[a-z0-9]+)?$/.test(f))) return true;
     for (const f of releases) {
       const until = /^Valid-Until: (.+)$/m.exec(readFileSync(join(lists, f), 'utf8'))?.[1];
       if (until && Date.parse(until) < now) return true;
@@ -228,6 +231,11 @@ export class AptState {
     return run('apt-cache', [...this.options(), 'show', `${pkg}=${version}`]);
   }
 
+  /** apt-get source of one version into DIR: downloaded, checked against the signed Sources index, unpacked with its Debian patches. */
+  source(pkg: string, version: string, dir: string): void {
+    run('apt-get', [...this.options(), 'source', '-q', `${pkg}=${version}`], dir);
+  }
+
   /** apt-get download of one version into DIR. */
   download(pkg: string, version: string, dir: string): void {
     run('apt-get', [...this.options(), 'download', '-q', `${pkg}=${version}`], dir);
@@ -237,9 +245,9 @@ export class AptState {
 const states = new Map<string, AptState>();
 
 /** The (one per process) private state of a release and arch. */
-export function aptState(release: DebianRelease, arch: string): AptState {
-  const key = `${cacheDir()}|${release.codename}|${arch}`;
+export function aptState(release: DebianRelease, arch: string, source = false): AptState {
+  const key = `${cacheDir()}|${release.codename}|${arch}|${source}`;
   let s = states.get(key);
-  if (!s) states.set(key, (s = new AptState(release, arch)));
+  if (!s) states.set(key, (s = new AptState(release, arch, cacheDir(), source)));
   return s;
 }

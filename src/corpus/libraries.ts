@@ -15,6 +15,7 @@ import { projectPath } from '../project.js';
 import type { CodecSetting } from '../codecs/index.js';
 import { aptState, findRelease, hostRelease, type DebianRelease } from './apt.js';
 import { cacheDir, CorpusError, hostDebArch } from './common.js';
+import { buildTool, type BuiltTool } from './build.js';
 import { withLock } from './lock.js';
 
 /** A codec's library and the tool the kernel build runs, by Debian package. */
@@ -47,6 +48,8 @@ export interface FetchedPackage {
   deb: string;
   deb_sha256: string;
   dir: string;
+  /** When the package's binary could not run here: how the tool was built instead. */
+  built?: string;
 }
 
 /** A release's tool, ready to run. */
@@ -140,22 +143,41 @@ export function releaseTool(release: string, algorithm: string, arch = hostDebAr
   if (!pk) throw new CorpusError(`no Debian tool package known for ${algorithm}; known: ${Object.keys(TOOL_PACKAGES).join(', ')}`);
   const rel = findRelease(release);
   const library = fetchPackage(rel, pk.libPackage, arch, log);
-  const tool = fetchPackage(rel, pk.toolPackage, arch, log);
-  const path = findFile(tool.dir, (n, d) => n === pk.tool && /\/(usr\/)?bin$/.test(d));
+  let tool = fetchPackage(rel, pk.toolPackage, arch, log);
+  let path = findFile(tool.dir, (n, d) => n === pk.tool && /\/(usr\/)?bin$/.test(d));
   if (!path) throw new CorpusError(`${pk.toolPackage} ${tool.version} has no ${pk.tool} in bin/ or usr/bin/`);
   const so = findFile(library.dir, (n) => /^lib.*\.so(\.\d+)*$/.test(n));
   if (!so) throw new CorpusError(`${pk.libPackage} ${library.version} has no shared library`);
-  const libDir = join(so, '..');
-  const r = spawnSync(path, [algorithm === 'lzo' ? '-V' : '--version'], { env: toolEnv(libDir), encoding: 'utf8' });
-  const text = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
-  // The dynamic loader's refusals exit 1 or 127; some tools' --version exits 1.
-  const loader = /version .GLIBC_[\d.]+. not found|error while loading shared libraries/.test(text);
-  if (loader || (r.status !== 0 && r.status !== 1)) {
+  let libDir = join(so, '..');
+  const probe = (exe: string, dir: string) => {
+    const r = spawnSync(exe, [algorithm === 'lzo' ? '-V' : '--version'], { env: toolEnv(dir), encoding: 'utf8' });
+    const text = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+    // The dynamic loader's refusals exit 1 or 127; some tools' --version exits 1.
+    const refused = /version .GLIBC_[\d.]+. not found|error while loading shared libraries/.test(text) || (r.status !== 0 && r.status !== 1);
     const glibc = /GLIBC_[\d.]+/.exec(text)?.[0];
-    throw new CorpusError(
-      `${release}'s ${pk.tool} (${pk.toolPackage} ${tool.version}) does not run on this machine${glibc ? `: it needs ${glibc}, newer than this glibc` : ''}: ${text.split('\n')[0] ?? r.error?.message}`,
-    );
+    return { text, refused, why: `${glibc ? `it needs ${glibc}, newer than this glibc: ` : ''}${text.split('\n')[0] ?? r.error?.message}` };
+  };
+  let p = probe(path, libDir);
+  if (p.refused) {
+    const first = `${release}'s ${pk.tool} (${pk.toolPackage} ${tool.version}) does not run on this machine: ${p.why}`;
+    log(`${first}; building it from ${release}'s source package instead`);
+    let built: BuiltTool;
+    try {
+      built = buildTool(rel, arch, pk.toolPackage, tool.version, pk.tool, log);
+    } catch (e) {
+      throw new CorpusError(`${first}; building it from the source package failed too: ${(e as Error).message}`);
+    }
+    path = built.path;
+    // A tool that links the library it builds runs with that one; else with the release's binary library.
+    if (built.libDir) libDir = built.libDir;
+    tool = {
+      ...tool,
+      built: `built from source package ${built.source} ${built.version} (apt-get source; checked against the signed Sources) with ${built.compiler}`,
+    };
+    p = probe(path, libDir);
+    if (p.refused) throw new CorpusError(`${first}; the tool built from its source package does not run either: ${p.why}`);
   }
+  const text = p.text;
   const versionLine = text.split('\n').find((l) => /\d+\.\d+/.test(l)) ?? text.split('\n')[0] ?? '';
   recordLibraries([library, tool], algorithm, pk);
   return { release: rel.release, algorithm, library, tool, path, libDir, versionLine: versionLine.trim() };
@@ -185,7 +207,7 @@ export function recordLibraries(
       p.arch,
       p.suite,
       p.deb_sha256,
-      `apt-get download ${p.package}=${p.version} in ${p.suite} (deb.debian.org via kzbench's private apt state) for ${algorithm}`,
+      `apt-get download ${p.package}=${p.version} in ${p.suite} (kzbench's private apt state) for ${algorithm}${p.built ? `; its binary needs a newer glibc: ${p.built}` : ''}`,
     ].join(',');
     const i = rows.findIndex((r) => key(r) === key(row));
     if (i >= 0) rows[i] = row;
