@@ -94,6 +94,7 @@ describe('corpus reproduce: what the comparison concludes', () => {
     );
     assert.match(reproduce(input, shipped, setting, [c('s', false, new Uint8Array([1]))]).verdict, /release's own library was not tried \(--libs release\)/);
     assert.match(reproduce(input, shipped, setting, [c('s', false, shipped)]).verdict, /^reproduced byte for byte by s$/);
+    assert.match(reproduce(input, shipped, setting, [c('s', false, shipped), c('r', true, shipped)]).verdict, /^reproduced byte for byte by r, and by s$/);
   });
 
   it("kzbench's backend as a compressor leaves out the appended size: the stream alone is compared", () => {

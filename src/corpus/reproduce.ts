@@ -3,6 +3,7 @@
 // profile's setting with kzbench's own backend (the system's library) and
 // with the release's own tool and library (libraries.ts), and each result is
 // compared byte for byte with what the image stores.
+import { basename } from 'node:path';
 import { compress, type CodecSetting } from '../codecs/index.js';
 import { kernelToolArgs, releaseTool, runReleaseTool, type ReleaseTool } from './libraries.js';
 
@@ -54,6 +55,7 @@ export function reproduce(kernel: Uint8Array, shipped: Uint8Array, setting: Code
   let verdict: string;
   if (own && sysMiss)
     verdict = `reproduced byte for byte by ${own.by}; ${sysMiss.by} makes ${sysMiss.bytes} bytes against the shipped ${shipped.length}: the difference is the library version, not the setting`;
+  else if (own && sys) verdict = `reproduced byte for byte by ${own.by}, and by ${sys.by}`;
   else if (own || sys) verdict = `reproduced byte for byte by ${(own ?? sys)!.by}`;
   else if (compressors.some((c) => c.release))
     verdict = `not reproduced, not even by the release's own tool and library: another setting (the build's command differs from ${setting.key}) or another build of the tool`;
@@ -80,7 +82,7 @@ export function releaseCompressor(setting: CodecSetting, release: string, arch?:
   const args = kernelToolArgs(setting);
   return {
     by: `${release} ${tool.tool.package} ${tool.tool.version} with ${tool.library.package} ${tool.library.version}`,
-    command: `${tool.tool.package} ${args.join(' ')}`,
+    command: `${basename(tool.path)} ${args.join(' ')}`,
     release: true,
     tool,
     run: (input) => runReleaseTool(tool, args, input),
