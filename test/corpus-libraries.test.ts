@@ -296,7 +296,7 @@ exit 100`,
 });
 
 describe(
-  'Debian 13 for real (KZBENCH_SLOW=1: fetches a 109 MB kernel package and compresses 58 MB at zstd -22)',
+  'real kernels reproduced (KZBENCH_SLOW=1: fetches Debian 13 amd64, 109 MB, and compresses 58 MB at zstd -22)',
   { skip: !SLOW && 'set KZBENCH_SLOW=1' },
   () => {
     it('debian13-amd64 is fetched from trixie, and its payload reproduced byte for byte by trixie zstd and libzstd', { timeout: 900_000 }, () => {
@@ -316,5 +316,20 @@ describe(
       assert.equal(j.attempts[0].bytes, j.shippedBytes);
       assert.match(j.attempts[0].by, /^debian-13 zstd 1\.5\.7/);
     });
+
+    it(
+      "debian12-cloud-amd64's lz4 and debian12-amd64's xz payloads: the release's own tools give the shipped bytes with kzbench's command lines",
+      { timeout: 900_000 },
+      () => {
+        for (const name of ['debian12-cloud-amd64', 'debian12-amd64']) {
+          const r = spawnSync(process.execPath, [bin, 'corpus', 'reproduce', name, '--libs', 'release', '--json'], { encoding: 'utf8', timeout: 900_000 });
+          assert.equal(r.status, 0, r.stderr);
+          const j = JSON.parse(r.stdout);
+          assert.equal(j.release, 'debian-12');
+          assert.equal(j.attempts[0].identical, true, r.stdout);
+          assert.match(j.attempts[0].command, name === 'debian12-amd64' ? /^xz --check=crc32 --threads=1 --x86 --lzma2=/ : /^lz4 -l -9 -c$/);
+        }
+      },
+    );
   },
 );
