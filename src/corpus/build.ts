@@ -22,7 +22,7 @@ import {
 } from 'node:fs';
 import { join, relative } from 'node:path';
 import { aptState, type DebianRelease } from './apt.js';
-import { cacheDir, CorpusError } from './common.js';
+import { cacheDir, CorpusError, run } from './common.js';
 import { withLock } from './lock.js';
 
 export interface BuiltTool {
@@ -113,7 +113,7 @@ export function buildTool(rel: DebianRelease, arch: string, pkg: string, version
       const exe = walk(top, (p, n) => n === tool && (statSync(p).mode & 0o111) !== 0 && isElf(p)).sort((a, b) => a.length - b.length)[0];
       if (!exe) throw new CorpusError(`building ${src.source} ${src.version} made no ${tool} executable`);
       const so = walk(top, (_p, n) => /^lib.*\.so(\.\d+)*$/.test(n))[0];
-      const compiler = execFileSync('cc', ['--version'], { encoding: 'utf8' }).split('\n')[0]!.trim();
+      const compiler = run('cc', ['--version']).split('\n')[0]!.trim();
       const record = { source: src.source, version: src.version, path: relative(top, exe), libDir: so ? relative(top, join(so, '..')) : null, compiler };
       writeFileSync(join(top, 'kzbench.json'), JSON.stringify(record, null, 2) + '\n');
       mkdirSync(join(dir, '..'), { recursive: true });

@@ -7,14 +7,14 @@
 // scripts/xz_wrap.sh), so running the release's own tool with its own
 // library is how that release's payload is reproduced.
 // data/libraries.csv records what was fetched (docs/corpus.md).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256File } from '../files.js';
 import { projectPath } from '../project.js';
 import type { CodecSetting } from '../codecs/index.js';
 import { aptState, findRelease, hostRelease, type DebianRelease } from './apt.js';
-import { cacheDir, CorpusError, hostDebArch } from './common.js';
+import { cacheDir, CorpusError, hostDebArch, run } from './common.js';
 import { buildTool, type BuiltTool } from './build.js';
 import { withLock } from './lock.js';
 
@@ -117,7 +117,7 @@ export function fetchPackage(rel: DebianRelease, pkg: string, arch: string, log:
       }
       const out = join(tmp, 'x');
       mkdirSync(out);
-      execFileSync('dpkg-deb', ['-x', deb, out], { stdio: ['ignore', 'ignore', 'pipe'] });
+      run('dpkg-deb', ['-x', deb, out]);
       mkdirSync(join(dir, '..'), { recursive: true });
       rmSync(dir, { recursive: true, force: true });
       renameSync(out, dir);
