@@ -63,17 +63,31 @@ describe('corpus fetch, concurrently (apt faked)', { skip: !haveDpkgDeb && 'dpkg
       chmodSync(join(fakeBin, name), 0o755);
     };
     script('dpkg', 'if [ "$1" = --print-architecture ]; then echo amd64; exit 0; fi; exit 1');
+    // The fakes take the private state's -o options; apt-get update leaves an index so the lists count as fetched.
+    const strip = `SRC=; ARGS=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -o) case "$2" in Dir::Etc::SourceList=*) SRC="\${2#*=}";; esac; shift 2;;
+    -q) shift;;
+    *) ARGS="$ARGS $1"; shift;;
+  esac
+done
+set -- $ARGS`;
     script(
       'apt-cache',
-      `case "$3" in
-  linux-image-amd64:amd64) printf 'Package: linux-image-amd64\\nVersion: 6.1.999-1\\nDepends: linux-image-6.1.0-99-amd64 (= 6.1.999-1)\\n' ;;
-  linux-image-6.1.0-99-amd64:amd64) printf 'Package: linux-image-6.1.0-99-amd64\\nVersion: 6.1.999-1\\n' ;;
+      `${strip}
+case "$1 $2" in
+  "madison linux-image-amd64") printf 'linux-image-amd64 | 6.1.999-1 | http://deb.debian.org/debian bookworm/main amd64 Packages\\n' ;;
+  "madison linux-image-6.1.0-99-amd64") printf 'linux-image-6.1.0-99-amd64 | 6.1.999-1 | http://deb.debian.org/debian bookworm/main amd64 Packages\\n' ;;
+  "show linux-image-amd64=6.1.999-1") printf 'Package: linux-image-amd64\\nVersion: 6.1.999-1\\nDepends: linux-image-6.1.0-99-amd64 (= 6.1.999-1)\\n' ;;
 esac`,
     );
     // Each download is counted and takes a second, so two fetches started together overlap.
     script(
       'apt-get',
-      `[ "$1" = download ] || exit 100\necho download >> "$FAKE_APT_LOG"\nsleep 1\nexec dpkg-deb --build "${tree}" linux-image-6.1.0-99-amd64_6.1.999-1_amd64.deb >/dev/null`,
+      `${strip}
+if [ "$1" = update ]; then echo update >> "$FAKE_APT_LOG"; : > "$(dirname "$SRC")/state/lists/fake_Packages"; exit 0; fi
+[ "$1" = download ] || exit 100\necho download >> "$FAKE_APT_LOG"\nsleep 1\nexec dpkg-deb --build "${tree}" linux-image-6.1.0-99-amd64_6.1.999-1_amd64.deb >/dev/null`,
     );
   });
 
@@ -86,7 +100,8 @@ esac`,
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /debian12-amd64: linux-image-6\.1\.0-99-amd64 6\.1\.999-1 amd64 \((fetched|already cached)\)/);
     }
-    assert.equal(readFileSync(log, 'utf8'), 'download\n', 'one download');
+    // One private apt-get update (the second fetch waits on its lock, then finds the lists fresh) and one download.
+    assert.equal(readFileSync(log, 'utf8'), 'update\ndownload\n', 'one update, one download');
     assert.equal([a, b].filter((r) => /\(fetched\)/.test(r.stdout)).length, 1, a.stdout + b.stdout);
     assert.deepEqual(readdirSync(join(cache, 'kernels')), [ENTRY]);
     assert.ok(existsSync(join(cache, 'kernels', ENTRY, 'kzbench.json')));

@@ -33,6 +33,10 @@ export const REAL_KERNELS = {
   armhf: /\/boot\/vmlinuz-[\d.]+-\d+-armmp$/,
   arm64: /\/boot\/vmlinuz-[\d.]+-\d+-arm64$/,
   marvell: /\/boot\/vmlinuz-[\d.]+-\d+-marvell$/,
+  // Debian 13's (kzbench corpus fetch debian13-...): the +deb13 in the name keeps them apart from Debian 12's.
+  'debian13-amd64': /\/boot\/vmlinuz-[\d.]+\+deb13-amd64$/,
+  'debian13-arm64': /\/boot\/vmlinuz-[\d.]+\+deb13-arm64$/,
+  'debian13-armmp': /\/boot\/vmlinuz-[\d.]+\+deb13-armmp$/,
 } as const;
 export type RealKernelName = keyof typeof REAL_KERNELS;
 
@@ -62,6 +66,8 @@ export function realKernel(name: RealKernelName): RealKernel | undefined {
 
 /** The real System.map of a kernel from its -dbg package, when cached. */
 export function realSystemMap(name: RealKernelName): string | undefined {
-  const release = { amd64: '-amd64', 'cloud-amd64': '-cloud-amd64', armhf: '-armmp', arm64: '-arm64', marvell: '-marvell' }[name];
+  const debian13 = /^debian13-(.+)$/.exec(name)?.[1];
+  if (debian13) return corpusFile(new RegExp(`/usr/lib/debug/boot/System\\.map-[\\d.]+\\+deb13-${debian13}$`));
+  const release = { amd64: '-amd64', 'cloud-amd64': '-cloud-amd64', armhf: '-armmp', arm64: '-arm64', marvell: '-marvell' }[name as 'amd64'];
   return corpusFile(new RegExp(`/usr/lib/debug/boot/System\\.map-[\\d.]+-\\d+${release}$`));
 }

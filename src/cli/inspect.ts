@@ -1,4 +1,6 @@
 // kzbench inspect IMAGE [--config FILE] [--system-map FILE] [--json]
+import { backendVersions } from '../codecs/index.js';
+import { libraryNote } from '../corpus/libraries.js';
 import { openKernelImage } from '../image/index.js';
 import { inspectSummary, type InspectSummary } from '../image/summary.js';
 import { bytesText, table } from './format.js';
@@ -12,6 +14,8 @@ export interface InspectOptions {
 export function inspectCommand(image: string, opts: InspectOptions): void {
   const img = openKernelImage(image, { configPath: opts.config, systemMapPath: opts.systemMap });
   const s = inspectSummary(img);
+  const libs = libraryNote(img.release, img.payload?.algorithm, backendVersions());
+  if (libs) s.notes = [...s.notes, libs];
   process.stdout.write(opts.json ? JSON.stringify(s, null, 2) + '\n' : renderInspect(s));
 }
 

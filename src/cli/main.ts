@@ -2,7 +2,7 @@
 // user can cause ends in one line naming the file and the problem, exit 2.
 import { Command, CommanderError } from 'commander';
 import { guarded } from './guarded.js';
-import { corpusFetchCommand, corpusListCommand } from './corpus.js';
+import { corpusFetchCommand, corpusLibsCommand, corpusListCommand, corpusReproduceCommand } from './corpus.js';
 import { inspectCommand } from './inspect.js';
 import { mergeCommand } from './merge.js';
 import { runCommand } from './run.js';
@@ -128,6 +128,33 @@ corpus
   .action((opts) =>
     guarded(opts.manifest, () => {
       process.exitCode = corpusListCommand(opts);
+    }),
+  );
+corpus
+  .command('libs')
+  .description(
+    "fetch a Debian release's compression tools and the libraries they link (zstd/libzstd1, xz-utils/liblzma5, ...) into the cache through kzbench's private apt state, check they run here, record them in data/libraries.csv",
+  )
+  .argument('<release>', 'debian-12, debian-13 (data/debian-releases.csv)')
+  .argument('[algorithm...]', 'zstd, xz, lzma, lz4, gzip, bzip2, lzo (default: all but lzma)')
+  .option('--arch <arch>', "Debian architecture (default: this machine's)")
+  .action((release: string, algorithms: string[], opts) =>
+    guarded(undefined, () => {
+      process.exitCode = corpusLibsCommand(release, algorithms, opts);
+    }),
+  );
+corpus
+  .command('reproduce')
+  .description(
+    "compress a corpus kernel's decompressed payload again by its kernel profile, with the system's library and with its release's own tool and library (fetched into the cache), and say whether and why the shipped bytes are reproduced",
+  )
+  .argument('<name>', 'corpus name')
+  .option('--libs <whose>', "system (kzbench's backend), release (the kernel's Debian release's tool and library) or both", 'both')
+  .option('--manifest <file>', 'corpus manifest (default: corpora/manifest.yaml)')
+  .option('--json', 'print JSON')
+  .action((name: string, opts) =>
+    guarded(opts.manifest, () => {
+      process.exitCode = corpusReproduceCommand(name, opts);
     }),
   );
 

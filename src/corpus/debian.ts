@@ -2,17 +2,15 @@
 // version, `apt-get download` it into the cache, `dpkg-deb -x` its /boot, and
 // record version and sha256. Kernels are never committed; offline runs use
 // what the cache already holds.
-import { KzError } from '../errors.js';
 import { sha256File } from '../files.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
+import { aptState, findRelease, hostRelease } from './apt.js';
+import { cacheDir, CorpusError, hostDebArch } from './common.js';
 import { withLock } from './lock.js';
 
-export class CorpusError extends KzError {
-  override name = 'CorpusError';
-}
+export { CorpusError, cacheDir, hostDebArch, isRoot } from './common.js';
 
 export interface CachedKernel {
   /** The package asked for (often a metapackage such as linux-image-amd64). */
@@ -21,6 +19,10 @@ export interface CachedKernel {
   package: string;
   version: string;
   arch: string;
+  /** The Debian release it came from (debian-13); absent in records written before releases were pinned. */
+  release?: string;
+  /** The suite that served it (trixie-security). */
+  suite?: string;
   deb: string;
   deb_sha256: string;
   image: string;
@@ -29,97 +31,62 @@ export interface CachedKernel {
   fetched: string;
 }
 
-export function cacheDir(): string {
-  if (process.env.KZBENCH_CACHE) return process.env.KZBENCH_CACHE;
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'kzbench');
+/** Which release and (optionally) which exact version a fetch must take. */
+export interface Pin {
+  /** debian-13, trixie or 13; default: this machine's release. */
+  release?: string;
+  /** The exact version of the package asked for (or of the image package it names). */
+  version?: string;
 }
 
-function run(cmd: string, args: string[], cwd?: string): string {
-  try {
-    return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
-  } catch (e) {
-    const err = e as { stderr?: string; code?: string; message: string };
-    const detail =
-      (err.stderr ?? '')
-        .trim()
-        .split('\n')
-        .filter((l) => /^E:|error/i.test(l))[0] ??
-      err.code ??
-      err.message.split('\n')[0];
-    throw new CorpusError(`${cmd} ${args.join(' ')} failed: ${detail}`);
-  }
+export interface Resolved {
+  package: string;
+  version: string;
+  release: string;
+  suite: string;
 }
-
-export function hostDebArch(): string {
-  try {
-    return run('dpkg', ['--print-architecture']).trim();
-  } catch {
-    return process.arch === 'x64' ? 'amd64' : process.arch;
-  }
-}
-
-export const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
 /**
- * `apt-get update`, which may fail for one index (seen: the security suite's
- * armhf index had a size mismatch and apt dropped every foreign security
- * index). What resolves afterwards is used; what went wrong is said.
+ * "linux-image-amd64" -> the image package and version it depends on, taken
+ * only from the pinned release's suites (kzbench's private apt state of that
+ * release and arch), and exactly the pinned version when one is given.
  */
-export function aptUpdate(log: (s: string) => void): void {
-  log('apt-get update');
-  let text = '';
-  try {
-    text = execFileSync('apt-get', ['update', '-q'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; message: string };
-    text = `${err.stdout ?? ''}\n${err.stderr ?? err.message}`;
+export function resolvePackage(request: string, arch: string, log: (s: string) => void = () => {}, pin: Pin = {}): Resolved {
+  const rel = pin.release ? findRelease(pin.release) : hostRelease();
+  const state = aptState(rel, arch);
+  state.ensure(log);
+  let found = state.candidates(request);
+  if (!found.length || (pin.version && !found.some((c) => c.version === pin.version))) {
+    state.update(log);
+    found = state.candidates(request);
   }
-  const problems = text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => /^(W|E|Err):/.test(l));
-  if (problems.length) {
-    log(`apt-get update had problems; continuing with the indexes that did update:`);
-    for (const p of problems.slice(0, 8)) log(`  ${p}`);
-    if (problems.length > 8) log(`  (${problems.length - 8} more)`);
+  const where = `${rel.release} (${rel.codename}) ${arch}`;
+  if (!found.length) throw new CorpusError(`apt knows no package ${request}:${arch} in ${where}`);
+  const pick = pin.version ? found.find((c) => c.version === pin.version) : found[0];
+  if (!pick) throw new CorpusError(`${request}:${arch} ${pin.version} is not in ${where}: it has ${found.map((c) => `${c.version} (${c.suite})`).join(', ')}`);
+  const depends = /^Depends: (.+)$/m.exec(state.show(request, pick.version))?.[1] ?? '';
+  const dep = /(linux-image-[^\s,(|]+)(?:\s*\(=\s*([^)\s]+)\))?/.exec(depends);
+  const image = dep?.[1];
+  if (image && /^linux-image-\d/.test(image)) {
+    const versions = state.candidates(image);
+    const exact = dep?.[2];
+    const got = exact ? versions.find((c) => c.version === exact) : versions[0];
+    if (!got) throw new CorpusError(`${request}:${arch} ${pick.version} needs ${image}${exact ? ` ${exact}` : ''}, which ${where} does not serve`);
+    return { package: image, version: got.version, release: rel.release, suite: got.suite };
   }
+  return { package: request, version: pick.version, release: rel.release, suite: pick.suite };
 }
 
-/** "linux-image-amd64" -> the image package and version it depends on now. */
-export function resolvePackage(request: string, arch: string, log: (s: string) => void = () => {}): { package: string; version: string } {
-  const spec = `${request}:${arch}`;
-  let show = '';
+/** The release a cached kernel came from: recorded, else the +debNN of its name, else this machine's (it was fetched through the system apt). */
+export function releaseOf(k: Pick<CachedKernel, 'release' | 'package' | 'version'>): string | undefined {
+  if (k.release) return k.release;
+  const n = /\+deb(\d+)/.exec(`${k.package} ${k.version}`)?.[1];
+  if (n) return `debian-${n}`;
   try {
-    show = run('apt-cache', ['show', '--no-all-versions', spec]);
+    return hostRelease().release;
   } catch {
-    show = '';
+    return undefined;
   }
-  if (!show.trim()) {
-    const foreign = arch !== hostDebArch();
-    const fix = `${foreign ? `dpkg --add-architecture ${arch} && ` : ''}apt-get update`;
-    if (!isRoot()) throw new CorpusError(`apt knows no package ${spec}; as root run: sudo sh -c '${fix}' (then fetch again)`);
-    if (foreign) {
-      log(`adding the foreign architecture ${arch} (dpkg --add-architecture ${arch})`);
-      run('dpkg', ['--add-architecture', arch]);
-    }
-    aptUpdate(log);
-    try {
-      show = run('apt-cache', ['show', '--no-all-versions', spec]);
-    } catch {
-      show = '';
-    }
-    if (!show.trim()) throw new CorpusError(`apt knows no package ${spec} even after ${fix}`);
-  }
-  const version = /^Version: (.+)$/m.exec(show)?.[1]?.trim();
-  const depends = /^Depends: (.+)$/m.exec(show)?.[1] ?? '';
-  const image = /(linux-image-[^\s,(|]+)/.exec(depends)?.[1];
-  if (image && /^linux-image-\d/.test(image)) {
-    const v = /^Version: (.+)$/m.exec(run('apt-cache', ['show', '--no-all-versions', `${image}:${arch}`]))?.[1]?.trim();
-    if (!v) throw new CorpusError(`apt has no version for ${image}:${arch}`);
-    return { package: image, version: v };
-  }
-  if (!version) throw new CorpusError(`apt-cache show ${spec} has no Version`);
-  return { package: request, version };
 }
 
 /** "linux-image-6.1.0-56-cloud-amd64" -> "linux-image-cloud-amd64" (the metapackage that names it). */
@@ -186,9 +153,21 @@ export function cachedKernels(): CachedKernel[] {
   return out.sort((a, b) => b.fetched.localeCompare(a.fetched) || b.version.localeCompare(a.version));
 }
 
-/** The newest cached kernel of a request (metapackage or image package) and arch. */
-export function cachedKernel(request: string, arch: string): CachedKernel | undefined {
-  return cachedKernels().find((k) => (k.request === request || k.package === request) && k.arch === arch);
+/**
+ * The newest cached kernel of a request (metapackage or image package) and
+ * arch, of the pinned release (default: this machine's) and version: never
+ * another release's kernel.
+ */
+export function cachedKernel(request: string, arch: string, pin: Pin = {}): CachedKernel | undefined {
+  let release: string | undefined;
+  try {
+    release = pin.release ? findRelease(pin.release).release : hostRelease().release;
+  } catch {
+    release = pin.release;
+  }
+  return cachedKernels().find(
+    (k) => (k.request === request || k.package === request) && k.arch === arch && releaseOf(k) === release && (!pin.version || k.version === pin.version),
+  );
 }
 
 /** How fetchDebianKernel got its kernel. */
@@ -206,17 +185,17 @@ export interface FetchedKernel extends CachedKernel {
  * (offline, no foreign arch), the newest cached kernel for the same request
  * is used and the reason is logged.
  */
-export function fetchDebianKernel(request: string, arch = hostDebArch(), log: (s: string) => void = () => {}): FetchedKernel {
+export function fetchDebianKernel(request: string, arch = hostDebArch(), log: (s: string) => void = () => {}, pin: Pin = {}): FetchedKernel {
   const fallback = (e: unknown): FetchedKernel => {
-    const cached = cachedKernel(request, arch);
+    const cached = cachedKernel(request, arch, pin);
     if (!cached) throw e;
     const note = `${(e as Error).message}; using the cached ${cached.package} ${cached.version}`;
     log(note);
     return { ...cached, outcome: 'stale-cache', note };
   };
-  let resolved: { package: string; version: string };
+  let resolved: Resolved;
   try {
-    resolved = resolvePackage(request, arch, log);
+    resolved = resolvePackage(request, arch, log, pin);
   } catch (e) {
     return fallback(e);
   }
@@ -226,13 +205,23 @@ export function fetchDebianKernel(request: string, arch = hostDebArch(), log: (s
   const cached = (): FetchedKernel | undefined => {
     if (existsSync(metaPath)) {
       try {
-        return { ...(JSON.parse(readFileSync(metaPath, 'utf8')) as CachedKernel), outcome: 'cached' };
+        const k = JSON.parse(readFileSync(metaPath, 'utf8')) as CachedKernel;
+        if (!k.release) {
+          // Written before releases were recorded: the resolution just now says which.
+          Object.assign(k, { release: resolved.release, suite: resolved.suite });
+          try {
+            writeFileSync(metaPath, JSON.stringify(k, null, 2) + '\n');
+          } catch {
+            // a read-only cache still serves
+          }
+        }
+        return { ...k, outcome: 'cached' };
       } catch {
         // unreadable: described again from the files below
       }
     }
     const adopted = adopt(dir);
-    return adopted ? { ...adopted, request, outcome: 'cached' } : undefined;
+    return adopted ? { ...adopted, request, release: resolved.release, suite: resolved.suite, outcome: 'cached' } : undefined;
   };
   const before = cached();
   if (before) return before;
@@ -254,7 +243,7 @@ export function fetchDebianKernel(request: string, arch = hostDebArch(), log: (s
  */
 function download(
   request: string,
-  resolved: { package: string; version: string },
+  resolved: Resolved,
   arch: string,
   dir: string,
   fallback: (e: unknown) => FetchedKernel,
@@ -275,11 +264,19 @@ function download(
     if (!existsSync(deb)) {
       const dl = join(tmp, 'download');
       mkdirSync(dl, { mode: 0o755 });
-      log(`downloading ${resolved.package}:${arch} ${resolved.version} (apt-get download) into ${debs}`);
+      log(`downloading ${resolved.package}:${arch} ${resolved.version} from ${resolved.suite} (apt-get download) into ${debs}`);
+      const state = aptState(findRelease(resolved.release), arch);
       try {
-        run('apt-get', ['download', '-q', `${resolved.package}:${arch}=${resolved.version}`], dl);
+        state.download(resolved.package, resolved.version, dl);
       } catch (e) {
-        return fallback(e);
+        // Lists older than the archive (the version was superseded and removed): refresh once and retry.
+        log(`${(e as Error).message}; refreshing the lists and trying again`);
+        try {
+          state.update(log, true);
+          state.download(resolved.package, resolved.version, dl);
+        } catch (e2) {
+          return fallback(e2);
+        }
       }
       const got = readdirSync(dl).find((f) => f.startsWith(`${resolved.package}_`) && f.endsWith(`_${arch}.deb`));
       if (!got) return fallback(new CorpusError(`apt-get download ${resolved.package}:${arch} left no .deb in ${debs}`));
@@ -303,6 +300,8 @@ function download(
       package: resolved.package,
       version: resolved.version,
       arch,
+      release: resolved.release,
+      suite: resolved.suite,
       deb,
       deb_sha256: sha256File(deb),
       image: join(dir, 'boot', image),
@@ -337,8 +336,12 @@ export function fetchDebugSystemMap(k: CachedKernel, log: (s: string) => void = 
   const debName = `${pkg}_${k.version.replace(/:/g, '%3a')}_${k.arch}.deb`;
   const deb = join(debs, debName);
   if (!existsSync(deb)) {
+    const release = releaseOf(k);
+    if (!release) throw new CorpusError(`${k.package} ${k.version}: which Debian release it came from is not recorded`);
+    const state = aptState(findRelease(release), k.arch);
+    state.ensure(log);
     log(`downloading ${pkg}:${k.arch} ${k.version} (apt-get download) into ${debs}`);
-    run('apt-get', ['download', '-q', `${pkg}:${k.arch}=${k.version}`], debs);
+    state.download(pkg, k.version, debs);
   }
   mkdirSync(dir, { recursive: true });
   execFileSync('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards "./usr/lib/debug/boot/System.map-*"', 'sh', deb, dir], {

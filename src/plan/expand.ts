@@ -4,11 +4,12 @@
 // listed, sweeps with levels outermost. A setting key met twice for the same
 // unit runs once.
 import { isAbsolute, resolve } from 'node:path';
-import { kernelAlgorithms, parseSetting } from '../codecs/index.js';
+import { backendVersions, kernelAlgorithms, parseSetting } from '../codecs/index.js';
 import { resolveSpec } from '../run/settings.js';
 import type { Algorithm } from '../codecs/types.js';
 import { sha256File } from '../files.js';
 import { corpusKernel, findEntry } from '../corpus/manifest.js';
+import { libraryNote } from '../corpus/libraries.js';
 import { openKernelImage, type KernelImage } from '../image/index.js';
 import { cellId } from '../results/schema.js';
 import type { Cell } from '../run/index.js';
@@ -43,7 +44,7 @@ export interface SuiteImage {
   sha256: string;
   /** "corpus debian12-amd64: linux-image-6.1.0-56-amd64 6.1.192-2 amd64" or "file". */
   source: string;
-  corpus?: { name: string; package: string; version: string; arch: string; deb_sha256: string };
+  corpus?: { name: string; package: string; version: string; arch: string; deb_sha256: string; release?: string; suite?: string };
   config?: string;
   image: KernelImage;
 }
@@ -67,7 +68,7 @@ export function resolveImages(s: LoadedSuite, log: (s: string) => void = () => {
         path: k.image,
         sha256: k.image_sha256,
         source: `corpus ${ref}: ${k.package} ${k.version} ${k.arch}`,
-        corpus: { name: ref, package: k.package, version: k.version, arch: k.arch, deb_sha256: k.deb_sha256 },
+        corpus: { name: ref, package: k.package, version: k.version, arch: k.arch, deb_sha256: k.deb_sha256, release: k.release, suite: k.suite },
         ...(k.config ? { config: k.config } : {}),
         image,
       });
@@ -77,6 +78,11 @@ export function resolveImages(s: LoadedSuite, log: (s: string) => void = () => {
       const image = openKernelImage(path, { ...(config ? { configPath: config } : {}), ...(entry.system_map ? { systemMapPath: abs(entry.system_map) } : {}) });
       out.push({ ref, path, sha256: sha256File(path), source: 'file', ...(config ? { config } : {}), image });
     }
+  }
+  // Say plainly when a kernel was built by another release: its payload may not be reproduced for the library version alone.
+  for (const i of out) {
+    const note = libraryNote(i.image.release, i.image.payload?.algorithm, backendVersions());
+    if (note) log(`${i.ref}: ${note}`);
   }
   return out;
 }

@@ -262,7 +262,7 @@ export function suiteSchema(ctx: SuiteContext) {
         }
         if (img.path !== undefined && !fileOk(img.path)) c.addIssue({ code: 'custom', path: ['path'], message: `no such file: ${pathExcerpt(img.path)}` });
         if (img.ref !== undefined && !ctx.corpusNames.includes(img.ref) && !fileOk(img.ref)) {
-          c.addIssue({ code: 'custom', message: `${excerpt(img.ref, 60)} is neither a corpus kernel (known: ${ctx.corpusNames.join(', ')}) nor a file` });
+          c.addIssue({ code: 'custom', message: `${excerpt(img.ref, 60)} is neither a corpus kernel (known: ${knownNames(ctx.corpusNames)}) nor a file` });
         }
         if (img.ref !== undefined && (img.config !== undefined || img.system_map !== undefined)) {
           c.addIssue({ code: 'custom', message: 'config and system_map go with path: FILE' });
@@ -367,3 +367,9 @@ export function suiteSchema(ctx: SuiteContext) {
 
 export type Suite = z.infer<ReturnType<typeof suiteSchema>>;
 export type Board = z.infer<typeof board>;
+
+/** A few corpus names, not all of them: the manifest has one per release and arch, and a message is one short line. */
+function knownNames(names: readonly string[]): string {
+  const shown = 4;
+  return names.length > shown ? `${names.slice(0, shown).join(', ')} and ${names.length - shown} more: kzbench corpus list` : names.join(', ');
+}
