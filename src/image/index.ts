@@ -12,6 +12,7 @@ import { isBzImage, parseBzImage, type SetupHeader } from './bzimage.js';
 import { parseConfig, srcArch, type KernelConfig } from './config.js';
 import { elfArch, elfSymbols, isElf, parseElf, type Elf } from './elf.js';
 import { fail, ImageError } from './errors.js';
+import { fillArch } from './fill.js';
 import { findImageBase } from './imagebase.js';
 import { readKallsyms, KallsymsError } from './kallsyms.js';
 import { algorithmAt, decodePayloadAt, MAX_DECOMPRESSED, type Payload } from './payload.js';
@@ -283,9 +284,12 @@ export function readKernelImage(bytes: Uint8Array, path: string, options: OpenOp
   else {
     const byName = new Map<string, bigint>();
     for (const s of symbols.list) if (!byName.has(s.name)) byName.set(s.name, s.address);
-    // The Image starts at _text; without it (kallsyms lacks it unless KALLSYMS_ALL) the
-    // exported-symbol table ties addresses to file offsets exactly.
-    let base = byName.get('_text');
+    // The Image starts at _text (arm64: arch/arm64/kernel/vmlinux.lds.S; arm:
+    // arch/arm/kernel/vmlinux.lds.S), but a RISC-V Image at _start, 8 KiB of
+    // head text before _text = _stext (arch/riscv/kernel/vmlinux.lds.S). Without
+    // it (kallsyms lacks _text unless KALLSYMS_ALL) the exported-symbol table
+    // ties addresses to file offsets exactly.
+    let base = byName.get(arch.startsWith('riscv') ? '_start' : '_text');
     if (base === undefined && symbols.list.length > 0) {
       const found = findImageBase(u.kernel, symbols.list, { wordSize: bits === 64 ? 8 : 4, littleEndian });
       if (found) {
@@ -298,7 +302,7 @@ export function readKernelImage(bytes: Uint8Array, path: string, options: OpenOp
   }
   if (symbols.source === 'system.map' && elf) checkMapAgainstElf(symbols.list, sections, systemMapPath!);
 
-  const functions = functionExtents(symbols.list, sections);
+  const functions = functionExtents(symbols.list, sections, { kernel: u.kernel, fill: fillArch(arch, config?.thumb2 ?? false) });
   const payload = u.payload ? (({ data: _d, ...rest }) => rest)(u.payload) : null;
   const signatureBytes = u.signature?.bytes ?? 0;
   const stubBytes = u.payload ? bytes.length - u.payload.storedBytes - signatureBytes : 0;
