@@ -68,7 +68,11 @@ export const zstd = defineCodec({
   decodeStream: (input, maxOutput) => call(() => addon().zstdDecodeStream(input, maxOutput)),
 
   // Makefile.lib: zstd -22 --ultra for x86's bzImage; zstd -19 for Image.zst.
-  kernel: { arches: ['x86', 'arm64', 'riscv'], spec: (t) => (t.arch === 'x86' ? `zstd:22${t.sizeAppend}` : 'zstd:19') },
+  // zstd22(_with_size) on x86, s390 and MIPS boot Makefiles; Image.zst (arm64, riscv) is zstd -19.
+  kernel: {
+    arches: ['x86', 'arm64', 'riscv', 's390', 'mips'],
+    spec: (t) => (t.arch === 'x86' || t.arch === 's390' || t.arch === 'mips' ? `zstd:22${t.sizeAppend}` : 'zstd:19'),
+  },
 
   // Window plus match tables; the strongest levels (btultra) keep a chain
   // table of 2x the window in 4-byte entries. zstd shrinks the window to the
