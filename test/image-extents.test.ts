@@ -138,6 +138,12 @@ describe('riscv64 raw Image', () => {
     const s = inspectSummary(img);
     assert.ok(s.symbols.text_count >= 4, 'head, text and init functions');
     assert.equal(s.largest_functions[0]!.bytes < 0x100, true, 'no padding in the largest function');
+    const tf = s.largest_functions.find((f) => f.name === 'text_fn')!;
+    assert.deepEqual([tf.bytes, tf.hole_bytes], [6, 0x100 - 6]);
+    assert.equal(
+      s.symbols.text_bytes + s.symbols.hole_bytes,
+      img.functions.reduce((n, f) => n + f.extent + f.hole!, 0),
+    );
     // cold's code map takes the same extents and counts the padding as holes
     const cm = codeMap(img);
     const r = cm.ranges.find((x) => x.name === 'text_fn' || x.name === '_stext' || x.name === '_text')!;
