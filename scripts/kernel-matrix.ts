@@ -7,10 +7,12 @@
 // matrix rows of data/kernels.csv (rows from other sources are kept) and the
 // table in docs/architectures.md.
 //
-//   node dist/scripts/kernel-matrix.js [--fetch] [--no-profile] [--dry-run]
+//   node dist/scripts/kernel-matrix.js [--fetch] [--no-profile|--reuse-profile] [--dry-run]
 //
-// --no-profile keeps the profile columns an earlier run wrote for the same
-// image sha256 (compressing every kernel takes minutes).
+// Compressing every kernel with its profile takes minutes: --reuse-profile
+// keeps the profile columns an earlier run wrote for the same image sha256
+// and runs the profile only for images without them; --no-profile keeps
+// them too and runs none.
 //
 // Kernels come from the cache (~/.cache/kzbench/kernels, as `kzbench corpus
 // fetch` and scripts/fetch-test-kernels lay it out); --fetch asks apt for a
@@ -151,7 +153,9 @@ function symbolsRow(img: KernelImage): Row {
   const map = img.release ? systemMapOf(img.release) : undefined;
   if (!map) return { ...row, system_map: 'no -dbg package cached' };
   const real = parseSystemMap(readFileSync(map, 'latin1'));
-  const want = new Set(real.symbols.filter((s) => text(s.type)).map((s) => `${s.address} ${s.name}`));
+  // a 32-bit MIPS System.map prints addresses sign-extended to 64 bits
+  const mask = img.bits === 32 ? 0xffffffffn : (1n << 64n) - 1n;
+  const want = new Set(real.symbols.filter((s) => text(s.type)).map((s) => `${s.address & mask} ${s.name}`));
   const got = img.symbols.list.filter((s) => text(s.type));
   return {
     ...row,
@@ -165,12 +169,12 @@ function symbolsRow(img: KernelImage): Row {
 function profileRow(img: KernelImage, file: Buffer): Row {
   const p = img.payload;
   if (!p) return { profile: 'n/a (shipped uncompressed)' };
-  if (args.has('--no-profile')) {
+  if (args.has('--no-profile') || args.has('--reuse-profile')) {
     // keep what an earlier full run found for these very bytes
     const earlier = previous.find((r) => r.image_sha256 === sha(file) && r.reproduced);
     if (earlier)
       return { profile: earlier.profile!, profile_backend: earlier.profile_backend!, profile_bytes: earlier.profile_bytes!, reproduced: earlier.reproduced! };
-    return { profile: 'not run (--no-profile)' };
+    if (args.has('--no-profile')) return { profile: 'not run (--no-profile)' };
   }
   const setting = kernelProfile(p.algorithm, { arch: img.arch, kernelVersion: img.release ?? undefined });
   const shipped = file.subarray(p.offset, p.offset + p.storedBytes);
