@@ -6,7 +6,7 @@ const LAYERS = [
   ['plan', 'report', 'diff', 'scale'],
   ['model', 'partition', 'suite'],
   ['run', 'units'],
-  ['image', 'pool', 'corpus'],
+  ['image', 'pool', 'corpus', 'kdecoder'],
   ['codecs', 'results'],
   // the bottom: statistics and timing, and the files directly in src/ (errors, files, located YAML, project paths)
   ['measure'],

@@ -1,11 +1,15 @@
 // npm run bench [-- --mb N] [--workers N] [--skip-compress] [--skip-codecs] [--skip-pool]
+//                   [--skip-busy] [--busy-min-time MS] [--busy-scenarios quiet,burner,per-core,workers1]
 //
 // Side by side in one run, on the same bytes (the decompressed payload of
 // Debian's amd64 kernel, fetched by package name into the cache):
 //  1. per algorithm, the kernel build's setting: compress and decompress
 //     throughput in process (our addon) against the native tool the build
 //     calls, as ratios (in-process speed / tool speed; > 1 means faster);
-//  2. the worker pool's speedup from 1 to N workers on a sweep of sections.
+//  2. the worker pool's speedup from 1 to N workers on a sweep of sections;
+//  3. `kzbench run` quiet and beside CPU burners: reported and CPU-time
+//     speeds against quiet, and whether the disturbed cells were flagged
+//     (bench/busy.ts).
 // The tool side reads a file in the page cache and writes to /dev/null, so
 // it pays for a process start and pipe copies; the in-process side pays for
 // neither. Both are what a user of each would get.
@@ -20,6 +24,7 @@ import { openKernelImage } from '../src/image/index.js';
 import { median } from '../src/measure/stats.js';
 import { runCells, type Cell } from '../src/run/index.js';
 import { sectionUnits } from '../src/units/index.js';
+import { busyBench, SCENARIOS, type Scenario } from './busy.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,6 +35,9 @@ const { values: args } = parseArgs({
     'skip-pool': { type: 'boolean' },
     'skip-codecs': { type: 'boolean' },
     runs: { type: 'string' },
+    'skip-busy': { type: 'boolean' },
+    'busy-min-time': { type: 'string' },
+    'busy-scenarios': { type: 'string' },
   },
 });
 
@@ -71,6 +79,16 @@ async function main(): Promise<void> {
   if (!args['skip-codecs']) codecTable(data, raw, dir, runs);
   rmSync(dir, { recursive: true, force: true });
   if (!args['skip-pool']) await poolSpeedup(img);
+  if (!args['skip-busy']) {
+    const scenarios = args['busy-scenarios']?.split(',').filter(Boolean);
+    const bad = scenarios?.find((x) => !(SCENARIOS as readonly string[]).includes(x));
+    if (bad) throw new Error(`--busy-scenarios: ${bad} is not one of ${SCENARIOS.join(', ')}`);
+    busyBench({
+      image: path,
+      ...(args['busy-min-time'] !== undefined ? { minTimeMs: Number(args['busy-min-time']) } : {}),
+      ...(scenarios ? { scenarios: scenarios as Scenario[] } : {}),
+    });
+  }
 }
 
 function codecTable(data: Uint8Array, raw: string, dir: string, runs: number): void {

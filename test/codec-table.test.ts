@@ -30,7 +30,7 @@ import { codecStateBytes, estimateCellMemory } from '../src/pool/memory.js';
 import { projectRoot } from '../src/project.js';
 import { readResults } from '../src/results/reader.js';
 import { runCells, SettingsError, type Cell, type Unit } from '../src/run/index.js';
-import { LEVEL_RANGE } from '../src/suite/schema.js';
+import { suiteSchema } from '../src/suite/schema.js';
 import { maxRun, rle, rleEncode } from './fixtures/rle-codec.js';
 
 const codecModule = new URL('./fixtures/rle-codec.js', import.meta.url).href;
@@ -60,7 +60,16 @@ describe('the codec table', () => {
   });
 
   it("gives the levels the suite's level sweeps check", () => {
-    for (const a of ALGORITHMS) assert.deepEqual([...LEVEL_RANGES[a]], LEVEL_RANGE[a], a);
+    const loc = { corpusNames: [], baseDir: '.' };
+    for (const a of ALGORITHMS) {
+      const [lo, hi] = LEVEL_RANGES[a];
+      const sweep = (levels: string) => suiteSchema(loc).safeParse({ images: ['x'], settings: [{ algorithm: a, levels }] });
+      assert.ok(!sweep(`${lo}..${hi}`).error?.issues.some((i) => i.path.includes('levels')), `${a} ${lo}..${hi} is accepted`);
+      assert.ok(
+        sweep(`${lo}..${hi + 1}`).error?.issues.some((i) => i.path.includes('levels')),
+        `${a} ${hi + 1} is refused`,
+      );
+    }
   });
 
   it('refuses a row whose name is taken or malformed', () => {

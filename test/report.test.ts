@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { kernelProfile } from '../src/codecs/index.js';
 import { reportCommand } from '../src/cli/report.js';
-import { buildReport, CSP, flashBootFrontier, keyWithoutBackend, parseModelCsv, renderHtml, renderMarkdown } from '../src/report/index.js';
+import { buildReport, CSP, keyWithoutBackend, modelPoints, renderHtml, renderMarkdown } from '../src/report/index.js';
+import { modelCsvText, parseModelCsv, type ModelValues } from '../src/results/model-csv.js';
 import { headerLine, rowLine } from '../src/results/csv.js';
 import { PARAM_COLUMNS, type ResultRow } from '../src/results/schema.js';
 
@@ -116,6 +117,31 @@ const wholeDir = writeDir('whole', [...wholeRows, ...sectionRows], { release: '6
 function chartValues(html: string): Record<string, unknown>[] {
   const blocks = [...html.matchAll(/<script type="application\/json" class="vega-lite-spec"[^>]*>([^<]*)<\/script>/g)].map((m) => JSON.parse(m[1]!));
   return blocks.flatMap((b) => (b.data?.values ?? []) as Record<string, unknown>[]);
+}
+
+/** A model.csv row as pick writes it. */
+function cand(algorithm: string, flash: number, boot: number, fits: boolean, pareto: boolean, strategy = 'self-decompressing'): ModelValues {
+  return {
+    board: 'nas',
+    strategy,
+    algorithm,
+    setting: `${algorithm}:level=9`,
+    flash_bytes: flash,
+    ram_bytes: 9_000_000,
+    boot_ms: boot,
+    read_ms: null,
+    decompress_ms: boot,
+    fits,
+    pareto,
+    recommended: false,
+    reason: '',
+    flash_headroom_bytes: null,
+    ram_headroom_bytes: null,
+    boot_headroom_ms: null,
+    boot_source: 'test',
+    unchecked: '',
+    basis: 'test',
+  };
 }
 
 describe('report summary', () => {
@@ -252,34 +278,23 @@ describe('report summary', () => {
   it('model.csv: charted with its frontier when present, omitted when absent', async () => {
     assert.equal(report.model, null);
     assert.doesNotMatch(await renderHtml(report), /model-frontier/);
-    const csv = [
-      'board,strategy,algorithm,setting,flash_bytes,ram_bytes,boot_ms,fits',
-      'nas,self-decompressing,xz,xz:preset=6,2000000,9000000,900,true',
-      'nas,self-decompressing,lz4,lz4:level=9,3000000,9000000,300,false',
-      'nas,self-decompressing,gzip,gzip:level=9,2500000,9000000,500,true',
-      'nas,self-decompressing,bzip2,bzip2:level=9,2600000,9000000,2000,true',
-    ].join('\n');
-    const m = parseModelCsv(csv);
+    // pick's Pareto flags are taken as written: here deliberately not the flash/boot frontier
+    const csv = modelCsvText([cand('xz', 2_000_000, 900, true, true), cand('lz4', 3_000_000, 300, false, false), cand('gzip', 2_500_000, 500, true, false)]);
+    const m = modelPoints(parseModelCsv(csv), 'model.csv');
     assert.deepEqual(
       m.points.map((p) => p.frontier),
-      [true, false, true, false],
+      [true, false, false],
     );
-    assert.equal(m.frontierFromFile, false);
-    assert.deepEqual(
-      flashBootFrontier([
-        { flashBytes: 1, bootMs: 1, fits: true },
-        { flashBytes: 1, bootMs: 1, fits: true },
-      ]),
-      [true, true],
-      'ties both stay',
-    );
+    const noFlash = modelCsvText([{ ...cand('bzip2', 0, 0, false, false), flash_bytes: null, reason: 'no stub measured' }]);
+    assert.match(modelPoints(parseModelCsv(noFlash), 'model.csv').skipped[0]!, /line 2: self-decompressing bzip2 has no flash_bytes \(no stub measured\)/);
+    assert.throws(() => parseModelCsv('a,b\n1,2\n'), /no board, strategy, .* columns/);
+    assert.throws(() => parseModelCsv(csv.replace(',900,', ',fast,')), /model\.csv:2: column boot_ms: expected a number or nothing \(got "fast"\)/);
     const dir = writeDir('model', wholeRows, { release: '6.1.0-56-amd64', image_format: 'bzimage', payload_algorithm: 'xz' }, csv);
     const r = buildReport(dir, { readImages: false });
-    assert.equal(r.model?.points.length, 4);
+    assert.equal(r.model?.points.length, 3);
     const html = await renderHtml(r);
     assert.match(html, /id="model-frontier"/);
-    assert.match(renderMarkdown(r), /## Model frontier[\s\S]*\| nas \| self-decompressing \| gzip \|/);
-    assert.throws(() => parseModelCsv('a,b\n1,2\n'), /no flash_bytes column/);
+    assert.match(renderMarkdown(r), /## Model frontier[\s\S]*\| nas \| self-decompressing \| xz \|/);
   });
 
   it('HTML is self-contained: inline SVG, CSP forbidding loads, no script, no remote reference', async () => {
@@ -362,7 +377,7 @@ describe('report.html in headless Chromium', { skip: CHROMIUM ? false : 'chromiu
       'chromium',
       [...wholeRows, ...sectionRows],
       { release: '6.1.0-56-amd64', image_format: 'bzimage', payload_algorithm: 'xz' },
-      'strategy,flash_bytes,boot_ms\nxip,3000000,100\nself-decompressing,2000000,400\n',
+      modelCsvText([cand('none', 3_000_000, 100, true, true, 'xip'), cand('xz', 2_000_000, 400, true, true)]),
     );
     const html = await renderHtml(buildReport(dir, { readImages: false }));
     const file = join(dir, 'report.html');

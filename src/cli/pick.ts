@@ -7,12 +7,10 @@ import { KzError } from '../errors.js';
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseWorkers, ResultsDirLock, writeFileAtomic } from '../results/dir.js';
-import { stringify } from 'csv-stringify/sync';
-import { openKernelImage } from '../image/index.js';
-import { sha256File } from '../files.js';
+import { MODEL_COLUMNS, modelCsvText, type ModelValues } from '../results/model-csv.js';
 import { runCells, type Cell } from '../run/index.js';
+import { asFlags, expandSuite, flagSettings, flagSuite, resolveImages, type SuiteImage } from '../plan/index.js';
 import type { ResultRow } from '../results/schema.js';
-import { wholeUnit } from '../units/index.js';
 import {
   boardArch,
   kernelFacts,
@@ -21,18 +19,14 @@ import {
   payloadsFromRows,
   pick,
   rowsFromResults,
-  formatRules,
   xipDataFromRows,
-  xipDataLoadImage,
   XIP_DATA_UNIT,
   type Candidate,
   type PickResult,
 } from '../model/index.js';
-import { resolveSettings } from '../run/settings.js';
 import { createProgress } from './progress.js';
 import { table } from './format.js';
 import { UsageError } from './usage.js';
-import { checkSpecs } from '../run/settings.js';
 
 export interface PickOptions {
   board?: string;
@@ -57,38 +51,14 @@ function wholeNumber(v: string | undefined, flag: string, min: number): number |
   return n;
 }
 
-/** model.csv columns (src/report/model.ts reads them; docs/results.md lists them). */
-export const MODEL_COLUMNS = [
-  'board',
-  'strategy',
-  'algorithm',
-  'setting',
-  'flash_bytes',
-  'ram_bytes',
-  'boot_ms',
-  'read_ms',
-  'decompress_ms',
-  'fits',
-  'pareto',
-  'recommended',
-  'reason',
-  'flash_headroom_bytes',
-  'ram_headroom_bytes',
-  'boot_headroom_ms',
-  'boot_source',
-  'unchecked',
-  'basis',
-] as const;
-
+/** model.csv's rows (src/results/model-csv.ts): each candidate, and which one is recommended. */
 export function modelCsv(result: PickResult): string {
-  const rows = result.candidates.map((c) => {
-    const rec: Record<string, unknown> = { ...c, recommended: c === result.recommendation, unchecked: c.unchecked.join('; ') };
-    return MODEL_COLUMNS.map((k) => {
-      const v = rec[k];
-      return v === null || v === undefined ? '' : typeof v === 'boolean' ? String(v) : typeof v === 'number' && !Number.isInteger(v) ? Number(v.toFixed(3)) : v;
-    });
-  });
-  return stringify([[...MODEL_COLUMNS], ...rows]);
+  return modelCsvText(
+    result.candidates.map((c) => {
+      const values = { ...c, recommended: c === result.recommendation, unchecked: c.unchecked.join('; ') } as Record<string, unknown>;
+      return Object.fromEntries(MODEL_COLUMNS.map((k) => [k, (values[k] ?? null) as ModelValues[typeof k]])) as ModelValues;
+    }),
+  );
 }
 
 const n = (v: number | null) => (v === null ? '-' : Math.round(v).toLocaleString('en-US'));
@@ -156,7 +126,7 @@ export async function pickCommand(opts: PickOptions): Promise<number> {
 function checkOptions(opts: PickOptions) {
   if (!opts.board) throw new UsageError('pick needs --board NAME|FILE (data/boards/*.yaml, or your own file)');
   if (!opts.image && !opts.results) throw new UsageError('pick needs --image FILE or --results DIR (a kzbench run with whole-kernel rows)');
-  checkSpecs(opts.codec ?? [], 'kernel');
+  flagSettings(opts.codec, 'kernel');
   const workers = parseWorkers(opts.workers);
   const minRuns = wholeNumber(opts.minRuns, '--min-runs', 1);
   const minTimeMs = wholeNumber(opts.minTime, '--min-time', 0);
@@ -179,27 +149,40 @@ async function pickLocked(opts: PickOptions, { workers, minRuns, minTimeMs }: Re
   const stubs = loadStubTable();
   const log = (s: string) => process.stderr.write(s + '\n');
 
-  let imagePath: string;
-  let rows;
-  if (opts.results) {
-    const found = rowsFromResults(opts.results!, opts.image);
-    imagePath = found.image;
-    rows = found.rows;
-  } else imagePath = opts.image!;
-  let img;
+  // --image: the one-entry suite the flags mean (its whole unit x settings, and with an XIP
+  // board the data load image as a unit of its own), planned and measured like any run.
+  // --results: that run's rows; only a missing XIP data row is measured now.
+  const found = opts.results ? rowsFromResults(opts.results, opts.image) : undefined;
+  const imagePath = found?.image ?? opts.image!;
+  const request = (units: string[]) =>
+    flagSuite({
+      images: [
+        {
+          path: imagePath,
+          flag: found ? `${opts.results}'s image` : '--image',
+          ...(opts.config ? { config: opts.config } : {}),
+          ...(opts.systemMap ? { systemMap: opts.systemMap } : {}),
+        },
+      ],
+      units,
+      ...(opts.codec ? { codecs: opts.codec } : {}),
+    });
+  const suite = request(['whole']);
+  let image: SuiteImage;
   try {
-    img = openKernelImage(imagePath, { configPath: opts.config, systemMapPath: opts.systemMap });
+    image = asFlags(suite, () => resolveImages(suite))[0]!;
   } catch (e) {
     // --results names the image it was measured on: say which file failed, not the directory.
     throw opts.results && e instanceof KzError && e.aboutInput ? e.about(imagePath) : e;
   }
+  const img = image.image;
   if (boardArch(img.arch) !== board.arch) throw new UsageError(`board ${board.name} is ${board.arch}, the kernel is ${boardArch(img.arch)} (${imagePath})`);
   const facts = kernelFacts(img);
-  // XIP_DEFLATED_DATA (arm): the data load image is a unit of its own, measured by the pool with the rest.
-  const xipData = board.xip && facts.arch === 'arm' ? xipDataLoadImage(img) : undefined;
-  const xipCell: Cell[] = xipData
-    ? [{ unit: { name: XIP_DATA_UNIT, kind: XIP_DATA_UNIT, offset: 0, bytes: xipData }, setting: formatRules().xipDataSetting }]
-    : [];
+  const xip = board.xip && facts.arch === 'arm';
+  const plan = (units: string[]) => {
+    const s = units.length === 1 && units[0] === 'whole' ? suite : request(units);
+    return asFlags(s, () => expandSuite(s, [image])).cells;
+  };
   const timing = { ...(minRuns !== undefined ? { minRuns } : {}), ...(minTimeMs !== undefined ? { minTimeMs } : {}) };
   const measure = async (cells: Cell[], outDir: string | undefined): Promise<ResultRow[] | undefined> => {
     const controller = new AbortController();
@@ -213,7 +196,7 @@ async function pickLocked(opts: PickOptions, { workers, minRuns, minTimeMs }: Re
         timing,
         outDir,
         existing: opts.overwrite ? 'overwrite' : 'error',
-        image: { path: imagePath, sha256: sha256File(imagePath) },
+        image: { path: imagePath, sha256: image.sha256 },
         runInfo: { command: process.argv.slice(2), purpose: 'kzbench pick', board: board.name },
         signal: controller.signal,
         onProgress: (p) => progress.update(p),
@@ -225,23 +208,21 @@ async function pickLocked(opts: PickOptions, { workers, minRuns, minTimeMs }: Re
     }
   };
 
+  let rows = found?.rows;
   if (!rows) {
-    const settings = resolveSettings(img, opts.codec, 'kernel');
-    const unit = wholeUnit(img);
-    const cells: Cell[] = [
-      ...settings.map((setting) => ({ unit: { name: unit.name, bytes: unit.bytes, kind: unit.kind, offset: unit.offset }, setting })),
-      ...xipCell,
-    ];
+    const cells = plan(xip ? ['whole', XIP_DATA_UNIT] : ['whole']);
+    const xipBytes = cells.find((c) => c.unit.kind === XIP_DATA_UNIT)?.unit.bytes.length;
     log(
-      `measuring ${cells.length} cell(s) of ${imagePath} (${unit.bytes.length.toLocaleString('en-US')} bytes${xipData ? `, and the ${xipData.length.toLocaleString('en-US')}-byte XIP data load image` : ''})${opts.out ? ` -> ${opts.out}/results.csv` : ''}`,
+      `measuring ${cells.length} cell(s) of ${imagePath} (${cells[0]!.unit.bytes.length.toLocaleString('en-US')} bytes${xipBytes ? `, and the ${xipBytes.toLocaleString('en-US')}-byte XIP data load image` : ''})${opts.out ? ` -> ${opts.out}/results.csv` : ''}`,
     );
     rows = await measure(cells, opts.out);
-  } else if (xipCell.length && !xipDataFromRows(rows)) {
+  } else if (xip && !xipDataFromRows(rows)) {
     // A results directory from `kzbench run` has no XIP data row: measure that one cell now (not written into another run's results).
+    const cells = plan([XIP_DATA_UNIT]);
     log(
-      `measuring the XIP data load image of ${imagePath} (${xipData!.length.toLocaleString('en-US')} bytes, ${xipCell[0]!.setting}): ${opts.results} has no ${XIP_DATA_UNIT} row`,
+      `measuring the XIP data load image of ${imagePath} (${cells[0]!.unit.bytes.length.toLocaleString('en-US')} bytes, ${cells[0]!.setting}): ${opts.results} has no ${XIP_DATA_UNIT} row`,
     );
-    const more = await measure(xipCell, undefined);
+    const more = await measure(cells, undefined);
     rows = more ? [...rows, ...more] : undefined;
   }
   if (!rows) {

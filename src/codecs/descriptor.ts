@@ -47,6 +47,8 @@ export interface CodecDescriptor<Name extends string = string> {
     arches: readonly KArch[];
     /** The kernel build's own command for that arch and version, as a setting spec. */
     spec(target: ProfileTarget): string;
+    /** The kernel's own decompressor of this format, in a kernel tree (the boot decompressor includes it). */
+    decompressor: string;
   };
 
   /**

@@ -213,7 +213,7 @@ export const lzma = defineCodec({
   decodeInto: (_s, stream, out) => call(() => addon().lzmaDecompressInto(stream, out, FORMAT.lzma)),
   decodeStream: decodeStream('lzma'),
   // powerpc's boot wrapper runs xz --format=lzma -f -6; Makefile.lib's cmd_lzma is lzma -9
-  kernel: { arches: ALL_ARCHES, spec: (t) => (t.arch === 'powerpc' ? 'lzma:6' : `lzma:9${t.sizeAppend}`) },
+  kernel: { arches: ALL_ARCHES, spec: (t) => (t.arch === 'powerpc' ? 'lzma:6' : `lzma:9${t.sizeAppend}`), decompressor: 'lib/decompress_unlzma.c' },
   stateBytes,
   msPerMB,
 });
@@ -276,7 +276,7 @@ export const xz = defineCodec({
   encode: (s, input) => encode('xz', s, input),
   decodeInto: (_s, stream, out) => call(() => addon().lzmaDecompressInto(stream, out, FORMAT.xz)),
   decodeStream: decodeStream('xz'),
-  kernel: { arches: ALL_ARCHES, spec: xzSpec },
+  kernel: { arches: ALL_ARCHES, spec: xzSpec, decompressor: 'lib/decompress_unxz.c' },
   stateBytes,
   msPerMB,
 });

@@ -61,7 +61,7 @@ export const lzo = defineCodec({
   decodeStream: (input, maxOutput) => call(() => addon().lzopDecodeStream(input, maxOutput)),
 
   // powerpc's boot wrapper: lzop -f -9
-  kernel: { arches: ['x86', 'arm', 'arm64', 'riscv', 'powerpc', 's390', 'mips'], spec: (t) => `lzo:9${t.sizeAppend}` },
+  kernel: { arches: ['x86', 'arm', 'arm64', 'riscv', 'powerpc', 's390', 'mips'], spec: (t) => `lzo:9${t.sizeAppend}`, decompressor: 'lib/decompress_unlzo.c' },
 
   // LZO's work memory is well under a few MiB.
   stateBytes: () => 2 * MiB,

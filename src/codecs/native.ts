@@ -71,6 +71,13 @@ export interface KzCodecAddon {
   lzopCompress(input: Uint8Array, level: number, mtimeLow: number, mtimeHigh: number, flags: number, optimize: boolean): Uint8Array;
   lzopDecompressInto(input: Uint8Array, out: Uint8Array): IntoResult;
   lzopDecodeStream(input: Uint8Array, maxOutput: number): StreamResult;
+
+  /**
+   * Read the calling thread's clocks into `out`: [CLOCK_MONOTONIC ns,
+   * CLOCK_THREAD_CPUTIME_ID ns, getrusage(RUSAGE_THREAD).ru_nivcsw], -1 where
+   * unavailable. Absent from addons built before it was added.
+   */
+  threadClock?(out: BigInt64Array): void;
 }
 
 const ADDON_REL = join('build', 'Release', 'kzcodec.node');
@@ -102,5 +109,19 @@ export function call<T>(fn: () => T): T {
   } catch (e) {
     if (e instanceof Error && e.message.startsWith('kzcodec: ')) throw new CodecError(e.message.slice('kzcodec: '.length));
     throw e;
+  }
+}
+
+/**
+ * The addon's thread clock (see KzCodecAddon.threadClock), or undefined when
+ * the addon cannot be loaded or predates it: the caller then times wall
+ * clock only and cannot tell a descheduled sample.
+ */
+export function threadClock(): ((out: BigInt64Array) => void) | undefined {
+  try {
+    const a = addon();
+    return typeof a.threadClock === 'function' ? a.threadClock.bind(a) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -72,6 +72,7 @@ export const zstd = defineCodec({
   kernel: {
     arches: ['x86', 'arm64', 'riscv', 's390', 'mips'],
     spec: (t) => (t.arch === 'x86' || t.arch === 's390' || t.arch === 'mips' ? `zstd:22${t.sizeAppend}` : 'zstd:19'),
+    decompressor: 'lib/decompress_unzstd.c',
   },
 
   // Window plus match tables; the strongest levels (btultra) keep a chain

@@ -3,14 +3,14 @@
 // profile, before and after. The cells go through runCells (the same worker
 // pool, codec path and round-trip check as `kzbench run`, one timed run), so
 // each size is what `kzbench run --image X --codec ALGO` reports for it.
-import { kernelProfile, parseSetting, type Algorithm } from '../codecs/index.js';
+import type { Algorithm } from '../codecs/index.js';
 import { CodecError, isAlgorithm } from '../codecs/types.js';
 import type { KernelImage } from '../image/index.js';
 import { runCells, type Cell, type RunProgress, type Unit } from '../run/index.js';
 import { wholeUnit } from '../units/index.js';
 
 export type { Profile } from '../run/settings.js';
-import { checkSpecs, kernelTarget, type Profile } from '../run/settings.js';
+import { checkSpecs, resolveSpec, type Profile } from '../run/settings.js';
 export { checkSpecs };
 
 export interface CompressOptions {
@@ -67,8 +67,7 @@ export function shippedAlgorithm(img: KernelImage): { algorithm: Algorithm; sour
 /** The target a kernel profile is resolved for, as `kzbench run` resolves it. */
 function resolveFor(img: KernelImage, spec: string, profile: Profile): { setting: string | null; reason: string | null } {
   try {
-    if (profile === 'kernel' && isAlgorithm(spec)) return { setting: kernelProfile(spec, kernelTarget(img)).key, reason: null };
-    return { setting: parseSetting(spec).key, reason: null };
+    return { setting: resolveSpec(spec, img, profile), reason: null };
   } catch (e) {
     if (e instanceof CodecError) return { setting: null, reason: e.message };
     throw e;

@@ -3,6 +3,8 @@
 // run cap. The clock is injectable so the stopping rule is testable.
 
 import { KzError } from '../errors.js';
+import { isDisturbed, calibrateEpsilon, type Sample } from './disturbance.js';
+
 export interface TimingOptions {
   /** Keep going until at least this many timed runs (default 5). */
   minRuns: number;
@@ -82,4 +84,87 @@ export function timeRepeated(fn: () => void, timing: TimingOptions, clock: Clock
     elapsedMs = Number(t1 - start) / 1e6;
   }
   return { samplesMs, elapsedMs };
+}
+
+/**
+ * One reading of the thread's clocks: [monotonic ns, thread CPU ns (or -1),
+ * involuntary context switches (or -1)], written into `out`. The worker's
+ * comes from the native addon (threadClock); tests inject their own.
+ */
+export type ThreadClock = (out: BigInt64Array) => void;
+
+/** A stand-in without a thread clock: wall time only (CPU and switches unknown). */
+export const wallOnlyClock: ThreadClock = (out) => {
+  out[0] = process.hrtime.bigint();
+  out[1] = -1n;
+  out[2] = -1n;
+};
+
+/** The sample between two readings. */
+export function sampleBetween(a: BigInt64Array, b: BigInt64Array): Sample {
+  const cpuKnown = a[1]! >= 0n && b[1]! >= 0n;
+  const switchesKnown = a[2]! >= 0n && b[2]! >= 0n;
+  return {
+    wallMs: Number(b[0]! - a[0]!) / 1e6,
+    cpuMs: cpuKnown ? Number(b[1]! - a[1]!) / 1e6 : NaN,
+    nivcsw: switchesKnown ? Number(b[2]! - a[2]!) : -1,
+  };
+}
+
+/**
+ * The stopping rule with retiming. Stop at the caps (maxRuns, maxTimeMs);
+ * else stop once the plain rule is met (minRuns runs, minTimeMs) with at
+ * least minRuns clean samples among them. Disturbed samples are retimed
+ * within a budget: at most twice the plain rule's time and count
+ * (2 x minTimeMs and 2 x minRuns), so a busy machine at worst doubles a
+ * cell's timing phase, and a cell that still lacks clean samples then is
+ * reported as disturbed rather than timed forever.
+ */
+export function shouldStopRetiming(runs: number, clean: number, elapsedMs: number, t: TimingOptions): boolean {
+  if (runs < 1) return false;
+  if (runs >= t.maxRuns || elapsedMs >= t.maxTimeMs) return true;
+  if (!(runs >= t.minRuns && elapsedMs >= t.minTimeMs)) return false;
+  if (clean >= t.minRuns) return true;
+  return runs >= 2 * t.minRuns && elapsedMs >= 2 * t.minTimeMs;
+}
+
+export interface TimedSamples {
+  samples: Sample[];
+  elapsedMs: number;
+  /** The clock-skew epsilon the samples were judged with (ms). */
+  epsilonMs: number;
+}
+
+/** Empty intervals read to calibrate the epsilon: enough for a stable median at ~4 µs a read. */
+const CALIBRATION_READS = 21;
+
+/**
+ * Time `fn` under shouldStopRetiming, reading `clock` around each call.
+ * Nothing but the call happens between the two readings.
+ */
+export function timeSamples(fn: () => void, timing: TimingOptions, clock: ThreadClock): TimedSamples {
+  const a = new BigInt64Array(3);
+  const b = new BigInt64Array(3);
+  const empty: Sample[] = [];
+  for (let i = 0; i < CALIBRATION_READS; i++) {
+    clock(a);
+    clock(b);
+    empty.push(sampleBetween(a, b));
+  }
+  const epsilonMs = calibrateEpsilon(empty);
+  const samples: Sample[] = [];
+  const start = new BigInt64Array(3);
+  clock(start);
+  let clean = 0;
+  let elapsedMs = 0;
+  while (!shouldStopRetiming(samples.length, clean, elapsedMs, timing)) {
+    clock(a);
+    fn();
+    clock(b);
+    const s = sampleBetween(a, b);
+    samples.push(s);
+    if (!isDisturbed(s, epsilonMs)) clean++;
+    elapsedMs = Number(b[0]! - start[0]!) / 1e6;
+  }
+  return { samples, elapsedMs, epsilonMs };
 }

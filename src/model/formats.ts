@@ -5,7 +5,8 @@
 
 import { KzError } from '../errors.js';
 import { readFileSync } from 'node:fs';
-import { parse } from 'csv-parse/sync';
+import { z } from 'zod';
+import { cells, parseCsvTable } from '../results/table.js';
 import { parseSetting } from '../codecs/index.js';
 import { projectPath } from '../project.js';
 
@@ -29,13 +30,15 @@ export function kernelDecompressorFormats(): FormatRequirement[] {
   return cached;
 }
 
+const formatRow = z.object({ algorithm: cells.text, param: cells.text, allowed: cells.text, source: cells.text });
+
 export function parseDecompressorFormats(path: string): FormatRequirement[] {
-  const records = parse(readFileSync(path, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
-  return records.map((r, i) => {
-    if (!r['algorithm'] || !r['param'] || !r['allowed'] || !r['source'])
-      throw new FormatRequirementError(`${path}:${i + 2}: algorithm, param, allowed and source are all needed`);
-    return { algorithm: r['algorithm'], param: r['param'], allowed: r['allowed'].split('|'), source: r['source'] };
-  });
+  return parseCsvTable(readFileSync(path, 'utf8'), path, formatRow).map((r) => ({
+    algorithm: r.algorithm,
+    param: r.param,
+    allowed: r.allowed.split('|'),
+    source: r.source,
+  }));
 }
 
 /**

@@ -5,7 +5,8 @@
 
 import { KzError } from '../errors.js';
 import { readFileSync } from 'node:fs';
-import { parse } from 'csv-parse/sync';
+import { z } from 'zod';
+import { cells, parseCsvTable } from '../results/table.js';
 import { projectPath } from '../project.js';
 
 export const RULE_KEYS = [
@@ -40,33 +41,31 @@ export function defaultRulesPath(): string {
   return projectPath('data', 'format-rules.csv');
 }
 
+/** A row of format-rules.csv; what each key's value must be is checked below. */
+const ruleRow = z.object({ key: z.string().min(1, 'must not be empty'), value: z.string(), unit: z.string(), applies_to: z.string(), source: z.string() });
+
 export function parseRules(text: string, file = 'format-rules.csv'): FormatRules {
-  let records: Record<string, string>[];
-  try {
-    records = parse(text, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
-  } catch (e) {
-    throw new FormatRulesError(`${file}: ${(e as Error).message}`);
-  }
+  const records = parseCsvTable(text, file, ruleRow);
   const numbers: Partial<Record<RuleKey, number>> = {};
   const sources: Record<string, string> = {};
   let xipDataSetting: string | undefined;
   let xipArches: string[] | undefined;
-  records.forEach((r, i) => {
-    const where = `${file}:${i + 2}`;
-    const key = r['key'] ?? '';
-    if (!r['source']) throw new FormatRulesError(`${where}: ${key} has no source`);
-    sources[key] = r['source'];
+  records.forEach((r) => {
+    const where = `${file}:${r.line}`;
+    const key = r.key;
+    if (!r.source) throw new FormatRulesError(`${where}: ${key} has no source`);
+    sources[key] = r.source;
     if (key === 'xip_data_setting') {
-      xipDataSetting = r['value'];
+      xipDataSetting = r.value;
       return;
     }
     if (key === 'xip_arches') {
-      xipArches = (r['value'] ?? '').split(/\s+/).filter(Boolean);
+      xipArches = r.value.split(/\s+/).filter(Boolean);
       return;
     }
     if (!(RULE_KEYS as readonly string[]).includes(key)) throw new FormatRulesError(`${where}: unknown rule "${key}"`);
-    const v = Number(r['value']);
-    if (!Number.isSafeInteger(v) || v <= 0) throw new FormatRulesError(`${where}: ${key} = "${r['value']}" is not a positive whole number`);
+    const v = Number(r.value);
+    if (!Number.isSafeInteger(v) || v <= 0) throw new FormatRulesError(`${where}: ${key} = "${r.value}" is not a positive whole number`);
     numbers[key as RuleKey] = v;
   });
   const missing = RULE_KEYS.filter((k) => numbers[k] === undefined);
@@ -101,11 +100,13 @@ export interface XipRuntimeRow {
 
 /** data/xip-runtime.csv: published costs of running code from flash (runtime slowdown, boot phases). */
 export function xipRuntime(path = projectPath('data', 'xip-runtime.csv')): XipRuntimeRow[] {
-  const records = parse(readFileSync(path, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
-  return records.map((r, i) => {
-    const nonXip = Number(r['non_xip']);
-    const xip = Number(r['xip']);
-    if (!Number.isFinite(nonXip) || !Number.isFinite(xip) || !r['source']) throw new FormatRulesError(`${path}:${i + 2}: expected numbers and a source`);
-    return { metric: r['metric']!, nonXip, xip, unit: r['unit']!, platform: r['platform']!, source: r['source'] };
-  });
+  const row = z.object({ metric: cells.text, non_xip: cells.number, xip: cells.number, unit: cells.text, platform: cells.text, source: cells.text });
+  return parseCsvTable(readFileSync(path, 'utf8'), path, row).map((r) => ({
+    metric: r.metric,
+    nonXip: r.non_xip,
+    xip: r.xip,
+    unit: r.unit,
+    platform: r.platform,
+    source: r.source,
+  }));
 }

@@ -5,12 +5,14 @@
 
 import { KzError } from '../errors.js';
 import { readFileSync } from 'node:fs';
-import { parse } from 'csv-parse/sync';
+import { parseCsvTable } from '../results/table.js';
 import { z } from 'zod';
+import { ALGORITHMS, type Algorithm } from '../codecs/types.js';
 import { projectPath } from '../project.js';
 
-export const STUB_ALGORITHMS = ['gzip', 'bzip2', 'lzma', 'xz', 'lzo', 'lz4', 'zstd'] as const;
-export type StubAlgorithm = (typeof STUB_ALGORITHMS)[number];
+/** The kernel's image compressors: the codec table's built-in algorithms (each has a boot decompressor and a stub to measure). */
+export const STUB_ALGORITHMS = ALGORITHMS;
+export type StubAlgorithm = Algorithm;
 
 export const IMAGE_KINDS = ['bzImage', 'zImage', 'vmlinuz.efi'] as const;
 export type StubImageKind = (typeof IMAGE_KINDS)[number];
@@ -99,22 +101,10 @@ export function defaultStubTablePath(): string {
 
 /** Parse the text of a stubs.csv; errors name the line and the column. */
 export function parseStubTable(csvText: string, where = 'stubs.csv'): StubRow[] {
-  let records: Record<string, string>[];
-  try {
-    records = parse(csvText, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
-  } catch (e) {
-    throw new StubTableError(`${where}: ${(e as Error).message}`);
-  }
   const rows: StubRow[] = [];
   const seen = new Set<string>();
-  records.forEach((rec, i) => {
-    const line = i + 2;
-    const r = rowSchema.safeParse(rec);
-    if (!r.success) {
-      const issue = r.error.issues[0]!;
-      throw new StubTableError(`${where}:${line}: column ${String(issue.path[0] ?? '?')}: ${issue.message}`);
-    }
-    const d = r.data;
+  parseCsvTable(csvText, where, rowSchema).forEach((d) => {
+    const line = d.line;
     const key = stubKey(d.arch, d.config, d.algorithm);
     if (seen.has(key)) throw new StubTableError(`${where}:${line}: a second row for ${key}`);
     seen.add(key);

@@ -13,7 +13,7 @@
 
 import { KzError } from '../errors.js';
 import { readFileSync } from 'node:fs';
-import { parse } from 'csv-parse/sync';
+import { parseCsvTable } from '../results/table.js';
 import { z } from 'zod';
 import { projectPath } from '../project.js';
 
@@ -156,20 +156,8 @@ export function defaultXipTablePath(): string {
 
 /** Parse an XIP measurement table; errors name the line and the column. */
 export function parseXipTable(csvText: string, where = 'xip-stm32.csv'): XipTableRow[] {
-  let records: Record<string, string>[];
-  try {
-    records = parse(csvText, { columns: true, skip_empty_lines: true });
-  } catch (e) {
-    throw new XipError(`${where}: ${(e as Error).message}`);
-  }
-  return records.map((rec, i) => {
-    const line = i + 2;
-    const r = xipRowSchema.safeParse(rec);
-    if (!r.success) {
-      const first = r.error.issues[0]!;
-      throw new XipError(`${where}:${line}: column ${String(first.path[0] ?? '?')}: ${first.message}`);
-    }
-    const d = r.data;
+  return parseCsvTable(csvText, where, xipRowSchema, { trim: false }).map((d) => {
+    const line = d.line;
     return {
       region: d.region,
       part: d.part,

@@ -4,8 +4,8 @@
 // listed, sweeps with levels outermost. A setting key met twice for the same
 // unit runs once.
 import { isAbsolute, resolve } from 'node:path';
-import { kernelAlgorithms, kernelProfile, parseSetting } from '../codecs/index.js';
-import { kernelTarget } from '../run/settings.js';
+import { kernelAlgorithms, parseSetting } from '../codecs/index.js';
+import { resolveSpec } from '../run/settings.js';
 import type { Algorithm } from '../codecs/types.js';
 import { sha256File } from '../files.js';
 import { corpusKernel, findEntry } from '../corpus/manifest.js';
@@ -21,6 +21,7 @@ import { archBcj, sweepSpecs, type SettingEntry } from '../suite/schema.js';
 import { coldRequestText, SUITE_COLD_NAMING } from '../suite/cold.js';
 import { checkColdRequest, type ColdChoices, type ColdRequestText } from '../units/cold.js';
 import { planColdRequest } from './cold.js';
+import { formatRules, xipDataLoadImage, XIP_DATA_UNIT } from '../model/index.js';
 
 /** What a loaded suite's `cold:` block chose (the schema has refused whatever checkColdRequest refuses). */
 function coldChoices(text: ColdRequestText): ColdChoices {
@@ -82,13 +83,60 @@ export function resolveImages(s: LoadedSuite, log: (s: string) => void = () => {
 
 /** The canonical setting keys one entry gives for an image. */
 export function entrySettings(e: SettingEntry, img: KernelImage): string[] {
-  if (e.profile === 'kernel') {
+  if (e.profile !== undefined) {
     const algs: Algorithm[] = e.algorithms ?? kernelAlgorithms(img.arch);
-    return algs.map((a) => kernelProfile(a, kernelTarget(img)).key);
+    return algs.map((a) => resolveSpec(a, img, e.profile!));
   }
   const specs =
     e.setting !== undefined ? (Array.isArray(e.setting) ? e.setting : [e.setting as string]) : sweepSpecs(e, archBcj(img.arch, img.config?.thumb2 ?? false));
   return specs.map((spec) => parseSetting(spec).key);
+}
+
+type SuiteUnitKind = UnitKind | 'cold' | typeof XIP_DATA_UNIT;
+
+interface KindContext {
+  cold: { text: ColdRequestText; choices: ColdChoices; variants: number } | null;
+}
+
+/**
+ * Each unit kind's cells for one image and its settings, and how many there
+ * will be (counted before any is built). Every kind of unit a command
+ * measures is planned here and measured by runCells.
+ */
+const UNIT_PLANNERS: Record<
+  SuiteUnitKind,
+  { count(img: SuiteImage, settings: number, ctx: KindContext): number; cells(img: SuiteImage, settings: readonly string[], ctx: KindContext): Cell[] }
+> = {
+  whole: imageUnits('whole'),
+  sections: imageUnits('sections'),
+  // the cold partition's blocks, with the block settings coldSetting makes of each setting
+  cold: {
+    count: (_img, n, ctx) => n * (ctx.cold?.variants ?? 0),
+    cells: (img, settings, ctx) => coldCells(ctx.cold!.text, ctx.cold!.choices, img, settings),
+  },
+  // XIP_DEFLATED_DATA: the data load image, with the kernel's own setting for it (whatever the suite's settings)
+  [XIP_DATA_UNIT]: {
+    count: () => 1,
+    cells: (img) => {
+      const bytes = xipDataLoadImage(img.image);
+      if (!bytes) return [];
+      const unit = { name: XIP_DATA_UNIT, kind: XIP_DATA_UNIT, offset: 0, bytes, image: { path: img.path, sha256: img.sha256 } };
+      return [{ unit, setting: formatRules().xipDataSetting }];
+    },
+  },
+};
+
+function imageUnits(kind: UnitKind): (typeof UNIT_PLANNERS)['whole'] {
+  return {
+    count: (img, n) => n * units(img.image, kind).length,
+    cells: (img, settings) =>
+      units(img.image, kind).flatMap((u) =>
+        settings.map((setting) => ({
+          unit: { name: u.name, bytes: u.bytes, kind: u.kind, offset: u.offset, image: { path: img.path, sha256: img.sha256 } },
+          setting,
+        })),
+      ),
+  };
 }
 
 export interface ExpandedCell extends Cell {
@@ -124,7 +172,6 @@ export function expandSuite(s: LoadedSuite, images: readonly SuiteImage[], optio
     seen.add(id);
     cells.push({ ...cell, id, index: cells.length });
   };
-  const kinds = s.suite.units as (UnitKind | 'cold')[];
   const cold = s.suite.cold ? coldRequestText(s.suite.cold, s.baseDir) : null;
   const choices = cold ? coldChoices(cold) : null;
   const coldVariants = choices ? choices.layouts.length * choices.blockSizes.length : 0;
@@ -146,43 +193,33 @@ export function expandSuite(s: LoadedSuite, images: readonly SuiteImage[], optio
     return [...keys];
   });
 
+  const kinds = s.suite.units as SuiteUnitKind[];
+  const ctx: KindContext = { cold: cold && choices ? { text: cold, choices, variants: coldVariants } : null };
+
   // The count before any cell is built: images (each file once) x units x settings.
   let planned = 0;
   const counted = new Set<string>();
   for (const [ii, img] of images.entries()) {
     if (counted.has(img.sha256)) continue;
     counted.add(img.sha256);
-    const n = settingsOf[ii]!.length;
-    for (const kind of kinds) planned += n * (kind === 'cold' ? coldVariants : units(img.image, kind).length);
+    for (const kind of kinds) planned += UNIT_PLANNERS[kind].count(img, settingsOf[ii]!.length, ctx);
   }
   if (planned > maxCells) throw tooMany(planned);
 
   for (const [ii, img] of images.entries()) {
-    const settings = settingsOf[ii]!;
     let unitCount = 0;
     for (const kind of kinds) {
-      if (kind === 'cold') {
-        let list: Cell[] = [];
-        try {
-          list = coldCells(cold!, choices!, img, settings);
-        } catch (err) {
-          problems.push(s.doc.problem(['cold'], `for image ${img.ref}: ${(err as Error).message}`));
-        }
-        unitCount += new Set(list.map((x) => x.unit.name)).size;
-        for (const cell of list) add(cell, cellId(img.sha256, cell.unit.name, cell.setting));
-        continue;
+      let list: Cell[] = [];
+      try {
+        list = UNIT_PLANNERS[kind].cells(img, settingsOf[ii]!, ctx);
+        if (list.length === 0 && kind !== 'cold') problems.push(s.doc.problem(['images', ii], `${img.ref}: no ${kind} units to compress`));
+      } catch (err) {
+        problems.push(s.doc.problem([kind === 'cold' ? 'cold' : 'units'], `for image ${img.ref}: ${messageAbout(err, '')}`));
       }
-      const list = units(img.image, kind);
-      if (list.length === 0) problems.push(s.doc.problem(['images', ii], `${img.ref}: no ${kind} units to compress`));
-      unitCount += list.length;
-      for (const u of list) {
-        for (const setting of settings) {
-          const unit = { name: u.name, bytes: u.bytes, kind: u.kind, offset: u.offset, image: { path: img.path, sha256: img.sha256 } };
-          add({ unit, setting }, cellId(img.sha256, u.name, setting));
-        }
-      }
+      unitCount += new Set(list.map((x) => x.unit.name)).size;
+      for (const cell of list) add(cell, cellId(img.sha256, cell.unit.name, cell.setting));
     }
-    perImage.push({ ref: img.ref, units: unitCount, settings });
+    perImage.push({ ref: img.ref, units: unitCount, settings: settingsOf[ii]! });
   }
   if (problems.length) throw new SuiteError(s.file, problems);
   return { cells, perImage };

@@ -25,6 +25,8 @@ export interface CellTask {
    * and timed (src/partition/blocks.ts).
    */
   blocks?: number[];
+  /** Index of this task's holder flag in the pool's gate (src/pool/timing-gate.ts); set by CellPool. */
+  gateHolder?: number;
   /** Bytes compressed once more as one stream with the same setting and verified: only their size is reported (a cold cell's hot code). */
   alongside?: SharedBytes;
 }
@@ -37,12 +39,33 @@ export interface BlockMeasurement {
 }
 
 /** A verified measurement. A worker never returns one for a failed round trip: it throws. */
+/** How the timed decompression went (src/measure/disturbance.ts summarizeSamples). */
+export interface TimingMeasurement {
+  /** Median thread CPU time of a decode, ms; NaN without the addon's thread clock. */
+  cpuMsMedian: number;
+  cpuMsMad: number;
+  /** Samples found disturbed (off the CPU for more than OFF_CPU_FRACTION of their wall time). */
+  disturbed: number;
+  /** hyperfine-rule outliers among the samples the median is over. */
+  outliers: number;
+  /** Involuntary context switches over every timed sample; -1 when unknown. */
+  nivcsw: number;
+  quality: 'ok' | 'disturbed' | 'wide';
+  /** Every sample timed, the disturbed ones included. */
+  samples: number;
+  /** ms the cell waited for a slot of the pool's gate before it started (src/pool/timing-gate.ts). */
+  gateWaitMs: number;
+}
+
 export interface CellMeasurement {
   compressedBytes: number;
   compressMs: number;
+  /** Over the clean samples when there are enough (TimingMeasurement.quality not 'disturbed'), else over all. */
   decompressMsMedian: number;
   decompressMsMad: number;
   decompressRuns: number;
+  /** Absent from stand-in workers that predate it. */
+  timing?: TimingMeasurement;
   verified: true;
   /** worker_threads threadId that ran the cell. */
   worker: number;

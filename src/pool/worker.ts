@@ -4,13 +4,27 @@
 
 import { threadId, workerData } from 'node:worker_threads';
 import { loadCodecApi } from './codec-api.js';
-import { timeRepeated, hrClock } from '../measure/timing.js';
-import { median, mad } from '../measure/stats.js';
+import { timeSamples, hrClock, wallOnlyClock, type ThreadClock, type TimingOptions } from '../measure/timing.js';
+import { median } from '../measure/stats.js';
+import { summarizeSamples } from '../measure/disturbance.js';
+import { threadClock } from '../codecs/native.js';
 import { FAULT_EXIT_CODE, type CellMeasurement, type CellTask, type SharedBytes } from './task.js';
 import type { SettingLike } from './codec-api.js';
+import { TimingGate } from './timing-gate.js';
 
-const data = (workerData ?? {}) as { codecModule?: string };
+const data = (workerData ?? {}) as { codecModule?: string; timingGate?: SharedArrayBuffer };
 const codecs = await loadCodecApi(data.codecModule);
+const clock: ThreadClock = threadClock() ?? wallOnlyClock;
+const gate = data.timingGate ? new TimingGate(data.timingGate) : undefined;
+
+/** ms the current cell waited for its gate slot. */
+let gateWaitMs = 0;
+
+/** The timed loop of a cell and the summary of its samples (src/measure/disturbance.ts). */
+function timeDecodes(fn: () => void, timing: TimingOptions) {
+  const t = timeSamples(fn, timing, clock);
+  return { ...summarizeSamples(t.samples, t.epsilonMs, timing.minRuns), samples: t.samples.length, gateWaitMs };
+}
 
 export class RoundTripError extends Error {
   override name = 'RoundTripError';
@@ -43,13 +57,23 @@ function verifiedSize(setting: SettingLike, input: Uint8Array, what: string): nu
 }
 
 /** The fields every verified cell reports. */
-function measurement(compressedBytes: number, compressMs: number, samplesMs: number[], startedAt: string): CellMeasurement {
+function measurement(compressedBytes: number, compressMs: number, t: ReturnType<typeof timeDecodes>, startedAt: string): CellMeasurement {
   return {
     compressedBytes,
     compressMs,
-    decompressMsMedian: median(samplesMs),
-    decompressMsMad: mad(samplesMs),
-    decompressRuns: samplesMs.length,
+    decompressMsMedian: t.wallMsMedian,
+    decompressMsMad: t.wallMsMad,
+    decompressRuns: t.runs,
+    timing: {
+      cpuMsMedian: t.cpuMsMedian,
+      cpuMsMad: t.cpuMsMad,
+      disturbed: t.disturbed,
+      outliers: t.outliers,
+      nivcsw: t.nivcsw,
+      quality: t.quality,
+      samples: t.samples,
+      gateWaitMs: t.gateWaitMs,
+    },
     verified: true,
     worker: threadId,
     startedAt,
@@ -95,7 +119,7 @@ function runBlocks(task: CellTask, setting: SettingLike, input: Uint8Array, star
 
   const perBlock: number[][] = blocks.map(() => []);
   let badBlock = -1;
-  const { samplesMs } = timeRepeated(() => {
+  const timed = timeDecodes(() => {
     for (let i = 0; i < blocks.length; i++) {
       const t0 = hrClock();
       const n = codecs.decompressInto(setting, compressed[i]!, out);
@@ -109,7 +133,7 @@ function runBlocks(task: CellTask, setting: SettingLike, input: Uint8Array, star
     ...measurement(
       compressed.reduce((n, c) => n + c.length, 0),
       compressMs,
-      samplesMs,
+      timed,
       startedAt,
     ),
     blocks: { compressedBytes: compressed.map((c) => c.length), decompressMsMedian: perBlock.map((s) => median(s)) },
@@ -117,7 +141,25 @@ function runBlocks(task: CellTask, setting: SettingLike, input: Uint8Array, star
   };
 }
 
+/**
+ * The whole cell holds a slot of the pool's gate (src/pool/timing-gate.ts),
+ * so no more cells of ours run at once than there are cores nobody else
+ * uses. A worker that dies holding it has it given back by the pool.
+ */
 export default function runCell(task: CellTask): CellMeasurement {
+  if (!gate) return runCellHeld(task);
+  const holder = task.gateHolder ?? -1;
+  const w0 = hrClock();
+  gate.acquire(holder);
+  gateWaitMs = Number(hrClock() - w0) / 1e6;
+  try {
+    return runCellHeld(task);
+  } finally {
+    gate.release(holder);
+  }
+}
+
+function runCellHeld(task: CellTask): CellMeasurement {
   const startedAt = new Date().toISOString();
   const setting = codecs.parseSetting(task.spec);
   const input = new Uint8Array(task.input.buffer, task.input.offset, task.input.length);
@@ -144,7 +186,7 @@ export default function runCell(task: CellTask): CellMeasurement {
 
   // Warm, repeated decompression into the same buffer: no allocation in the loop.
   let badLength = -1;
-  const { samplesMs } = timeRepeated(() => {
+  const timed = timeDecodes(() => {
     const n = codecs.decompressInto(setting, compressed, out);
     if (n !== input.length) badLength = n;
   }, task.timing);
@@ -153,7 +195,7 @@ export default function runCell(task: CellTask): CellMeasurement {
   }
 
   return {
-    ...measurement(compressed.length, compressMs, samplesMs, startedAt),
+    ...measurement(compressed.length, compressMs, timed, startedAt),
     ...(task.alongside ? { alongsideCompressedBytes: verifiedSize(setting, view(task.alongside), 'the bytes alongside the unit') } : {}),
   };
 }

@@ -33,6 +33,8 @@ export type SummaryRow = Pick<
   | 'error'
   | 'attempts'
   | 'cell_id'
+  | 'timing_quality'
+  | 'decompress_cpu_ms_median'
 > &
   ColdColumns;
 
@@ -87,6 +89,8 @@ export class CellCollector {
       error: r.error === '' ? '' : ownString(r.error),
       attempts: r.attempts,
       cell_id: ownString(r.cell_id),
+      ...(r.timing_quality ? { timing_quality: s(r.timing_quality) } : {}),
+      ...(r.decompress_cpu_ms_median != null ? { decompress_cpu_ms_median: r.decompress_cpu_ms_median } : {}),
     };
     if (r.unit_kind === 'cold') {
       const cold = out as Record<string, unknown>;

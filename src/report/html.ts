@@ -128,7 +128,7 @@ h1{font-size:1.6em;margin:.2em 0}h2{font-size:1.3em;border-bottom:1px solid #ddd
 code{font:12.5px ui-monospace,"DejaVu Sans Mono",monospace;background:#f4f4f4;padding:0 .25em;border-radius:3px;word-break:break-all}
 table{border-collapse:collapse;margin:.4em 0 1em;font-size:13.5px}th,td{padding:.25em .6em;border-bottom:1px solid #e6e6e6;text-align:left;vertical-align:top}
 th{background:#fafafa;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-table.sections td{font-size:12.5px}.muted{color:#666;font-size:.92em}
+table.sections td{font-size:12.5px}.muted{color:#666;font-size:.92em}.warning{color:#8a1c00;background:#fff4e5;padding:.5em .8em;border-left:4px solid #d9480f}
 .tag{font-size:11px;background:#eef;border:1px solid #ccd;border-radius:3px;padding:0 .3em;white-space:nowrap}.tag.default{background:#222;color:#fff;border-color:#222}
 figure{margin:1em 0 1.5em}figcaption{margin-bottom:.4em}.chart svg{max-width:100%;height:auto}
 .baseline{background:#f7f7f2;border-left:3px solid #999;padding:.4em .8em}
@@ -155,6 +155,7 @@ export async function renderHtml(report: Report): Promise<string> {
       '</p>',
   );
   if (r?.command) body.push(`<p class="muted">Command: ${code(r.command)}</p>`);
+  if (report.timingWarning) body.push(`<p class="warning" role="alert"><strong>${escapeHtml(report.timingWarning)}</strong></p>`);
   let n = 0;
   for (const im of report.images) {
     const charts = [...(await render(ratioSpeedChart(im, `ratio-speed-${++n}`))), ...(await render(sectionSizeChart(im, `section-size-${n}`)))];
@@ -167,7 +168,7 @@ export async function renderHtml(report: Report): Promise<string> {
     body.push(...charts.map(figure));
     const front = m.points.filter((p) => p.frontier).sort((a, b) => a.flashBytes - b.flashBytes);
     body.push(
-      `<p>${m.points.length} candidate(s) from ${code(m.path)}; ${front.length} on ${m.frontierFromFile ? 'the Pareto frontier over flash, RAM and boot time (as pick marked it in the file)' : 'the flash/boot-time frontier (computed over the candidates that fit: the file marks none)'}.</p>`,
+      `<p>${m.points.length} candidate(s) from ${code(m.path)}; ${front.length} on the Pareto frontier over flash, RAM and boot time (as pick marked it in the file).</p>`,
     );
     if (front.length) {
       body.push(

@@ -4,7 +4,7 @@ export { buildReport, ReportError, type BuildOptions, type Report, type RunInfo 
 export { renderMarkdown } from './markdown.js';
 export { renderHtml, CSP } from './html.js';
 export { renderSvg, ratioSpeedChart, sectionSizeChart, modelFrontierChart, type Chart } from './charts.js';
-export { parseModelCsv, readModelCsv, flashBootFrontier, ModelCsvError, type ModelPoint, type ModelResults } from './model.js';
+export { modelPoints, readModelCsv, type ModelPoint, type ModelResults } from './model.js';
 export {
   summarize,
   keyWithoutBackend,

@@ -22,7 +22,7 @@ import { forEachResultRow } from '../results/reader.js';
 import { readRunJson, type RunJson } from '../results/run-json.js';
 import { readModelCsv, type ModelResults } from './model.js';
 import { CellCollector } from './cells.js';
-import { summarizeCells, type ImageContext, type Summary } from './summary.js';
+import { reportTimingWarning, summarizeCells, type ImageContext, type Summary } from './summary.js';
 
 export interface RunInfo {
   kzbenchVersion?: string;
@@ -42,6 +42,8 @@ export interface Report extends Summary {
   model: ModelResults | null;
   /** Things the reader should know: dropped torn line, unknown columns, skipped model rows. */
   notes: string[];
+  /** Said once, above everything: figures taken on a busy machine, disturbed or wide cells (summary.ts reportTimingWarning). */
+  timingWarning?: string;
 }
 
 export interface BuildOptions {
@@ -58,7 +60,7 @@ export class ReportError extends KzError {
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 
 function runInfo(run: RunJson): RunInfo {
-  const cmd = Array.isArray(run['command']) ? (run['command'] as unknown[]).map(String) : run.command_line?.slice(2);
+  const cmd = run.command ?? run.command_line?.slice(2);
   return {
     kzbenchVersion: str(run.kzbench_version),
     node: str(run.node_version),
@@ -172,5 +174,6 @@ export function buildReport(dir: string, options: BuildOptions = {}): Report {
   if (model) notes.push(...model.skipped);
   const summary = summarizeCells(cells, resolveContexts(cells.images, runJson, options));
   if (!parsed.rows) notes.push('results.csv has no rows yet');
-  return { dir, run: runJson ? runInfo(runJson) : null, model, notes, ...summary };
+  const timingWarning = reportTimingWarning(summary, runJson?.['machine']);
+  return { dir, run: runJson ? runInfo(runJson) : null, model, notes, ...summary, ...(timingWarning ? { timingWarning } : {}) };
 }

@@ -148,13 +148,14 @@ export function renderMarkdown(report: Report): string {
     '',
   );
   if (r?.command) out.push(`Command: \`${r.command}\``, '');
+  if (report.timingWarning) out.push(`> **${report.timingWarning}**`, '');
   for (const im of report.images) imageSection(im, out);
   if (report.model) {
     const m = report.model;
     const front = m.points.filter((p) => p.frontier).sort((a, b) => a.flashBytes - b.flashBytes);
     out.push('## Model frontier', '');
     out.push(
-      `${m.points.length} candidate(s) from ${m.path}; ${front.length} on ${m.frontierFromFile ? 'the Pareto frontier over flash, RAM and boot time (as pick marked it in the file)' : 'the flash/boot-time frontier (computed over the candidates that fit: the file marks none)'}.`,
+      `${m.points.length} candidate(s) from ${m.path}; ${front.length} on the Pareto frontier over flash, RAM and boot time (as pick marked it in the file).`,
       '',
     );
     if (front.length) {

@@ -16,6 +16,7 @@
 
 import { ALGORITHMS, kernelProfile, type Algorithm } from '../codecs/index.js';
 import { CellCollector, type SummaryRow } from './cells.js';
+import { busyMachine, qualityCounts, timingWarning, type QualityCounts } from '../measure/warning.js';
 
 /** What is known about an image beyond its rows. */
 export interface ImageContext {
@@ -49,6 +50,10 @@ export interface SettingSummary {
   decompressMbS: number;
   /** Fewest timed runs among the units. */
   decompressRuns: number;
+  /** unitBytes / 1e6 / (sum of the units' median thread CPU times / 1000); null when a unit lacks one (older files). */
+  decompressCpuMbS: number | null;
+  /** Units whose timing_quality is 'disturbed': their wall-clock figure includes waits for a CPU. */
+  disturbedUnits: number;
 }
 
 export interface Versus {
@@ -120,6 +125,8 @@ export interface Summary {
   /** Failed rows superseded by a verified row of the same cell (resume). */
   recoveredFailures: number;
   verifiedRows: number;
+  /** Verified cells by timing_quality (src/measure/disturbance.ts): what the busy-machine warning counts. */
+  timingQuality: QualityCounts;
 }
 
 /** A setting key without its backend parameter (the kernel's bytes do not depend on who computes them, the key match should not either). */
@@ -153,7 +160,11 @@ function aggregate(rows: SummaryRow[], profile: string | undefined): SettingSumm
   let decompressMs = 0;
   let mad = 0;
   let runs = Infinity;
+  let cpuMs: number | null = 0;
+  let disturbedUnits = 0;
   for (const r of rows) {
+    cpuMs = cpuMs === null || r.decompress_cpu_ms_median == null ? null : cpuMs + r.decompress_cpu_ms_median;
+    if (r.timing_quality === 'disturbed') disturbedUnits++;
     unitBytes += r.unit_bytes;
     compressedBytes += r.compressed_bytes ?? 0;
     compressMs += r.compress_ms ?? 0;
@@ -176,6 +187,8 @@ function aggregate(rows: SummaryRow[], profile: string | undefined): SettingSumm
     decompressMadMs: mad,
     decompressMbS: rows.length === 1 && first.decompress_mb_s !== null ? first.decompress_mb_s : decompressMs > 0 ? unitBytes / 1e6 / (decompressMs / 1000) : 0,
     decompressRuns: Number.isFinite(runs) ? runs : 0,
+    decompressCpuMbS: cpuMs !== null && cpuMs > 0 ? unitBytes / 1e6 / (cpuMs / 1000) : null,
+    disturbedUnits,
   };
 }
 
@@ -320,5 +333,14 @@ export function summarizeCells(cells: CellCollector, contexts: ReadonlyMap<strin
     else byImage.set(r.image_sha256, [r]);
   }
   const images = [...byImage.entries()].map(([sha, rs]) => imageReport(rs[0]!.image, sha, rs, contexts.get(sha) ?? {}));
-  return { images, failed, recoveredFailures, verifiedRows: cells.verified.size };
+  return { images, failed, recoveredFailures, verifiedRows: cells.verified.size, timingQuality: qualityCounts(cells.verified.values()) };
+}
+
+/**
+ * The report's one busy-machine/timing warning (src/measure/warning.ts):
+ * from the summary's timing_quality counts and run.json's `machine` (any
+ * JSON value; a run.json without one only loses the busy verdict).
+ */
+export function reportTimingWarning(summary: Pick<Summary, 'timingQuality'>, machine: unknown): string | undefined {
+  return timingWarning(summary.timingQuality, busyMachine(machine));
 }

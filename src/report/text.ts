@@ -18,7 +18,15 @@ export function sig3(n: number): string {
 }
 
 export const ratioText = (r: number) => (r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(2) : r.toFixed(3));
-export const mbsText = (s: SettingSummary | { decompressMbS: number }) => sig3(s.decompressMbS);
+/**
+ * Decompression MB/s; for a setting with disturbed units (timed on a busy
+ * machine), the thread-CPU-time figure beside it: "52.1 (CPU 109, disturbed)".
+ */
+export const mbsText = (s: SettingSummary | { decompressMbS: number }) => {
+  const t = s as Partial<Pick<SettingSummary, 'decompressCpuMbS' | 'disturbedUnits'>>;
+  if (t.disturbedUnits && t.decompressCpuMbS) return `${sig3(s.decompressMbS)} (CPU ${sig3(t.decompressCpuMbS)}, disturbed)`;
+  return sig3(s.decompressMbS);
+};
 
 export function sizeVs(v: Versus | null): string {
   if (!v) return '';
@@ -54,7 +62,8 @@ export function basisText(im: ImageReport): string {
 export function definitions(withBaseline: boolean): string {
   return (
     'Smallest: fewest compressed bytes on the basis (ties: faster decompression). ' +
-    'Fastest: highest decompression speed, in MB/s of uncompressed output (MB = 10^6 bytes) from the median of the timed runs.' +
+    'Fastest: highest decompression speed, in MB/s of uncompressed output (MB = 10^6 bytes) from the median of the timed runs' +
+    ' (the undisturbed ones; "CPU x, disturbed" follows a figure whose runs kept losing the CPU to other processes, x being the speed by the thread\'s own CPU time).' +
     (withBaseline ? " Against the default: size change relative to the kernel default's compressed bytes, and speed as a multiple of its MB/s." : '')
   );
 }

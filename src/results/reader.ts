@@ -18,7 +18,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { excerpt, KzError } from '../errors.js';
 import { checkInputFile, GiB, MiB } from '../files.js';
-import { COLD_COLUMNS, COLUMNS, CONTRACT_COLUMNS, NUMERIC_COLUMNS, PARAM_COLUMNS, type ParamValue, type ResultRow } from './schema.js';
+import { COLD_COLUMNS, TIMING_COLUMNS, COLUMNS, CONTRACT_COLUMNS, NUMERIC_COLUMNS, PARAM_COLUMNS, type ParamValue, type ResultRow } from './schema.js';
 
 export interface ParsedResults {
   rows: ResultRow[];
@@ -50,8 +50,8 @@ export const MAX_LINE_BYTES = 4 * MiB;
 const CHUNK_BYTES = 1 * MiB;
 
 const PARAMS: ReadonlySet<string> = new Set(PARAM_COLUMNS);
-/** Optional in ResultRow: left out of a row when empty (every row but a cold cell's). */
-const OPTIONAL: ReadonlySet<string> = new Set(COLD_COLUMNS);
+/** Optional in ResultRow: left out of a row when empty (cold columns on every row but a cold cell's; timing columns on failed rows and old files). */
+const OPTIONAL: ReadonlySet<string> = new Set([...COLD_COLUMNS, ...TIMING_COLUMNS]);
 /** A number as csv.ts writes one (String(number)), nothing looser: no hex, no spaces, no Infinity. */
 const NUMBER = /^-?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 

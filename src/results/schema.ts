@@ -112,7 +112,29 @@ export const COLD_COLUMNS = [
   'holdout_ms',
 ] as const;
 
-export const COLUMNS = [...CONTRACT_COLUMNS, ...PARAM_COLUMNS, ...EXTRA_COLUMNS, ...COLD_COLUMNS] as const;
+/**
+ * How trustworthy the decompression time is (docs/results.md, "Timing on a
+ * busy machine"): the thread-CPU-time figures beside the wall-clock ones,
+ * how many samples were disturbed (the thread was off the CPU), hyperfine's
+ * outliers and a verdict. Empty on failed rows and in files written before
+ * they existed.
+ */
+export const TIMING_COLUMNS = [
+  'decompress_cpu_ms_median',
+  'decompress_cpu_ms_mad',
+  'decompress_cpu_mb_s',
+  'decompress_samples',
+  'decompress_disturbed',
+  'decompress_outliers',
+  'decompress_nivcsw',
+  'timing_quality',
+] as const;
+
+export const COLUMNS = [...CONTRACT_COLUMNS, ...PARAM_COLUMNS, ...EXTRA_COLUMNS, ...COLD_COLUMNS, ...TIMING_COLUMNS] as const;
+
+export type TimingColumn = (typeof TIMING_COLUMNS)[number];
+/** 'ok' | 'disturbed' | 'wide' on a measured row written since the column exists; '' (or absent) otherwise. */
+export type TimingColumns = { [K in TimingColumn]?: K extends 'timing_quality' ? string : number | null };
 
 export type ColdColumn = (typeof COLD_COLUMNS)[number];
 /** The text ones among them; every other cold column is a number. */
@@ -152,7 +174,7 @@ export interface CoreRow {
   finished_at: string;
 }
 
-export type ResultRow = CoreRow & { [K in ParamColumn]: ParamValue } & ColdColumns;
+export type ResultRow = CoreRow & { [K in ParamColumn]: ParamValue } & ColdColumns & TimingColumns;
 
 /** Columns whose values are numbers (or empty). */
 export const NUMERIC_COLUMNS: ReadonlySet<string> = new Set([
@@ -168,6 +190,7 @@ export const NUMERIC_COLUMNS: ReadonlySet<string> = new Set([
   'attempts',
   'worker',
   ...COLD_COLUMNS.filter((c) => !COLD_TEXT_COLUMNS.has(c)),
+  ...TIMING_COLUMNS.filter((c) => c !== 'timing_quality'),
 ]);
 
 /**

@@ -13,6 +13,7 @@ import { defaultMemoryBudget, estimateCellMemory } from '../pool/memory.js';
 import { estimateCellCost } from '../pool/cost.js';
 import type { CellTask } from '../pool/task.js';
 import { resolveTiming, type TimingOptions } from '../measure/timing.js';
+import { machineAtEnd, machineAtStart, type RunMachine } from '../measure/machine.js';
 import { parseWorkers, ResultsDirLock } from '../results/dir.js';
 import { checkPreviousRows, checkSameJob, jobOf } from './job.js';
 import { cellId, type ResultRow } from '../results/schema.js';
@@ -201,7 +202,8 @@ async function runPrepared(all: Prepared[], options: RunCellsOptions, ctx: Conte
     job,
     cells_total: prepared.length + skipped,
     cells_skipped: skipped,
-    ...(previous ? { previous_runs: [...((previous['previous_runs'] as unknown[]) ?? []), { ...previous, previous_runs: undefined }] } : {}),
+    machine: machineAtStart(),
+    ...(previous ? { previous_runs: [...(previous.previous_runs ?? []), { ...previous, previous_runs: undefined }] } : {}),
   };
   if (runJsonPath) {
     try {
@@ -343,6 +345,7 @@ async function runPrepared(all: Prepared[], options: RunCellsOptions, ctx: Conte
     options.signal?.removeEventListener('abort', onAbort);
     await pool?.destroy();
     writer?.close();
+    info.machine = machineAtEnd(info.machine as RunMachine, pool?.load, rows);
     if (runJsonPath) {
       const stopped = new Date().toISOString();
       const counts = { cells_done: rows.length, cells_failed: failed };
@@ -371,6 +374,7 @@ async function runPrepared(all: Prepared[], options: RunCellsOptions, ctx: Conte
     interrupted,
     workers,
     memoryBudgetBytes,
+    machine: info.machine as RunMachine,
     ...(resultsPath ? { resultsPath } : {}),
     ...(runJsonPath ? { runJsonPath } : {}),
   };

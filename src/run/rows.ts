@@ -2,7 +2,7 @@
 import { megabytesPerSecond } from '../measure/stats.js';
 import type { SettingLike } from '../pool/codec-api.js';
 import type { CellMeasurement, SharedBytes } from '../pool/task.js';
-import { paramColumns, type ResultRow } from '../results/schema.js';
+import { paramColumns, type ResultRow, type TimingColumns } from '../results/schema.js';
 import type { Cell } from './types.js';
 
 /** A cell ready to run: its parsed setting, image, id, memory estimate and shared bytes. */
@@ -68,6 +68,7 @@ export function measuredRow(p: Prepared, m: CellMeasurement): ResultRow {
     decompress_ms_mad: m.decompressMsMad,
     decompress_runs: m.decompressRuns,
     decompress_mb_s: megabytesPerSecond(p.input.length, m.decompressMsMedian),
+    ...timingColumns(p.input.length, m),
     verified: m.verified === true,
     error: '',
     worker: m.worker,
@@ -75,6 +76,23 @@ export function measuredRow(p: Prepared, m: CellMeasurement): ResultRow {
     finished_at: m.finishedAt,
   };
   return p.cell.unit.columns ? { ...row, ...p.cell.unit.columns(m) } : row;
+}
+
+/** The TIMING_COLUMNS of a measured cell (empty when the worker did not report them). */
+function timingColumns(bytes: number, m: CellMeasurement): TimingColumns {
+  const t = m.timing;
+  if (!t) return {};
+  const num = (v: number) => (Number.isFinite(v) ? v : null);
+  return {
+    decompress_cpu_ms_median: num(t.cpuMsMedian),
+    decompress_cpu_ms_mad: num(t.cpuMsMad),
+    decompress_cpu_mb_s: num(megabytesPerSecond(bytes, t.cpuMsMedian)),
+    decompress_samples: t.samples,
+    decompress_disturbed: t.disturbed,
+    decompress_outliers: t.outliers,
+    decompress_nivcsw: t.nivcsw >= 0 ? t.nivcsw : null,
+    timing_quality: t.quality,
+  };
 }
 
 export function failedRow(p: Prepared): ResultRow {

@@ -1,4 +1,5 @@
 // The types of runCells' cells, progress reports and summary.
+import type { RunMachine } from '../measure/machine.js';
 import type { CellMeasurement, WorkerFault } from '../pool/task.js';
 import type { ResultRow } from '../results/schema.js';
 
@@ -67,6 +68,8 @@ export interface RunSummary {
   interrupted: boolean;
   workers: number;
   memoryBudgetBytes: number;
+  /** run.json's `machine`: state before, load seen during, busy verdict (src/measure/machine.ts). */
+  machine?: RunMachine;
   resultsPath?: string;
   runJsonPath?: string;
 }

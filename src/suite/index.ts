@@ -14,4 +14,4 @@ export {
   type ShardSource,
 } from './shard.js';
 export { mergeRuns, MergeError, type MergeSummary } from './merge.js';
-export { suiteSchema, expandLevels, LEVEL_RANGE, type Suite, type SettingEntry } from './schema.js';
+export { suiteSchema, expandLevels, type Suite, type SettingEntry } from './schema.js';

@@ -45,7 +45,7 @@ function readInput(dir: string): Input {
   if (!existsSync(runPath)) throw new MergeError(`${dir}: no run.json: not a kzbench results directory`);
   if (!existsSync(csvPath)) throw new MergeError(`${dir}: no results.csv`);
   const run = readRunJson(runPath)!;
-  const shard = (run['shard'] as Shard | null | undefined) ?? null;
+  const shard = (run.shard as Shard | null | undefined) ?? null;
   return { dir, run, csv: csvPath, shard };
 }
 
@@ -137,7 +137,7 @@ export function mergeRuns(
   if (dirs.some((d) => resolve(d) === outAbs)) throw new MergeError(`--out ${out} is one of the inputs: write the merged run elsewhere`);
   const inputs = dirs.map(readInput);
   for (const i of inputs) {
-    if (!i.run['suite_hash'])
+    if (!i.run.suite_hash)
       throw new MergeError(`${i.dir}: not a suite run (no suite_hash in run.json); merge joins shards of a suite (kzbench run SUITE.yaml --shard I/N)`);
   }
   same(inputs, 'suite', (r) => r['suite_hash'], 'shards of different suites cannot be merged');
@@ -205,7 +205,7 @@ function writeMerged(inputs: Input[], out: string, missingShards: number[], opti
     ...(ends.length ? { end: ends.at(-1)! } : {}),
     shard: null,
     ...(new Set(inputs.map((i) => i.run.cpu_model)).size > 1 ? { mixed_cpu_models: [...new Set(inputs.map((i) => i.run.cpu_model))] } : {}),
-    cells_total: inputs.reduce((n, i) => n + Number(i.run['cells_total'] ?? 0), 0),
+    cells_total: inputs.reduce((n, i) => n + (i.run.cells_total ?? 0), 0),
     cells_done: written,
     cells_failed: failedRows,
     cells_skipped: 0,
@@ -216,9 +216,9 @@ function writeMerged(inputs: Input[], out: string, missingShards: number[], opti
       end: i.run.end ?? null,
       interrupted: i.run.interrupted ?? false,
       cpu_model: i.run.cpu_model,
-      workers: i.run['workers'],
-      cells_total: i.run['cells_total'],
-      cells_done: i.run['cells_done'],
+      workers: i.run.workers,
+      cells_total: i.run.cells_total,
+      cells_done: i.run.cells_done,
     })),
     ...(missingShards.length ? { missing_shards: missingShards } : {}),
   };

@@ -8,13 +8,18 @@ export { coldSchema, traceFileList, SUITE_COLD_NAMING, type ColdEntry } from './
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { parseSetting } from '../codecs/index.js';
+import { codecRow, parseSetting } from '../codecs/index.js';
 import { ALGORITHMS, type Algorithm } from '../codecs/types.js';
 import { BCJ_FILTERS } from '../codecs/settings.js';
 import { UNIT_KINDS } from '../units/index.js';
 
 /** Suite unit kinds: the units/ ones plus `cold` (a `cold:` block says how). */
-export const SUITE_UNITS = [...UNIT_KINDS, 'cold'] as const;
+/**
+ * Unit kinds a suite may list: the image's own (whole, sections), the cold
+ * partition's blocks (with a cold: block), and xip-data, the data an XIP
+ * build copies to RAM, compressed as XIP_DEFLATED_DATA does (arm).
+ */
+export const SUITE_UNITS = [...UNIT_KINDS, 'cold', 'xip-data'] as const;
 import { messageAbout, strictObject } from '../located.js';
 import { cellLimitText, DEFAULT_MAX_CELLS, expandLevels, levelRange, levelsProblem, RANGE } from './limits.js';
 export { cellLimitText, DEFAULT_MAX_CELLS, expandLevels, levelRange, levelsProblem } from './limits.js';
@@ -30,17 +35,6 @@ export interface SuiteContext {
   /** Most cells the suite may expand to: every sweep's settings count against it (default DEFAULT_MAX_CELLS). */
   maxCells?: number;
 }
-
-/** Levels each algorithm accepts (its tool's range). */
-export const LEVEL_RANGE: Record<Algorithm, [number, number]> = {
-  gzip: [1, 9],
-  bzip2: [1, 9],
-  lzma: [0, 9],
-  xz: [0, 9],
-  lzo: [1, 9],
-  lz4: [1, 12],
-  zstd: [1, 22],
-};
 
 /** Sweep dimensions and the algorithms they apply to. */
 export const DIMENSIONS = {
@@ -75,7 +69,11 @@ const bool = z.boolean({ error: 'expected true or false' });
 
 /** One entry of `settings:` (a kernel profile list, a sweep, or setting strings). */
 export const settingEntry = strictObject({
-  profile: z.literal('kernel', { error: 'the only profile is "kernel": the kernel build\'s own command for the image\'s arch and version' }).optional(),
+  profile: z
+    .enum(['kernel', 'none'], {
+      error: 'a profile is "kernel" (the kernel build\'s own command for the image\'s arch and version) or "none" (each library\'s default)',
+    })
+    .optional(),
   algorithms: z
     .array(z.enum(ALGORITHMS, { error: `expected one of ${ALGORITHMS.join(', ')}` }))
     .min(1)
@@ -282,11 +280,15 @@ export function suiteSchema(ctx: SuiteContext) {
       settingEntry.superRefine((e, c) => {
         const kinds = (['profile', 'algorithm', 'setting'] as const).filter((k) => e[k] !== undefined);
         if (kinds.length !== 1) {
-          c.addIssue({ code: 'custom', message: 'give exactly one of: profile: kernel, algorithm: NAME (a sweep), setting: "ALGO:..." (or a list of them)' });
+          c.addIssue({
+            code: 'custom',
+            message: 'give exactly one of: profile: kernel (or none), algorithm: NAME (a sweep), setting: "ALGO:..." (or a list of them)',
+          });
           return;
         }
         const swept = (Object.keys(DIMENSIONS) as Dimension[]).filter((k) => e[k] !== undefined);
-        if (e.algorithms !== undefined && !e.profile) c.addIssue({ code: 'custom', path: ['algorithms'], message: 'algorithms goes with profile: kernel' });
+        if (e.algorithms !== undefined && !e.profile)
+          c.addIssue({ code: 'custom', path: ['algorithms'], message: 'algorithms goes with profile: kernel (or none)' });
         if (!e.algorithm) {
           for (const k of [...swept, ...(e.options !== undefined ? ['options'] : [])]) {
             c.addIssue({ code: 'custom', path: [k], message: `${k} goes with algorithm: NAME (a sweep)` });
@@ -318,7 +320,7 @@ export function suiteSchema(ctx: SuiteContext) {
           }
         }
         if (e.levels !== undefined) {
-          const problem = levelsProblem(e.levels, LEVEL_RANGE[alg], alg);
+          const problem = levelsProblem(e.levels, [...codecRow(alg)!.levels] as [number, number], alg);
           if (problem !== undefined) {
             if (problem) c.addIssue({ code: 'custom', path: ['levels'], message: problem });
             bad = true;

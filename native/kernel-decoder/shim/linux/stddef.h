@@ -1,0 +1,3 @@
+/* kzbench kernel-decoder shim */
+#pragma once
+#include <linux/types.h>

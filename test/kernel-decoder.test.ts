@@ -1,0 +1,78 @@
+// The kernel's own boot decompressors as decoders: built from Debian's
+// linux-source package (fetched by name, cached) with the boot
+// decompressor's flags and the image's .config, they decode every kernel
+// profile's output exactly; a corrupted payload, or a BCJ filter the
+// config does not build, is refused.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compress, kernelAlgorithms, kernelProfile, parseSetting } from '../src/codecs/index.js';
+import { autoconf, bootFlags, kernelDecoders } from '../src/kdecoder/build.js';
+import { kernelDecode, KernelDecodeError } from '../src/kdecoder/run.js';
+import { debianKernelSource, kernelSeries, kernelTree, KernelSourceError, treeVersion } from '../src/kdecoder/source.js';
+import { codeLike } from './fixtures/images.js';
+
+test('the .config as autoconf.h, the series of a version, the flags of an arch', () => {
+  assert.equal(
+    autoconf('# comment\nCONFIG_X86=y\nCONFIG_ZSTD_DECOMPRESS=m\nCONFIG_NR_CPUS=64\nCONFIG_LOCALVERSION="-x"\n# CONFIG_ARM is not set\nCONFIG_BAD=a b\n'),
+    '#define CONFIG_X86 1\n#define CONFIG_ZSTD_DECOMPRESS_MODULE 1\n#define CONFIG_NR_CPUS 64\n#define CONFIG_LOCALVERSION "-x"\n',
+  );
+  assert.equal(kernelSeries('6.1.0-57-amd64'), '6.1');
+  assert.equal(kernelSeries('6.12.118'), '6.12');
+  assert.throws(() => kernelSeries('unknown'), KernelSourceError);
+  assert.match(bootFlags('x86_64').cflags, /-mno-sse/);
+  assert.match(bootFlags('x86_64').source, /arch\/x86\/boot\/compressed\/Makefile/);
+  assert.throws(() => bootFlags('sparc64'), /no boot decompressor flags for sparc64/);
+  const dir = mkdtempSync(join(tmpdir(), 'kzbench-tree-'));
+  writeFileSync(join(dir, 'Makefile'), 'VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 118\n');
+  assert.equal(treeVersion(dir), '6.12.118');
+  assert.throws(() => kernelTree(dir), /no lib\/decompress_unxz\.c: not a kernel tree/);
+});
+
+/** Is Debian's linux-source-6.1 to be had here (cached, or apt knows it)? */
+function sourceAvailable(): boolean {
+  try {
+    execFileSync('apt-cache', ['show', '--no-all-versions', 'linux-source-6.1'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const X86_CONFIG = 'CONFIG_X86=y\nCONFIG_X86_64=y\nCONFIG_64BIT=y\nCONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS=y\n';
+const ARM_CONFIG = 'CONFIG_ARM=y\nCONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS=y\n';
+
+test(
+  'the kernel decoders of linux 6.1 decode every x86 kernel profile exactly',
+  { skip: process.arch !== 'x64' || !sourceAvailable() ? 'needs x86_64 and apt with linux-source-6.1' : false },
+  () => {
+    const source = debianKernelSource('6.1', (s) => console.log(s));
+    assert.match(source.version, /^6\.1\.\d+$/);
+    const kd = kernelDecoders(source, 'x86_64', X86_CONFIG);
+    assert.deepEqual(kd.failed, {});
+    // code-like bytes with a zero run, as a kernel has
+    const original = new Uint8Array(3 << 20);
+    original.set(codeLike(2 << 20, 11));
+    const timing = { minRuns: 2, minTimeMs: 0, maxTimeMs: 10_000 };
+    for (const alg of kernelAlgorithms('x86_64')) {
+      const setting = parseSetting(kernelProfile(alg, { arch: 'x86_64', kernelVersion: '6.1.0', thumb2: false, bigEndian: false }).key);
+      const packed = compress(setting, original);
+      const r = kernelDecode(kd.programs[alg]!, packed, original, timing);
+      assert.equal(r.samples.length, 2, alg);
+      assert.ok(r.cpuMsMedian > 0 && r.mbPerS > 0, alg);
+      console.log(`${alg}: kernel decoder ${r.mbPerS.toFixed(0)} MB/s (thread CPU time), ${r.cpuMsMedian.toFixed(2)} ms`);
+      // a byte changed in the middle of the stream is an error, never a silent result
+      const bad = packed.slice();
+      bad[bad.length >> 1] ^= 0x55;
+      assert.throws(() => kernelDecode(kd.programs[alg]!, bad, original, timing), KernelDecodeError, alg);
+    }
+    // The BCJ filter comes from the image's .config, as in the boot: arm's xz payload needs CONFIG_ARM.
+    const armXz = compress(parseSetting('xz:preset=6,dict=32MiB,bcj=arm,check=crc32,size_append'), original);
+    assert.throws(() => kernelDecode(kd.programs['xz']!, armXz, original, timing), /kernel decompressor/);
+    const armKd = kernelDecoders(source, 'x86_64', ARM_CONFIG);
+    assert.equal(kernelDecode(armKd.programs['xz']!, armXz, original, timing).samples.length, 2);
+  },
+);
