@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { compress, parseSetting } from '../src/codecs/index.js';
 import { elfLoadImage, parseElf, elfSymbols } from '../src/image/elf.js';
 import { ImageError, openKernelImage } from '../src/image/index.js';
+import { codeLength } from '../src/image/fill.js';
 import { inspectSummary } from '../src/image/summary.js';
 import { buildArm64Image, buildBzImage, buildElf, buildZImage, codeLike, concat, le32, type ElfSpec } from './fixtures/images.js';
 
@@ -95,13 +96,18 @@ describe('ELF', () => {
     });
   }
 
-  it('opens a vmlinux: symtab symbols, function extents to the next symbol bounded by the section', () => {
+  it('opens a vmlinux: symtab symbols, function extents = st_size, holes to the next symbol bounded by the section', () => {
     const img = openKernelImage(file(buildElf(vmlinuxSpec(64, true))));
     assert.equal(img.format, 'elf');
     assert.equal(img.arch, 'x86_64');
     assert.equal(img.payload, null);
     assert.equal(img.symbols.source, 'symtab');
-    const fns = img.functions.map((f) => [f.name, f.extent, f.offset! - img.sections[0]!.offset!]);
+    const fns = img.functions.map((f) => [f.name, f.extent + f.hole!, f.offset! - img.sections[0]!.offset!]);
+    // the code ends at st_size; the rest of the span is the hole
+    assert.deepEqual(
+      img.functions.filter((f) => f.name !== '_text').map((f) => f.extent),
+      [100, 40, 40, 8, 16],
+    );
     // start_kernel shares its address with _text; both are t/T symbols? _text is notype in .text -> 'T'
     assert.deepEqual(
       fns.filter(([name]) => name !== '_text'),
@@ -355,7 +361,10 @@ describe('raw Image with System.map and .config', () => {
     );
     const fn = (name: string) => img.functions.find((f) => f.name === name)!;
     assert.deepEqual([fn('start_kernel').offset, fn('start_kernel').extent], [0x100, 0x80]);
-    assert.deepEqual([fn('helper').offset, fn('helper').extent], [0x180, 0x1000 - 0x180]);
+    // no sizes: the span to _etext, less the Thumb-2 fill at its end (src/image/fill.ts)
+    const span = 0x1000 - 0x180;
+    assert.deepEqual([fn('helper').offset, fn('helper').extent + fn('helper').hole!], [0x180, span]);
+    assert.equal(fn('helper').extent, codeLength(image.subarray(0x180, 0x1000), 'arm-thumb2'));
   });
 
   it('refuses a .config for another arch or version, naming the .config', () => {

@@ -30,7 +30,7 @@ export const bzip2 = defineCodec({
   decodeInto: (_s, stream, out) => call(() => addon().bzip2DecompressInto(stream, out)),
   decodeStream: (input, maxOutput) => call(() => addon().bzip2DecodeStream(input, maxOutput)),
 
-  kernel: { arches: ['x86', 'arm64', 'riscv'], spec: (t) => `bzip2:9${t.sizeAppend}`, decompressor: 'lib/decompress_bunzip2.c' },
+  kernel: { arches: ['x86', 'arm64', 'riscv', 's390', 'mips'], spec: (t) => `bzip2:9${t.sizeAppend}`, decompressor: 'lib/decompress_bunzip2.c' },
 
   // The bzip2 manual ("Memory management"): compress 400k + 8 x block size,
   // decompress 100k + 4 x block size; block size = level x 100 kB.

@@ -75,7 +75,7 @@ export const gzip = defineCodec({
   },
 
   kernel: {
-    arches: ['x86', 'arm', 'arm64', 'riscv'],
+    arches: ['x86', 'arm', 'arm64', 'riscv', 'powerpc', 's390', 'mips'],
     // gzip's own trailer holds the size: the build never appends one.
     spec: () => `gzip:9,backend=${findTool('gzip') ? 'gzip-cli' : 'zlib'}`,
     decompressor: 'lib/decompress_inflate.c',

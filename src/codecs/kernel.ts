@@ -11,8 +11,8 @@ export interface KernelTarget {
 }
 
 /** The arch families whose boot Makefiles decide the compression commands. */
-export type KArch = 'x86' | 'arm' | 'arm64' | 'riscv';
-export const KERNEL_ARCHES: readonly KArch[] = ['x86', 'arm', 'arm64', 'riscv'];
+export type KArch = 'x86' | 'arm' | 'arm64' | 'riscv' | 'powerpc' | 's390' | 'mips';
+export const KERNEL_ARCHES: readonly KArch[] = ['x86', 'arm', 'arm64', 'riscv', 'powerpc', 's390', 'mips'];
 
 const ARCH_ALIASES: Record<string, KArch> = {
   x86: 'x86',
@@ -35,12 +35,27 @@ const ARCH_ALIASES: Record<string, KArch> = {
   riscv: 'riscv',
   riscv64: 'riscv',
   riscv32: 'riscv',
+  powerpc: 'powerpc',
+  powerpc64: 'powerpc',
+  powerpc64le: 'powerpc',
+  ppc: 'powerpc',
+  ppc64: 'powerpc',
+  ppc64el: 'powerpc',
+  ppc64le: 'powerpc',
+  s390: 's390',
+  s390x: 's390',
+  mips: 'mips',
+  mipsel: 'mips',
+  mips64: 'mips',
+  mips64el: 'mips',
 };
 
 export function karch(arch: string): KArch {
   const a = ARCH_ALIASES[arch.trim().toLowerCase()];
   if (!a) {
-    throw new CodecError(`no kernel profile for arch "${arch}"; known: x86 (x86_64, amd64, i386), arm (armhf, armel), arm64 (aarch64), riscv (riscv64)`);
+    throw new CodecError(
+      `no kernel profile for arch "${arch}"; known: x86 (x86_64, amd64, i386), arm (armhf, armel), arm64 (aarch64), riscv (riscv64), powerpc (powerpc64, ppc64el), s390 (s390x), mips (mipsel, mips64el)`,
+    );
   }
   return a;
 }
@@ -61,8 +76,11 @@ export interface ProfileTarget {
   version: [number, number];
   target: KernelTarget;
   /**
-   * ",size_append" for self-decompressing images (x86 bzImage, arm zImage),
-   * which append the 4-byte size; "" for arm64/riscv Image.*, plain files.
+   * ",size_append" for self-decompressing images (x86 bzImage, arm zImage,
+   * s390 image, MIPS vmlinuz: their boot Makefiles run the *_with_size
+   * commands), which append the 4-byte size; "" for arm64/riscv Image.*,
+   * plain files, and powerpc, whose boot wrapper keeps the size in an ELF
+   * section header.
    */
   sizeAppend: string;
 }

@@ -107,7 +107,11 @@ export const lz4 = defineCodec({
     return call(() => addon().lz4DecodeStream(input, maxOutput, !frame));
   },
 
-  kernel: { arches: ['x86', 'arm', 'arm64', 'riscv'], spec: (t) => `lz4:9,frame=legacy${t.sizeAppend}`, decompressor: 'lib/decompress_unlz4.c' },
+  kernel: {
+    arches: ['x86', 'arm', 'arm64', 'riscv', 's390', 'mips'],
+    spec: (t) => `lz4:9,frame=legacy${t.sizeAppend}`,
+    decompressor: 'lib/decompress_unlz4.c',
+  },
 
   // HC state is ~256 KiB; a legacy-frame writer may stage 8 MiB blocks.
   stateBytes: () => 2 * 8 * MiB + 1 * MiB,

@@ -202,7 +202,7 @@ function stateBytes(p: Readonly<Record<string, unknown>>): number {
 const msPerMB = (p: Readonly<Record<string, unknown>>) => ((numberParam(p, 'preset') ?? 6) >= 4 ? 900 : 300);
 
 const liblzma: Backend = { name: 'liblzma', version: () => addon().lzmaVersion };
-const ALL_ARCHES: readonly KArch[] = ['x86', 'arm', 'arm64', 'riscv'];
+const ALL_ARCHES: readonly KArch[] = ['x86', 'arm', 'arm64', 'riscv', 'powerpc', 's390', 'mips'];
 
 export const lzma = defineCodec({
   name: 'lzma',
@@ -212,7 +212,8 @@ export const lzma = defineCodec({
   encode: (s, input) => encode('lzma', s, input),
   decodeInto: (_s, stream, out) => call(() => addon().lzmaDecompressInto(stream, out, FORMAT.lzma)),
   decodeStream: decodeStream('lzma'),
-  kernel: { arches: ALL_ARCHES, spec: (t) => `lzma:9${t.sizeAppend}`, decompressor: 'lib/decompress_unlzma.c' },
+  // powerpc's boot wrapper runs xz --format=lzma -f -6; Makefile.lib's cmd_lzma is lzma -9
+  kernel: { arches: ALL_ARCHES, spec: (t) => (t.arch === 'powerpc' ? 'lzma:6' : `lzma:9${t.sizeAppend}`), decompressor: 'lib/decompress_unlzma.c' },
   stateBytes,
   msPerMB,
 });
@@ -222,9 +223,13 @@ export const lzma = defineCodec({
  * 6.1: xz --check=crc32 $BCJ --lzma2=,dict=32MiB with BCJ x86/arm.
  * 6.12 on: --lzma2=$OPTS,dict=128MiB, OPTS by instruction alignment
  * (2: lp=1; 4: lp=2,lc=2), BCJ armthumb for Thumb-2, arm64 (xz >= 5.4),
- * riscv (xz >= 5.6, so none with Debian 12's 5.4.1).
+ * riscv (xz >= 5.6, so none with Debian 12's 5.4.1); s390 2-byte aligned,
+ * mips 4 (2 for microMIPS, which Debian does not build), both without BCJ.
+ * powerpc does not use xz_wrap.sh: arch/powerpc/boot/wrapper runs
+ * `xz --check=crc32 -f -6`, in every version.
  */
 function xzSpec({ arch, version, target, sizeAppend }: ProfileTarget): string {
+  if (arch === 'powerpc') return 'xz:6,check=crc32';
   if (!atLeast(version, 6, 12)) {
     const bcj = arch === 'x86' ? 'x86' : arch === 'arm' ? 'arm' : '';
     return `xz:${['6', 'dict=32MiB', ...(bcj ? [`bcj=${bcj}`] : []), 'check=crc32'].join(',')}${sizeAppend}`;
@@ -252,6 +257,12 @@ function xzSpec({ arch, version, target, sizeAppend }: ProfileTarget): string {
     case 'riscv':
       align = 2;
       break; // RISCV_ISA_C (default y); the RISC-V filter needs xz >= 5.6.0
+    case 's390':
+      align = 2;
+      break;
+    case 'mips':
+      align = 4;
+      break;
   }
   const opts = align === 2 ? ['lp=1'] : align === 4 ? ['lp=2', 'lc=2'] : [];
   return `xz:${['6', ...opts, 'dict=128MiB', ...(bcj ? [`bcj=${bcj}`] : []), 'check=crc32'].join(',')}${sizeAppend}`;

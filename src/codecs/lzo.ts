@@ -60,7 +60,8 @@ export const lzo = defineCodec({
   decodeInto: (_s, stream, out) => call(() => addon().lzopDecompressInto(stream, out)),
   decodeStream: (input, maxOutput) => call(() => addon().lzopDecodeStream(input, maxOutput)),
 
-  kernel: { arches: ['x86', 'arm', 'arm64', 'riscv'], spec: (t) => `lzo:9${t.sizeAppend}`, decompressor: 'lib/decompress_unlzo.c' },
+  // powerpc's boot wrapper: lzop -f -9
+  kernel: { arches: ['x86', 'arm', 'arm64', 'riscv', 'powerpc', 's390', 'mips'], spec: (t) => `lzo:9${t.sizeAppend}`, decompressor: 'lib/decompress_unlzo.c' },
 
   // LZO's work memory is well under a few MiB.
   stateBytes: () => 2 * MiB,

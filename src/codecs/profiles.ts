@@ -10,6 +10,12 @@
 //   decompressing images); xz_wrap.sh: see the xz row.
 // arm64/riscv build Image.* by the plain commands (no size_append): the
 // bootloader decompresses them.
+// s390 (arch/s390/boot/Makefile) and MIPS (arch/mips/boot/compressed/
+// Makefile, 5.19 on) run gzip and the *_with_size commands: bzip2, lz4, lzma,
+// lzo, xzkern, zstd22, each followed by size_append.
+// powerpc (arch/powerpc/boot/wrapper, run by arch/powerpc/boot/Makefile)
+// compresses vmlinux.strip itself: gzip -n -f -9, xz --check=crc32 -f -6,
+// xz --format=lzma -f -6, lzop -f -9, no size appended.
 import { CodecError } from './errors.js';
 import { karch, kernelMajorMinor, type KArch, type KernelTarget } from './kernel.js';
 import { parseSetting } from './settings.js';
@@ -38,6 +44,6 @@ export function kernelProfile(algorithm: Algorithm, target: KernelTarget): Codec
   const version = kernelMajorMinor(target.kernelVersion);
   // Self-decompressing images (x86 bzImage, arm zImage) append the size;
   // arm64/riscv Image.* are plain files.
-  const sizeAppend = a === 'x86' || a === 'arm' ? ',size_append' : '';
+  const sizeAppend = a === 'x86' || a === 'arm' || a === 's390' || a === 'mips' ? ',size_append' : '';
   return parseSetting(kernel.spec({ arch: a, version, target, sizeAppend }));
 }

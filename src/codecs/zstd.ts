@@ -68,9 +68,10 @@ export const zstd = defineCodec({
   decodeStream: (input, maxOutput) => call(() => addon().zstdDecodeStream(input, maxOutput)),
 
   // Makefile.lib: zstd -22 --ultra for x86's bzImage; zstd -19 for Image.zst.
+  // zstd22(_with_size) on x86, s390 and MIPS boot Makefiles; Image.zst (arm64, riscv) is zstd -19.
   kernel: {
-    arches: ['x86', 'arm64', 'riscv'],
-    spec: (t) => (t.arch === 'x86' ? `zstd:22${t.sizeAppend}` : 'zstd:19'),
+    arches: ['x86', 'arm64', 'riscv', 's390', 'mips'],
+    spec: (t) => (t.arch === 'x86' || t.arch === 's390' || t.arch === 'mips' ? `zstd:22${t.sizeAppend}` : 'zstd:19'),
     decompressor: 'lib/decompress_unzstd.c',
   },
 

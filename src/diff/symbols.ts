@@ -144,7 +144,9 @@ export function stSizes(symbols: readonly KernelSymbol[]): SizedSymbol[] {
 /**
  * Sizes where the source has none (kallsyms, System.map): the extent from a
  * symbol's address to the next higher symbol address, stopping at the end of
- * the section that holds it (the innermost allocated one); 0 for a symbol in
+ * the section that holds it (the innermost allocated one), and for a text
+ * symbol at the end of its code (`codeAt`: KernelImage.functions' extents,
+ * which leave the alignment padding after a function out); 0 for a symbol in
  * no section. Symbols sharing one address (aliases) are counted once, the way
  * nm gives 0 to all but one of a run of equal addresses: the extent goes to
  * the first alias in code-point order among those a class counts (so a weak
@@ -153,7 +155,7 @@ export function stSizes(symbols: readonly KernelSymbol[]): SizedSymbol[] {
  * Linker markers themselves get 0: a .symtab gives them st_size 0, so nm
  * --size-sort never lists them, and neither does an extent-based diff.
  */
-export function extentSizes(symbols: readonly KernelSymbol[], sections: readonly Section[]): SizedSymbol[] {
+export function extentSizes(symbols: readonly KernelSymbol[], sections: readonly Section[], codeAt?: ReadonlyMap<bigint, number>): SizedSymbol[] {
   const alloc = sections.filter((s) => s.kind !== 'other' && s.bytes > 0);
   const counted = (s: KernelSymbol) =>
     (s.type.length === 1 && ALL_SYMBOLS.types.includes(s.type) && !isGeneratedName(s.name) ? 0 : 2) + (isMarker(s.name, s.type) ? 1 : 0);
@@ -171,6 +173,9 @@ export function extentSizes(symbols: readonly KernelSymbol[], sections: readonly
       const end = section.address + BigInt(section.bytes);
       const nextAddr = next < sorted.length && sorted[next]!.address < end ? sorted[next]!.address : end;
       size = Number(nextAddr - s.address);
+      // a function's size ends where its code does: the padding after it is not the function's
+      const code = /^[tTwW]$/.test(s.type) ? codeAt?.get(s.address) : undefined;
+      if (code !== undefined) size = Math.min(size, code);
     }
     out.push({ name: s.name, type: s.type, size });
   }
@@ -179,7 +184,10 @@ export function extentSizes(symbols: readonly KernelSymbol[], sections: readonly
 
 /** Symbols by how the image allows: st_size from a .symtab, else extents. */
 export function symbolSizes(img: KernelImage, method: SizeMethod): SizedSymbol[] {
-  return method === 'st_size' ? stSizes(img.symbols.list) : extentSizes(img.symbols.list, img.sections);
+  if (method === 'st_size') return stSizes(img.symbols.list);
+  const codeAt = new Map<bigint, number>();
+  for (const f of img.functions) codeAt.set(f.address, Math.max(codeAt.get(f.address) ?? 0, f.extent));
+  return extentSizes(img.symbols.list, img.sections, codeAt);
 }
 
 /** bloat-o-meter's getsizes(): normalised name -> summed size, for one class. */

@@ -5,21 +5,18 @@ import { existsSync } from 'node:fs';
 import { excerpt } from '../errors.js';
 import { checkInputFile, MiB, readInputFile } from '../files.js';
 import { basename, dirname, join } from 'node:path';
-import type { Algorithm } from '../codecs/types.js';
-import { isArm64Image, isRiscvImage, parseArm64Header, parseRiscvHeader, type Arm64Header, type RiscvHeader } from './arm64.js';
 import { latin1 } from './bytes.js';
-import { isBzImage, parseBzImage, type SetupHeader } from './bzimage.js';
 import { parseConfig, srcArch, type KernelConfig } from './config.js';
 import { elfArch, elfSymbols, isElf, parseElf, type Elf } from './elf.js';
+import { unwrap } from './unwrap.js';
 import { fail, ImageError } from './errors.js';
+import { fillArch } from './fill.js';
 import { findImageBase } from './imagebase.js';
 import { readKallsyms, KallsymsError } from './kallsyms.js';
-import { algorithmAt, decodePayloadAt, MAX_DECOMPRESSED, type Payload } from './payload.js';
-import { peSignature, type PeSignature } from './pe.js';
+import { MAX_DECOMPRESSED, type Payload } from './payload.js';
 import { elfSections, markerSections, type Section } from './sections.js';
 import { functionExtents, type KernelFunction, type KernelSymbol, type SymbolSource } from './symbols.js';
 import { parseSystemMap } from './systemmap.js';
-import { parseZImage, zImageEndianness } from './zimage.js';
 
 export { ImageError } from './errors.js';
 export type { Section, SectionKind } from './sections.js';
@@ -27,7 +24,8 @@ export type { KernelFunction, KernelSymbol, SymbolSource } from './symbols.js';
 export type { Payload } from './payload.js';
 export type { KernelConfig } from './config.js';
 
-export type ImageFormat = 'elf' | 'bzimage' | 'zimage' | 'arm64-image' | 'riscv-image' | 'compressed-image' | 'raw-image';
+import type { ImageFormat } from './unwrap.js';
+export type { ImageFormat } from './unwrap.js';
 
 export interface KernelImage {
   path: string;
@@ -113,78 +111,6 @@ export function releaseVersion(release: string | null): string | null {
   return m ? `${m[1]}.${m[2]}.${m[3] ?? '0'}` : null;
 }
 
-interface Unwrapped {
-  format: ImageFormat;
-  payload: Payload | null;
-  signature: PeSignature | null;
-  kernel: Uint8Array;
-  header: Record<string, unknown>;
-  archHint: string | null;
-  bits: 32 | 64 | null;
-  littleEndian: boolean | null;
-}
-
-function headerFields(h: SetupHeader | Arm64Header | RiscvHeader | Record<string, unknown>): Record<string, unknown> {
-  return { ...h };
-}
-
-/** Peel the container: find what kind of file this is and get the kernel inside. */
-function unwrap(bytes: Uint8Array, depth = 0): Unwrapped {
-  if (isElf(bytes)) return { format: 'elf', payload: null, signature: null, kernel: bytes, header: {}, archHint: null, bits: null, littleEndian: null };
-  if (isBzImage(bytes)) {
-    const bz = parseBzImage(bytes);
-    return {
-      format: 'bzimage',
-      payload: bz.payload,
-      signature: bz.signature,
-      kernel: bz.payload.data,
-      header: { ...headerFields(bz.header), setup_bytes: bz.setupBytes },
-      archHint: (bz.header.xloadflags & 1) === 1 ? 'x86_64' : 'x86',
-      bits: null,
-      littleEndian: true,
-    };
-  }
-  const zle = zImageEndianness(bytes);
-  if (zle !== null) {
-    const z = parseZImage(bytes);
-    return {
-      format: 'zimage',
-      payload: z.payload,
-      signature: null,
-      kernel: z.payload.data,
-      header: { start: z.start, end: z.end, extent: z.extent, trailing_bytes: z.trailingBytes },
-      archHint: 'arm',
-      bits: 32,
-      littleEndian: z.littleEndian,
-    };
-  }
-  if (isArm64Image(bytes)) {
-    const h = parseArm64Header(bytes);
-    const signature = h.efi ? peSignature(bytes) : null;
-    const kernel = signature ? bytes.subarray(0, signature.offset) : bytes;
-    if (h.image_size !== 0 && h.image_size < kernel.length) {
-      fail(`arm64 header image_size ${h.image_size} is smaller than the ${kernel.length} bytes of the Image`);
-    }
-    return { format: 'arm64-image', payload: null, signature, kernel, header: headerFields(h), archHint: 'arm64', bits: 64, littleEndian: !h.bigEndian };
-  }
-  if (isRiscvImage(bytes)) {
-    const h = parseRiscvHeader(bytes);
-    const signature = peSignature(bytes);
-    const kernel = signature ? bytes.subarray(0, signature.offset) : bytes;
-    return { format: 'riscv-image', payload: null, signature, kernel, header: headerFields(h), archHint: 'riscv64', bits: 64, littleEndian: true };
-  }
-  const algorithm: Algorithm | undefined = algorithmAt(bytes, 0);
-  if (algorithm && depth === 0) {
-    const payload = decodePayloadAt(bytes, 0, algorithm);
-    const trailing = bytes.length - payload.storedBytes;
-    if (trailing !== 0) fail(`${trailing} bytes follow the ${algorithm} stream (${payload.compressedBytes} bytes): not a compressed kernel image`);
-    const inner = unwrap(payload.data, depth + 1);
-    if (inner.format === 'compressed-image') fail(`the ${algorithm} stream holds another compressed stream`);
-    return { ...inner, format: 'compressed-image', payload, header: { ...inner.header, inner_format: inner.format } };
-  }
-  return { format: 'raw-image', payload: null, signature: null, kernel: bytes, header: {}, archHint: null, bits: null, littleEndian: null };
-}
-
 /** config-REL / System.map-REL beside vmlinuz-REL (the /boot layout), or .config/System.map at a build tree's top. */
 function besideFile(imagePath: string, kind: 'config' | 'System.map'): string | null {
   const dir = dirname(imagePath);
@@ -267,7 +193,16 @@ export function readKernelImage(bytes: Uint8Array, path: string, options: OpenOp
   if (symbols.source === 'none') {
     try {
       const k = readKallsyms(u.kernel, { wordSize: bits === 64 ? 8 : 4, littleEndian });
-      if (k) symbols = { source: 'kallsyms', list: k.symbols.map((s) => ({ ...s, size: null })), detail: k.layout };
+      // s390 relocates kallsyms_relative_base at boot (it reads 0 in vmlinux.bin):
+      // the decompressor's vmlinux_info gives the address the image was linked at.
+      const lma = typeof u.header.default_lma === 'bigint' && / reads 0/.test(k?.layout ?? '') ? u.header.default_lma : null;
+      if (k && lma !== null)
+        symbols = {
+          source: 'kallsyms',
+          list: k.symbols.map((s) => ({ ...s, address: s.address + lma, size: null })),
+          detail: `${k.layout.replace(/ \(relative_base reads 0[^)]*\)/, '')}, based at vmlinux_info.default_lma`,
+        };
+      else if (k) symbols = { source: 'kallsyms', list: k.symbols.map((s) => ({ ...s, size: null })), detail: k.layout };
     } catch (e) {
       if (e instanceof KallsymsError) fail(`kallsyms tables: ${e.message}`);
       throw e;
@@ -283,9 +218,12 @@ export function readKernelImage(bytes: Uint8Array, path: string, options: OpenOp
   else {
     const byName = new Map<string, bigint>();
     for (const s of symbols.list) if (!byName.has(s.name)) byName.set(s.name, s.address);
-    // The Image starts at _text; without it (kallsyms lacks it unless KALLSYMS_ALL) the
-    // exported-symbol table ties addresses to file offsets exactly.
-    let base = byName.get('_text');
+    // The Image starts at _text (arm64: arch/arm64/kernel/vmlinux.lds.S; arm:
+    // arch/arm/kernel/vmlinux.lds.S), but a RISC-V Image at _start, 8 KiB of
+    // head text before _text = _stext (arch/riscv/kernel/vmlinux.lds.S). Without
+    // it (kallsyms lacks _text unless KALLSYMS_ALL) the exported-symbol table
+    // ties addresses to file offsets exactly.
+    let base = byName.get(arch.startsWith('riscv') ? '_start' : '_text');
     if (base === undefined && symbols.list.length > 0) {
       const found = findImageBase(u.kernel, symbols.list, { wordSize: bits === 64 ? 8 : 4, littleEndian });
       if (found) {
@@ -298,7 +236,7 @@ export function readKernelImage(bytes: Uint8Array, path: string, options: OpenOp
   }
   if (symbols.source === 'system.map' && elf) checkMapAgainstElf(symbols.list, sections, systemMapPath!);
 
-  const functions = functionExtents(symbols.list, sections);
+  const functions = functionExtents(symbols.list, sections, { kernel: u.kernel, fill: fillArch(arch, config?.thumb2 ?? false) });
   const payload = u.payload ? (({ data: _d, ...rest }) => rest)(u.payload) : null;
   const signatureBytes = u.signature?.bytes ?? 0;
   const stubBytes = u.payload ? bytes.length - u.payload.storedBytes - signatureBytes : 0;

@@ -44,11 +44,15 @@ export function elfSections(elf: Elf): Section[] {
 
 /** Marker pairs the kernel's linker scripts define on every arch that has them. */
 const MARKERS: { name: string; kind: SectionKind; start: string[]; end: string[] }[] = [
+  // riscv: the Image starts at _start (arch/riscv/kernel/vmlinux.lds.S puts
+  // _start and HEAD_TEXT_SECTION before .text, where _text = _stext).
+  { name: '.head.text', kind: 'text', start: ['_start'], end: ['_text'] },
   { name: '.head.text', kind: 'text', start: ['_text'], end: ['_stext'] },
   { name: '.text', kind: 'text', start: ['_stext'], end: ['_etext'] },
   { name: '.rodata', kind: 'rodata', start: ['__start_rodata'], end: ['__end_rodata', '__init_begin'] },
   { name: '.init', kind: 'init', start: ['__init_begin'], end: ['__init_end'] },
   { name: '.init.text', kind: 'init', start: ['_sinittext'], end: ['_einittext'] },
+  { name: '.init.data', kind: 'init', start: ['_einittext'], end: ['__init_end'] },
   { name: '.data', kind: 'data', start: ['_sdata'], end: ['_edata'] },
   { name: '.bss', kind: 'bss', start: ['__bss_start'], end: ['__bss_stop', '_end'] },
 ];
@@ -60,15 +64,20 @@ const MARKERS: { name: string; kind: SectionKind; start: string[]; end: string[]
 export function markerSections(addressOf: (name: string) => bigint | undefined, base: bigint, imageBytes: number): Section[] {
   const out: Section[] = [];
   for (const m of MARKERS) {
+    if (out.some((s) => s.name === m.name)) continue;
     const start = m.start.map(addressOf).find((a) => a !== undefined);
     const end = m.end.map(addressOf).find((a) => a !== undefined && start !== undefined && a >= start);
     if (start === undefined || end === undefined || end <= start || start < base) continue;
+    if (m.start[0] === '_start' && start !== base) continue;
     const bytes = Number(end - start);
     const offset = Number(start - base);
     const stored = m.kind === 'bss' ? 0 : Math.max(0, Math.min(bytes, imageBytes - offset));
     out.push({ name: m.name, address: start, offset: stored > 0 ? offset : null, bytes, fileBytes: stored, kind: m.kind });
   }
-  // A section inside another (.init.text in .init) is left to the outer one.
+  // .init is split at its text: .init (before _sinittext, when anything is),
+  // .init.text (code, counted as functions) and .init.data (after _einittext).
+  splitInit(out);
+  // A section inside another is left to the outer one.
   const within = (a: Section, b: Section) =>
     a !== b && a.address >= b.address && a.address + BigInt(a.bytes) <= b.address + BigInt(b.bytes) && (a.bytes < b.bytes || out.indexOf(a) > out.indexOf(b));
   const kept = out.filter((a) => !out.some((b) => within(a, b)));
@@ -89,4 +98,19 @@ export function markerSections(addressOf: (name: string) => bigint | undefined, 
     at = Math.max(at, s.offset! + s.fileBytes);
   }
   return [...kept, ...gaps].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+}
+
+/** Cut .init down to the bytes before .init.text, or drop it when .init.text and .init.data cover it. */
+function splitInit(out: Section[]): void {
+  const init = out.findIndex((s) => s.name === '.init');
+  const text = out.find((s) => s.name === '.init.text');
+  if (init < 0 || !text) return;
+  const outer = out[init]!;
+  const inside = text.address >= outer.address && text.address + BigInt(text.bytes) <= outer.address + BigInt(outer.bytes);
+  if (!inside) return;
+  const head = Number(text.address - outer.address);
+  const data = out.find((s) => s.name === '.init.data');
+  if (data && data.address + BigInt(data.bytes) !== outer.address + BigInt(outer.bytes)) out.splice(out.indexOf(data), 1);
+  if (head === 0) out.splice(init, 1);
+  else out[init] = { ...outer, bytes: head, fileBytes: Math.min(head, outer.fileBytes) };
 }

@@ -26,8 +26,10 @@ export interface InspectSummary {
   kernel_bytes: number;
   trailing_bytes: number;
   sections: { name: string; address: string; offset: number | null; bytes: number; file_bytes: number; kind: string }[];
-  symbols: { source: string; detail: string; count: number; text_count: number; text_bytes: number };
-  largest_functions: { name: string; address: string; bytes: number; offset: number | null; section: string }[];
+  /** text_bytes: code of the functions (extents); hole_bytes: the alignment padding after them. */
+  symbols: { source: string; detail: string; count: number; text_count: number; text_bytes: number; hole_bytes: number };
+  /** bytes: the function's code; hole_bytes: padding up to the next symbol. */
+  largest_functions: { name: string; address: string; bytes: number; hole_bytes: number; offset: number | null; section: string }[];
   config: {
     path: string;
     arch: string | null;
@@ -80,8 +82,16 @@ export function inspectSummary(img: KernelImage, top = 10): InspectSummary {
       count: img.symbols.list.length,
       text_count: img.functions.length,
       text_bytes: img.functions.reduce((n, f) => n + f.extent, 0),
+      hole_bytes: img.functions.reduce((n, f) => n + (f.hole ?? 0), 0),
     },
-    largest_functions: largest.map((f) => ({ name: f.name, address: hex(f.address), bytes: f.extent, offset: f.offset, section: f.section })),
+    largest_functions: largest.map((f) => ({
+      name: f.name,
+      address: hex(f.address),
+      bytes: f.extent,
+      hole_bytes: f.hole ?? 0,
+      offset: f.offset,
+      section: f.section,
+    })),
     config: img.config && {
       path: img.configPath!,
       arch: img.config.arch,

@@ -7,7 +7,7 @@
 // is hot when any of its names ran. A range whose bytes are not stored in
 // the decompressed kernel (no offset, or past its end) is counted apart.
 import type { KernelImage } from '../image/index.js';
-import { codeLength, fillArch, type FillArch } from './fill.js';
+import { fillArch, type FillArch } from './fill.js';
 import type { HotSet } from './types.js';
 
 export interface FunctionRange {
@@ -108,7 +108,7 @@ export function codeMap(img: KernelImage): CodeMap {
       address: f.address,
       section: f.section,
       offset: f.offset,
-      extent: f.extent,
+      extent: f.extent + (f.hole ?? 0),
       code: 0,
       hole: 0,
       source: 'unstored',
@@ -127,7 +127,8 @@ export function codeMap(img: KernelImage): CodeMap {
       r.source = 'size';
       sized++;
     } else {
-      r.code = codeLength(img.kernel.subarray(r.offset, r.offset + r.extent), fill);
+      // the image reader already cut the extent at the code's end (src/image/fill.ts)
+      r.code = Math.min(img.functions[r.functions[0]!]!.extent, r.extent);
       r.source = 'fill';
       stripped++;
     }
