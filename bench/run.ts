@@ -1,5 +1,5 @@
 // npm run bench [-- --mb N] [--workers N] [--skip-compress] [--skip-codecs] [--skip-pool]
-//                   [--skip-busy] [--busy-min-time MS] [--busy-scenarios quiet,burner,per-core,workers1]
+//                   [--skip-busy] [--busy-min-time MS] [--busy-scenarios quiet,burner,per-core,workers1] [--skip-kernel-decoder]
 //
 // Side by side in one run, on the same bytes (the decompressed payload of
 // Debian's amd64 kernel, fetched by package name into the cache):
@@ -9,7 +9,10 @@
 //  2. the worker pool's speedup from 1 to N workers on a sweep of sections;
 //  3. `kzbench run` quiet and beside CPU burners: reported and CPU-time
 //     speeds against quiet, and whether the disturbed cells were flagged
-//     (bench/busy.ts).
+//     (bench/busy.ts);
+//  4. per algorithm, the kernel's own decompressor against the library
+//     decoder, and both against gzip beside Terrell's published ratios
+//     (bench/kernel-decoder.ts).
 // The tool side reads a file in the page cache and writes to /dev/null, so
 // it pays for a process start and pipe copies; the in-process side pays for
 // neither. Both are what a user of each would get.
@@ -25,6 +28,7 @@ import { median } from '../src/measure/stats.js';
 import { runCells, type Cell } from '../src/run/index.js';
 import { sectionUnits } from '../src/units/index.js';
 import { busyBench, SCENARIOS, type Scenario } from './busy.js';
+import { kernelDecoderBench } from './kernel-decoder.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,6 +40,7 @@ const { values: args } = parseArgs({
     'skip-codecs': { type: 'boolean' },
     runs: { type: 'string' },
     'skip-busy': { type: 'boolean' },
+    'skip-kernel-decoder': { type: 'boolean' },
     'busy-min-time': { type: 'string' },
     'busy-scenarios': { type: 'string' },
   },
@@ -89,6 +94,8 @@ async function main(): Promise<void> {
       ...(scenarios ? { scenarios: scenarios as Scenario[] } : {}),
     });
   }
+  // Debian's amd64 kernel with its .config, which the kernel decoders are built with.
+  if (!args['skip-kernel-decoder']) await kernelDecoderBench();
 }
 
 function codecTable(data: Uint8Array, raw: string, dir: string, runs: number): void {

@@ -11,22 +11,22 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 import { compress, kernelAlgorithms, kernelProfile, parseSetting } from '../src/codecs/index.js';
-import { fetchDebianKernel } from '../src/corpus/debian.js';
+import { corpusKernel, findEntry, loadManifest } from '../src/corpus/manifest.js';
 import { openKernelImage } from '../src/image/index.js';
 import { kernelTarget } from '../src/run/settings.js';
 import { wholeUnit } from '../src/units/index.js';
-import { kernelDecoders } from '../src/kdecoder/build.js';
+import { bootFlags, kernelDecoders } from '../src/kdecoder/build.js';
 import { countInstructions, insnCounter } from '../src/kdecoder/count.js';
 import { debianKernelSource, kernelSeries } from '../src/kdecoder/source.js';
 import { projectPath } from '../src/project.js';
 
-/** The Debian 12 kernel package each arch's counts are measured on. */
-const KERNELS: Record<string, { pkg: string; debArch: string }> = {
-  x86_64: { pkg: 'linux-image-amd64', debArch: 'amd64' },
-  i386: { pkg: 'linux-image-686', debArch: 'i386' },
-  arm: { pkg: 'linux-image-armmp', debArch: 'armhf' },
-  arm64: { pkg: 'linux-image-arm64', debArch: 'arm64' },
-  riscv64: { pkg: 'linux-image-riscv64', debArch: 'riscv64' },
+/** The corpus kernel (corpora/manifest.yaml) each arch's counts are measured on: Debian 12, or 13 where 12 has none. */
+const KERNELS: Record<string, string> = {
+  x86_64: 'debian12-amd64',
+  i386: 'debian12-i386',
+  arm: 'debian12-armmp',
+  arm64: 'debian12-arm64',
+  riscv64: 'debian13-riscv64',
 };
 
 const COLUMNS = [
@@ -52,14 +52,15 @@ async function main(): Promise<void> {
   const counter = await insnCounter(log);
   const rows: Record<string, string | number>[] = [];
   const date = new Date().toISOString().slice(0, 10);
-  for (const [arch, k] of Object.entries(KERNELS)) {
+  const manifest = loadManifest();
+  for (const [arch, name] of Object.entries(KERNELS)) {
     if (only.length && !only.includes(arch)) continue;
     let kernel;
     try {
-      kernel = fetchDebianKernel(k.pkg, k.debArch, log);
+      kernel = corpusKernel(findEntry(manifest, name), log);
     } catch (e) {
-      // the archive does not serve it here (riscv64 is not a Debian 12 release arch): the row says so
-      rows.push({ arch, algorithm: '', setting: '', kernel_package: k.pkg, method: counter.method, error: (e as Error).message.split('\n')[0]!, date });
+      // the archive does not serve it here: the row says so
+      rows.push({ arch, algorithm: '', setting: '', kernel_package: name, method: counter.method, error: (e as Error).message.split('\n')[0]!, date });
       log(`${arch}: ${(e as Error).message}`);
       continue;
     }
@@ -67,8 +68,11 @@ async function main(): Promise<void> {
     const original = wholeUnit(img).bytes;
     const source = debianKernelSource(kernelSeries(img.version ?? kernel.version), log);
     const kd = kernelDecoders(source, arch, kernel.config ? readFileSync(kernel.config, 'utf8') : '', log);
+    const always = bootFlags(arch).size_append === 'always';
     for (const alg of kernelAlgorithms(img.arch)) {
-      const setting = kernelProfile(alg, kernelTarget(img)).key;
+      const profile = parseSetting(kernelProfile(alg, kernelTarget(img)).key);
+      // EFI zboot appends the size to every payload but gzip's (which carries its own)
+      const setting = always && alg !== 'gzip' && !profile.params['size_append'] ? parseSetting(`${profile.key},size_append`).key : profile.key;
       const base = {
         arch,
         algorithm: alg,

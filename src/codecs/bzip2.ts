@@ -1,5 +1,5 @@
 // bzip2: a .bz2 stream from libbz2, the bzip2 tool's own library.
-import { defineCodec } from './descriptor.js';
+import { defineCodec, levelOf } from './descriptor.js';
 import { addon, call } from './native.js';
 import { bool, levelToken, looseNumber, MiB, num, unknown, type CodecSetting } from './spec.js';
 
@@ -30,7 +30,12 @@ export const bzip2 = defineCodec({
   decodeInto: (_s, stream, out) => call(() => addon().bzip2DecompressInto(stream, out)),
   decodeStream: (input, maxOutput) => call(() => addon().bzip2DecodeStream(input, maxOutput)),
 
-  kernel: { arches: ['x86', 'arm64', 'riscv', 's390', 'mips'], spec: (t) => `bzip2:9${t.sizeAppend}`, decompressor: 'lib/decompress_bunzip2.c' },
+  kernel: {
+    arches: ['x86', 'arm64', 'riscv', 's390', 'mips'],
+    spec: (t) => `bzip2:9${t.sizeAppend}`,
+    decompressor: 'lib/decompress_bunzip2.c',
+    tool: { tool: 'bzip2', toolPackage: 'bzip2', library: 'libbz2', libPackage: 'libbz2-1.0', args: (p) => [`-${levelOf(p)}`, '-c'] },
+  },
 
   // The bzip2 manual ("Memory management"): compress 400k + 8 x block size,
   // decompress 100k + 4 x block size; block size = level x 100 kB.

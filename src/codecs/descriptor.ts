@@ -49,6 +49,12 @@ export interface CodecDescriptor<Name extends string = string> {
     spec(target: ProfileTarget): string;
     /** The kernel's own decompressor of this format, in a kernel tree (the boot decompressor includes it). */
     decompressor: string;
+    /**
+     * The command-line tool the kernel build runs (scripts/Makefile.lib,
+     * scripts/xz_wrap.sh), its Debian packages, and its arguments for a
+     * setting of this row, reading stdin and writing stdout as the build does.
+     */
+    tool: { tool: string; toolPackage: string; library: string; libPackage: string; args(params: LooseParams): string[] };
   };
 
   /**
@@ -64,4 +70,9 @@ export interface CodecDescriptor<Name extends string = string> {
 /** A row, with its name kept as a literal type (so the table's names form a union). */
 export function defineCodec<const Name extends string>(row: CodecDescriptor<Name>): CodecDescriptor<Name> {
   return row;
+}
+
+/** The level (or xz/lzma preset) of a setting's params, as a tool's -N option takes it. */
+export function levelOf(p: LooseParams): number {
+  return Number(p['level'] ?? p['preset']);
 }

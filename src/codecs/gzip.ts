@@ -3,7 +3,7 @@
 // and always decodes.
 import { spawnSync } from 'node:child_process';
 
-import { defineCodec, type Backend } from './descriptor.js';
+import { defineCodec, type Backend, levelOf } from './descriptor.js';
 import { CodecError } from './errors.js';
 import { addon, call } from './native.js';
 import { bool, findTool, levelToken, MiB, num, numberParam, unknown, type CodecSetting } from './spec.js';
@@ -79,6 +79,8 @@ export const gzip = defineCodec({
     // gzip's own trailer holds the size: the build never appends one.
     spec: () => `gzip:9,backend=${findTool('gzip') ? 'gzip-cli' : 'zlib'}`,
     decompressor: 'lib/decompress_inflate.c',
+    // gzip does not link zlib: its deflate is its own
+    tool: { tool: 'gzip', toolPackage: 'gzip', library: 'zlib', libPackage: 'zlib1g', args: (p) => ['-n', '-f', `-${levelOf(p)}`, '-c'] },
   },
 
   // deflate's state is well under a few MiB.

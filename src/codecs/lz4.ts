@@ -1,6 +1,6 @@
 // lz4: the kernel's legacy frame (`lz4 -l`: 8 MiB independent blocks, no end
 // mark) or the normal LZ4 frame, from liblz4.
-import { defineCodec } from './descriptor.js';
+import { defineCodec, levelOf } from './descriptor.js';
 import { CodecError } from './errors.js';
 import { addon, call } from './native.js';
 import { bool, flag, formatBytes, intIn, levelToken, MiB, num, numberParam, parseBytes, unknown, type CodecSetting, type ParamValue } from './spec.js';
@@ -111,6 +111,13 @@ export const lz4 = defineCodec({
     arches: ['x86', 'arm', 'arm64', 'riscv', 's390', 'mips'],
     spec: (t) => `lz4:9,frame=legacy${t.sizeAppend}`,
     decompressor: 'lib/decompress_unlz4.c',
+    tool: {
+      tool: 'lz4',
+      toolPackage: 'lz4',
+      library: 'liblz4',
+      libPackage: 'liblz4-1',
+      args: (p) => [...(p.frame === 'legacy' ? ['-l'] : []), `-${levelOf(p)}`, '-c'],
+    },
   },
 
   // HC state is ~256 KiB; a legacy-frame writer may stage 8 MiB blocks.

@@ -18,6 +18,7 @@ import {
   parseBytes,
   unknown,
   type CodecSetting,
+  type LooseParams,
   type ParamValue,
   type Token,
 } from './spec.js';
@@ -204,6 +205,17 @@ const msPerMB = (p: Readonly<Record<string, unknown>>) => ((numberParam(p, 'pres
 const liblzma: Backend = { name: 'liblzma', version: () => addon().lzmaVersion };
 const ALL_ARCHES: readonly KArch[] = ['x86', 'arm', 'arm64', 'riscv', 'powerpc', 's390', 'mips'];
 
+/** LZMA options as xz's --lzma1=/--lzma2= take them (the kernel build's scripts/xz_wrap.sh and cmd_lzma). */
+function lzmaOptions(p: LooseParams): string {
+  return [
+    `preset=${String(p['preset'])}${p['extreme'] ? 'e' : ''}`,
+    `dict=${String(p['dict_bytes'])}`,
+    `lc=${String(p['lc'])}`,
+    `lp=${String(p['lp'])}`,
+    `pb=${String(p['pb'])}`,
+  ].join(',');
+}
+
 export const lzma = defineCodec({
   name: 'lzma',
   levels: [0, 9],
@@ -213,7 +225,18 @@ export const lzma = defineCodec({
   decodeInto: (_s, stream, out) => call(() => addon().lzmaDecompressInto(stream, out, FORMAT.lzma)),
   decodeStream: decodeStream('lzma'),
   // powerpc's boot wrapper runs xz --format=lzma -f -6; Makefile.lib's cmd_lzma is lzma -9
-  kernel: { arches: ALL_ARCHES, spec: (t) => (t.arch === 'powerpc' ? 'lzma:6' : `lzma:9${t.sizeAppend}`), decompressor: 'lib/decompress_unlzma.c' },
+  kernel: {
+    arches: ALL_ARCHES,
+    spec: (t) => (t.arch === 'powerpc' ? 'lzma:6' : `lzma:9${t.sizeAppend}`),
+    decompressor: 'lib/decompress_unlzma.c',
+    tool: {
+      tool: 'xz',
+      toolPackage: 'xz-utils',
+      library: 'liblzma',
+      libPackage: 'liblzma5',
+      args: (p) => ['--format=lzma', `--lzma1=${lzmaOptions(p)}`, '-c'],
+    },
+  },
   stateBytes,
   msPerMB,
 });
@@ -276,7 +299,24 @@ export const xz = defineCodec({
   encode: (s, input) => encode('xz', s, input),
   decodeInto: (_s, stream, out) => call(() => addon().lzmaDecompressInto(stream, out, FORMAT.xz)),
   decodeStream: decodeStream('xz'),
-  kernel: { arches: ALL_ARCHES, spec: xzSpec, decompressor: 'lib/decompress_unxz.c' },
+  kernel: {
+    arches: ALL_ARCHES,
+    spec: xzSpec,
+    decompressor: 'lib/decompress_unxz.c',
+    tool: {
+      tool: 'xz',
+      toolPackage: 'xz-utils',
+      library: 'liblzma',
+      libPackage: 'liblzma5',
+      args: (p) => [
+        `--check=${String(p.check)}`,
+        '--threads=1',
+        ...(p.bcj && p.bcj !== 'none' ? [`--${String(p.bcj)}`] : []),
+        `--lzma2=${lzmaOptions(p)}`,
+        '-c',
+      ],
+    },
+  },
   stateBytes,
   msPerMB,
 });

@@ -1,5 +1,5 @@
 // lzo: an lzop file (lzop 1.04 on a pipe) with LZO1X blocks from liblzo2.
-import { defineCodec } from './descriptor.js';
+import { defineCodec, levelOf } from './descriptor.js';
 import { CodecError } from './errors.js';
 import { addon, call } from './native.js';
 import { bool, intIn, levelToken, MiB, num, numberParam, unknown, type CodecSetting } from './spec.js';
@@ -61,7 +61,12 @@ export const lzo = defineCodec({
   decodeStream: (input, maxOutput) => call(() => addon().lzopDecodeStream(input, maxOutput)),
 
   // powerpc's boot wrapper: lzop -f -9
-  kernel: { arches: ['x86', 'arm', 'arm64', 'riscv', 'powerpc', 's390', 'mips'], spec: (t) => `lzo:9${t.sizeAppend}`, decompressor: 'lib/decompress_unlzo.c' },
+  kernel: {
+    arches: ['x86', 'arm', 'arm64', 'riscv', 'powerpc', 's390', 'mips'],
+    spec: (t) => `lzo:9${t.sizeAppend}`,
+    decompressor: 'lib/decompress_unlzo.c',
+    tool: { tool: 'lzop', toolPackage: 'lzop', library: 'liblzo2', libPackage: 'liblzo2-2', args: (p) => [`-${levelOf(p)}`, '-c'] },
+  },
 
   // LZO's work memory is well under a few MiB.
   stateBytes: () => 2 * MiB,

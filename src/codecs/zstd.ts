@@ -1,5 +1,5 @@
 // zstd: a zstd frame from libzstd, driven like the zstd tool on a pipe.
-import { defineCodec } from './descriptor.js';
+import { defineCodec, levelOf } from './descriptor.js';
 import { addon, call } from './native.js';
 import { bool, flag, intIn, KiB, levelToken, looseNumber, MiB, num, numberParam, unknown, type CodecSetting } from './spec.js';
 
@@ -73,6 +73,13 @@ export const zstd = defineCodec({
     arches: ['x86', 'arm64', 'riscv', 's390', 'mips'],
     spec: (t) => (t.arch === 'x86' || t.arch === 's390' || t.arch === 'mips' ? `zstd:22${t.sizeAppend}` : 'zstd:19'),
     decompressor: 'lib/decompress_unzstd.c',
+    tool: {
+      tool: 'zstd',
+      toolPackage: 'zstd',
+      library: 'libzstd',
+      libPackage: 'libzstd1',
+      args: (p) => [`-${levelOf(p)}`, ...(levelOf(p) > 19 ? ['--ultra'] : []), '-c'],
+    },
   },
 
   // Window plus match tables; the strongest levels (btultra) keep a chain

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { join } from 'node:path';
 import { sha256File } from '../files.js';
 import { projectPath } from '../project.js';
-import type { CodecSetting } from '../codecs/index.js';
+import { codecRow, codecRows, type CodecSetting } from '../codecs/index.js';
 import { aptState, findRelease, hostRelease, type DebianRelease } from './apt.js';
 import { cacheDir, CorpusError, hostDebArch, run } from './common.js';
 import { buildTool, type BuiltTool } from './build.js';
@@ -27,16 +27,13 @@ export interface ToolPackages {
   tool: string;
 }
 
-/** Package names as Debian 12 and 13 both name them (`apt-cache show`). gzip does not link zlib: its deflate is its own. */
-export const TOOL_PACKAGES: Record<string, ToolPackages> = {
-  zstd: { library: 'libzstd', libPackage: 'libzstd1', toolPackage: 'zstd', tool: 'zstd' },
-  xz: { library: 'liblzma', libPackage: 'liblzma5', toolPackage: 'xz-utils', tool: 'xz' },
-  lzma: { library: 'liblzma', libPackage: 'liblzma5', toolPackage: 'xz-utils', tool: 'xz' },
-  lz4: { library: 'liblz4', libPackage: 'liblz4-1', toolPackage: 'lz4', tool: 'lz4' },
-  gzip: { library: 'zlib', libPackage: 'zlib1g', toolPackage: 'gzip', tool: 'gzip' },
-  bzip2: { library: 'libbz2', libPackage: 'libbz2-1.0', toolPackage: 'bzip2', tool: 'bzip2' },
-  lzo: { library: 'liblzo2', libPackage: 'liblzo2-2', toolPackage: 'lzop', tool: 'lzop' },
-};
+/** Package names as Debian 12 and 13 both name them (`apt-cache show`): each codec row's kernel tool (src/codecs). */
+export const TOOL_PACKAGES: Record<string, ToolPackages> = Object.fromEntries(
+  codecRows().flatMap((row) => {
+    const t = row.kernel?.tool;
+    return t ? [[row.name, { library: t.library, libPackage: t.libPackage, toolPackage: t.toolPackage, tool: t.tool }]] : [];
+  }),
+);
 
 /** One fetched package: what data/libraries.csv records. */
 export interface FetchedPackage {
@@ -229,34 +226,9 @@ export function recordLibraries(
  * reading stdin and writing stdout as the build does.
  */
 export function kernelToolArgs(s: CodecSetting): string[] {
-  const p = s.params;
-  const level = Number(p.level ?? p.preset ?? 9);
-  switch (s.algorithm) {
-    case 'zstd':
-      return [`-${level}`, ...(level > 19 ? ['--ultra'] : []), '-c'];
-    case 'lz4':
-      return [...(p.frame === 'legacy' ? ['-l'] : []), `-${level}`, '-c'];
-    case 'gzip':
-      return ['-n', '-f', `-${level}`, '-c'];
-    case 'bzip2':
-      return [`-${level}`, '-c'];
-    case 'lzo':
-      return [`-${level}`, '-c'];
-    case 'lzma':
-    case 'xz': {
-      const lzma2 = [
-        `preset=${String(p.preset)}${p.extreme ? 'e' : ''}`,
-        `dict=${String(p.dict_bytes)}`,
-        `lc=${String(p.lc)}`,
-        `lp=${String(p.lp)}`,
-        `pb=${String(p.pb)}`,
-      ];
-      if (s.algorithm === 'lzma') return ['--format=lzma', `--lzma1=${lzma2.join(',')}`, '-c'];
-      const bcj = p.bcj && p.bcj !== 'none' ? [`--${String(p.bcj)}`] : [];
-      return [`--check=${String(p.check)}`, '--threads=1', ...bcj, `--lzma2=${lzma2.join(',')}`, '-c'];
-    }
-  }
-  throw new CorpusError(`no kernel build command known for ${s.algorithm}`);
+  const tool = codecRow(s.algorithm)?.kernel?.tool;
+  if (!tool) throw new CorpusError(`no kernel build command known for ${s.algorithm}`);
+  return tool.args(s.params);
 }
 
 /** Compress INPUT with a release's tool as the kernel build would (stdin to stdout). */

@@ -37,7 +37,16 @@ export interface KernelDecoders {
 /** Bumped when the way the programs are built changes, so cached builds are redone. */
 const RECIPE = 2;
 
-const flagsRow = z.object({ arch: cells.text, cc: cells.text, qemu: cells.text, cflags: cells.text, memory: cells.text, source: cells.text });
+const flagsRow = z.object({
+  arch: cells.text,
+  cc: cells.text,
+  qemu: cells.text,
+  cflags: cells.text,
+  memory: cells.text,
+  /** profile: the payload is as the kernel profile makes it; always: the boot code appends the size whatever the profile (EFI zboot). */
+  size_append: z.enum(['profile', 'always']),
+  source: cells.text,
+});
 export type BootFlags = z.infer<typeof flagsRow>;
 
 /** This machine's arch, as data/kernel-decoder.csv names arches. */
