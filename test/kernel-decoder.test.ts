@@ -117,3 +117,35 @@ test(
     assert.match(bad.stderr, /decoder: kernel needs the image's \.config/);
   },
 );
+
+/** Is qemu-user (with -plugin) here? */
+function qemuUser(): boolean {
+  try {
+    execFileSync('qemu-x86_64', ['-h'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test(
+  'the instruction counter counts one decode exactly: the same every time, more for more bytes',
+  { skip: process.arch !== 'x64' || !sourceAvailable() || !qemuUser() ? 'needs x86_64, linux-source-6.1 and qemu-user' : false },
+  async () => {
+    const { insnCounter, countInstructions } = await import('../src/kdecoder/count.js');
+    const counter = await insnCounter((s) => console.log(s));
+    assert.match(counter.method, /QEMU TCG plugin .* qemu-user /);
+    const kd = kernelDecoders(debianKernelSource('6.1'), 'x86_64', X86_CONFIG);
+    const small = codeLike(1 << 20, 5);
+    const big = new Uint8Array(4 << 20);
+    for (let i = 0; i < 4; i++) big.set(codeLike(1 << 20, 5 + i), i << 20);
+    const setting = parseSetting('lz4:9,frame=legacy,size_append');
+    const a = countInstructions(counter, kd, 'lz4', compress(setting, small), small);
+    const b = countInstructions(counter, kd, 'lz4', compress(setting, small), small);
+    const c = countInstructions(counter, kd, 'lz4', compress(setting, big), big);
+    console.log(`lz4: ${a} instructions for 1 MiB, ${c} for 4 MiB`);
+    assert.equal(a, b, 'deterministic');
+    assert.ok(a > small.length / 4, 'at least a few instructions per 4 bytes');
+    assert.ok(c > 3 * a && c < 5 * a, 'about 4x the instructions for 4x the bytes');
+  },
+);
