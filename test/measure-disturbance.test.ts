@@ -137,7 +137,7 @@ test('the warning names the busy machine and counts disturbed and wide cells, on
     { verified: true, timing_quality: 'wide' },
     { verified: false, timing_quality: '' },
   ];
-  assert.deepEqual(qualityCounts(rows), { measured: 3, disturbed: 1, wide: 1 });
+  assert.deepEqual(qualityCounts(rows), { measured: 3, disturbed: 1, wide: 1, shared: 0 });
   const w = timingWarning(rows, { busy: true, observed: { others_cores_mean: 1.2, steal_cores_mean: 0 }, samples: 40, samples_disturbed: 30 })!;
   assert.match(w, /^warning: figures were taken on a busy machine \(other processes used 1\.2 cores on average, 30 of 40 timed decodes were preempted\)/);
   assert.match(w, /1 cell of 3 had too few undisturbed decodes/);
@@ -145,4 +145,19 @@ test('the warning names the busy machine and counts disturbed and wide cells, on
   assert.equal(w.split('\n').length, 1);
   assert.equal(timingWarning([{ verified: true, timing_quality: 'ok' }], { busy: false }), undefined);
   assert.equal(timingWarning([{ verified: true }], null), undefined, 'rows from files without the column say nothing');
+});
+
+test('a clean cell timed beside a busy neighbour is shared; the warning counts it', async () => {
+  const { withNeighbours, SHARED_CORES } = await import('../src/measure/disturbance.js');
+  const { timingWarning } = await import('../src/measure/warning.js');
+  assert.equal(withNeighbours('ok', 0.02), 'ok');
+  assert.equal(withNeighbours('ok', SHARED_CORES), 'shared');
+  assert.equal(withNeighbours('disturbed', 1.5), 'disturbed', 'the stronger verdict stands');
+  assert.equal(withNeighbours('wide', 1.5), 'wide');
+  const w = timingWarning([
+    { verified: true, timing_quality: 'shared' },
+    { verified: true, timing_quality: 'ok' },
+  ]);
+  assert.match(w!, /1 cell of 2 was timed while other processes used half a core or more/);
+  assert.equal(timingWarning([{ verified: true, timing_quality: 'ok' }]), undefined);
 });

@@ -73,7 +73,7 @@ test('a busy run: one warning line, and the CPU-time figure beside a disturbed s
     { busy: true, observed: { others_cores_mean: 1.1, steal_cores_mean: null }, samples: 20, samples_disturbed: 10 },
   );
   const report = buildReport(d, { readImages: false });
-  assert.deepEqual(report.timingQuality, { measured: 2, disturbed: 1, wide: 0 });
+  assert.deepEqual(report.timingQuality, { measured: 2, disturbed: 1, wide: 0, shared: 0 });
   const md = renderMarkdown(report);
   const warnings = md.split('\n').filter((l) => l.includes('warning:'));
   assert.equal(warnings.length, 1);

@@ -92,7 +92,23 @@ export function countOutliers(values: readonly number[]): number {
  */
 export const WIDE_SPREAD = 0.05;
 
-export type TimingQuality = 'ok' | 'disturbed' | 'wide';
+/**
+ * ok; disturbed: too few undisturbed samples; wide: spread over WIDE_SPREAD;
+ * shared: no sample was descheduled, but other processes used at least
+ * SHARED_CORES of the machine while the cell was timed. A decode beside a
+ * busy neighbour runs slower without losing its CPU (shared caches, memory
+ * bandwidth, an SMT sibling): bench/busy.ts measured up to 12% slower thread
+ * CPU time beside one burner on this 2-vCPU machine, with nothing descheduled.
+ */
+export type TimingQuality = 'ok' | 'disturbed' | 'wide' | 'shared';
+
+/** Others' CPU use (cores) from which an otherwise clean cell is 'shared': half a core, the gate's BUSY_CORES. */
+export const SHARED_CORES = 0.5;
+
+/** A cell's quality once the others' load around its timing is known. */
+export function withNeighbours(quality: TimingQuality, othersCores: number): TimingQuality {
+  return quality === 'ok' && othersCores >= SHARED_CORES ? 'shared' : quality;
+}
 
 export interface SampleSummary {
   /** Median wall ms of the samples it is taken over (clean ones when there are enough). */

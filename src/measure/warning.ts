@@ -25,15 +25,18 @@ export interface QualityCounts {
   measured: number;
   disturbed: number;
   wide: number;
+  /** Timed while other processes used half a core or more (disturbance.ts SHARED_CORES). */
+  shared: number;
 }
 
 export function qualityCounts(rows: Iterable<QualityRow>): QualityCounts {
-  const c: QualityCounts = { measured: 0, disturbed: 0, wide: 0 };
+  const c: QualityCounts = { measured: 0, disturbed: 0, wide: 0, shared: 0 };
   for (const r of rows) {
     if (!r.verified) continue;
     c.measured++;
     if (r.timing_quality === 'disturbed') c.disturbed++;
     else if (r.timing_quality === 'wide') c.wide++;
+    else if (r.timing_quality === 'shared') c.shared++;
   }
   return c;
 }
@@ -50,9 +53,9 @@ export function busyMachine(value: unknown): BusyMachine | null {
  * a wide spread. Rows from files without timing_quality say nothing.
  */
 export function timingWarning(rows: readonly QualityRow[] | QualityCounts, machine?: BusyMachine | null): string | undefined {
-  const { measured, disturbed, wide } = Array.isArray(rows) ? qualityCounts(rows as readonly QualityRow[]) : (rows as QualityCounts);
+  const { measured, disturbed, wide, shared = 0 } = Array.isArray(rows) ? qualityCounts(rows as readonly QualityRow[]) : (rows as QualityCounts);
   const busy = machine?.busy === true;
-  if (!busy && disturbed === 0 && wide === 0) return undefined;
+  if (!busy && disturbed === 0 && wide === 0 && shared === 0) return undefined;
   const parts: string[] = [];
   if (busy) {
     const o = machine?.observed;
@@ -67,5 +70,9 @@ export function timingWarning(rows: readonly QualityRow[] | QualityCounts, machi
       `${plural(disturbed, 'cell')} of ${measured} had too few undisturbed decodes: their decompress_mb_s is wall-clock time with waits in it; decompress_cpu_mb_s is the thread's own CPU time`,
     );
   if (wide) parts.push(`${plural(wide, 'cell')} of ${measured} had a wide spread (MAD over 5% of the median)`);
+  if (shared)
+    parts.push(
+      `${plural(shared, 'cell')} of ${measured} ${shared === 1 ? 'was' : 'were'} timed while other processes used half a core or more: nothing was descheduled, but a busy neighbour slows a decode through shared caches and memory (timing_quality shared)`,
+    );
   return `warning: ${parts.join('; ')}. Rerun on a quiet machine for wall-clock figures to act on.`;
 }

@@ -55,7 +55,9 @@ export interface TimingMeasurement {
   outliers: number;
   /** Involuntary context switches over every timed sample; -1 when unknown. */
   nivcsw: number;
-  quality: 'ok' | 'disturbed' | 'wide';
+  quality: 'ok' | 'disturbed' | 'wide' | 'shared';
+  /** Most cores other processes used (the gate monitor's last interval) when the cell started, and when its timing ended. */
+  othersCores?: number;
   /** Every sample timed, the disturbed ones included. */
   samples: number;
   /** ms the cell waited for a slot of the pool's gate before it started (src/pool/timing-gate.ts). */

@@ -11,7 +11,7 @@
 // core the timing one needs as soon as the machine has none to spare.
 //
 // The gate is a SharedArrayBuffer shared with every worker (piscina
-// workerData): Int32 [slots, in use, holder flags...]. Workers block on
+// workerData): Int32 [slots, in use, others' load in milli-cores, holder flags...]. Workers block on
 // Atomics.wait (allowed in worker threads). Each task carries a holder index
 // whose flag says it holds a slot, so when a worker dies or is terminated
 // while holding one, the pool gives the slot back as the task settles
@@ -23,7 +23,9 @@ import { BUSY_CORES, loadReading, loadShare, readLoadAverage, type LoadShare } f
 
 const SLOTS = 0;
 const IN_USE = 1;
-const HOLDERS = 2;
+/** Other processes' CPU use over the monitor's last interval, in thousandths of a core. */
+const OTHERS = 2;
+const HOLDERS = 3;
 
 /** How long a waiting worker sleeps before it looks again even without a wake-up (ms). */
 const WAIT_MS = 50;
@@ -92,6 +94,13 @@ export class TimingGate {
     Atomics.store(this.#a, SLOTS, Math.max(1, n));
     Atomics.notify(this.#a, IN_USE);
   }
+  /** Cores other processes (and steal) used over the monitor's last interval. */
+  get othersCores(): number {
+    return Atomics.load(this.#a, OTHERS) / 1000;
+  }
+  setOthersCores(cores: number): void {
+    Atomics.store(this.#a, OTHERS, Math.max(0, Math.round(cores * 1000)));
+  }
 }
 
 /**
@@ -147,6 +156,7 @@ export class GateMonitor {
     this.#minSlots = this.#start;
     this.sab = newGateBuffer(this.#start);
     this.gate = new TimingGate(this.sab);
+    this.gate.setOthersCores(othersNow);
     this.#first = this.#last = loadReading(root);
     if (this.#first && intervalMs > 0) {
       this.#timer = setInterval(() => this.tick(), intervalMs);
@@ -165,6 +175,7 @@ export class GateMonitor {
     const slots = timingSlots(this.workers, this.cores, taken);
     this.#minSlots = Math.min(this.#minSlots, slots);
     this.gate.setSlots(slots);
+    this.gate.setOthersCores(taken);
     return share;
   }
 

@@ -6,7 +6,7 @@ import { threadId, workerData } from 'node:worker_threads';
 import { loadCodecApi } from './codec-api.js';
 import { timeSamples, hrClock, wallOnlyClock, type ThreadClock, type TimingOptions } from '../measure/timing.js';
 import { median } from '../measure/stats.js';
-import { summarizeSamples } from '../measure/disturbance.js';
+import { summarizeSamples, withNeighbours } from '../measure/disturbance.js';
 import { threadClock } from '../codecs/native.js';
 import { FAULT_EXIT_CODE, type CellMeasurement, type CellTask, type KernelDecodeMeasurement, type SharedBytes } from './task.js';
 import { kernelDecode } from '../kdecoder/run.js';
@@ -23,8 +23,11 @@ let gateWaitMs = 0;
 
 /** The timed loop of a cell and the summary of its samples (src/measure/disturbance.ts). */
 function timeDecodes(fn: () => void, timing: TimingOptions) {
+  const before = gate?.othersCores ?? 0;
   const t = timeSamples(fn, timing, clock);
-  return { ...summarizeSamples(t.samples, t.epsilonMs, timing.minRuns), samples: t.samples.length, gateWaitMs };
+  const othersCores = Math.max(before, gate?.othersCores ?? 0);
+  const summary = summarizeSamples(t.samples, t.epsilonMs, timing.minRuns);
+  return { ...summary, quality: withNeighbours(summary.quality, othersCores), othersCores, samples: t.samples.length, gateWaitMs };
 }
 
 export class RoundTripError extends Error {
@@ -72,6 +75,7 @@ function measurement(compressedBytes: number, compressMs: number, t: ReturnType<
       outliers: t.outliers,
       nivcsw: t.nivcsw,
       quality: t.quality,
+      othersCores: t.othersCores,
       samples: t.samples,
       gateWaitMs: t.gateWaitMs,
     },

@@ -128,6 +128,7 @@ export const TIMING_COLUMNS = [
   'decompress_outliers',
   'decompress_nivcsw',
   'timing_quality',
+  'decompress_others_cores',
 ] as const;
 
 /**

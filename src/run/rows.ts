@@ -93,6 +93,7 @@ function timingColumns(bytes: number, m: CellMeasurement): TimingColumns {
     decompress_outliers: t.outliers,
     decompress_nivcsw: t.nivcsw >= 0 ? t.nivcsw : null,
     timing_quality: t.quality,
+    decompress_others_cores: t.othersCores ?? null,
   };
 }
 
