@@ -149,3 +149,12 @@ test(
     assert.ok(c > 3 * a && c < 5 * a, 'about 4x the instructions for 4x the bytes');
   },
 );
+
+test('the boot count starts at the bzImage header code32_start', async () => {
+  const { code32Start } = await import('../src/kdecoder/boot.js');
+  const { smallKernel } = await import('./fixtures/images.js');
+  const bz = smallKernel().bzImage;
+  const dv = new DataView(bz.buffer, bz.byteOffset, bz.byteLength);
+  assert.equal(code32Start(bz), dv.getUint32(0x214, true));
+  assert.throws(() => code32Start(new Uint8Array(4096)), /not an x86 bzImage/);
+});

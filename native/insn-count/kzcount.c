@@ -4,7 +4,10 @@
  * instructions executed between two marker functions of the program it
  * runs. Every translated block adds its instruction count to one counter
  * (an inline add, no callback); the blocks that start at the markers also
- * read the counter. Prints "kzcount BEGIN_TO_END_INSNS TOTAL_INSNS MARKS".
+ * read the counter. Prints "kzcount-mark INSNS N" at each end marker and
+ * "kzcount BEGIN_TO_END_INSNS TOTAL_INSNS MARKS" at exit. Works in
+ * qemu-user (a program's markers) and qemu-system (two addresses of a boot,
+ * such as a bzImage's 32-bit entry and the decompressed kernel's).
  *
  * usage: qemu-ARCH -plugin kzcount.so,begin=0xADDR,end=0xADDR PROGRAM ARGS
  * A rep-prefixed x86 instruction counts once per iteration, as QEMU runs it.
@@ -29,8 +32,12 @@ static void on_begin(unsigned int vcpu, void *udata)
 
 static void on_end(unsigned int vcpu, void *udata)
 {
+	char line[96];
 	counted += executed - at_begin;
 	marks++;
+	/* said at once too: a booted kernel may never let QEMU exit on its own */
+	snprintf(line, sizeof line, "kzcount-mark %" PRIu64 " %u\n", executed - at_begin, marks);
+	qemu_plugin_outs(line);
 }
 
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
