@@ -398,3 +398,10 @@ describe('not a kernel', () => {
     assert.throws(() => openKernelImage(join(dir, 'nope')), /kernel image not found/);
   });
 });
+
+it('a .config made with ARCH=x86_64 is an x86 .config (its header names the alias)', async () => {
+  const { parseConfig } = await import('../src/image/config.js');
+  const c = parseConfig('#\n# Linux/x86_64 6.12.118 Kernel Configuration\n#\nCONFIG_64BIT=y\nCONFIG_X86_64=y\nCONFIG_X86=y\n');
+  assert.equal(c.arch, 'x86');
+  assert.equal(c.is64bit, true);
+});

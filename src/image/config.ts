@@ -77,7 +77,9 @@ export function parseConfig(text: string): KernelConfig {
   }
   if (lines === 0) fail('not a kernel .config: no CONFIG_ options');
   const on = (k: string) => options.get(k) === 'y';
-  const arch = headerArch ?? ARCH_OPTIONS.find(([k]) => on(k))?.[1] ?? null;
+  // The header names the ARCH the tree was configured with, which may be an alias of its SRCARCH
+  // ("Linux/x86_64" from make ARCH=x86_64; "Linux/x86" otherwise): kept as its SRCARCH.
+  const arch = (headerArch ? srcArch(headerArch) : null) ?? ARCH_OPTIONS.find(([k]) => on(k))?.[1] ?? null;
   const compression = COMPRESSORS.find((c) => on(`CONFIG_KERNEL_${c}`))?.toLowerCase() ?? null;
   return {
     arch,
