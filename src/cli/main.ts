@@ -207,6 +207,11 @@ program
   .option('--min-runs <n>', 'with --image: timed decompression runs at least (default 5)')
   .option('--min-time <ms>', 'with --image: timed decompression milliseconds at least (default 1000)')
   .option('--json', 'print JSON: recommendation, candidates, notes')
+  .option(
+    '--decoder <decoder>',
+    "with --image: library (default) or kernel: time each payload with the kernel's own decompressor and model boot with that time",
+  )
+  .option('--kernel-source <dir>', 'with --decoder kernel: a kernel tree to build the decompressors from')
   .action((opts) =>
     guarded(opts.image ?? opts.results, async () => {
       const { pickCommand } = await import('./pick.js');

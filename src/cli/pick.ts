@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { parseWorkers, ResultsDirLock, writeFileAtomic } from '../results/dir.js';
 import { MODEL_COLUMNS, modelCsvText, type ModelValues } from '../results/model-csv.js';
 import { runCells, type Cell } from '../run/index.js';
-import { asFlags, expandSuite, flagSettings, flagSuite, resolveImages, type SuiteImage } from '../plan/index.js';
+import { asFlags, attachKernelDecoders, expandSuite, flagSettings, flagSuite, resolveImages, type SuiteImage } from '../plan/index.js';
 import type { ResultRow } from '../results/schema.js';
 import {
   boardArch,
@@ -42,6 +42,8 @@ export interface PickOptions {
   minRuns?: string;
   minTime?: string;
   overwrite?: boolean;
+  decoder?: string;
+  kernelSource?: string;
 }
 
 function wholeNumber(v: string | undefined, flag: string, min: number): number | undefined {
@@ -166,6 +168,8 @@ async function pickLocked(opts: PickOptions, { workers, minRuns, minTimeMs }: Re
       ],
       units,
       ...(opts.codec ? { codecs: opts.codec } : {}),
+      ...(opts.decoder !== undefined ? { decoder: opts.decoder } : {}),
+      ...(opts.kernelSource !== undefined ? { kernelSource: opts.kernelSource } : {}),
     });
   const suite = request(['whole']);
   let image: SuiteImage;
@@ -181,7 +185,11 @@ async function pickLocked(opts: PickOptions, { workers, minRuns, minTimeMs }: Re
   const xip = board.xip && facts.arch === 'arm';
   const plan = (units: string[]) => {
     const s = units.length === 1 && units[0] === 'whole' ? suite : request(units);
-    return asFlags(s, () => expandSuite(s, [image])).cells;
+    const cells = asFlags(s, () => expandSuite(s, [image])).cells;
+    // --decoder kernel: each payload decoded and timed by the kernel's own decompressor too; the model takes that time
+    if (s.suite.decoder === 'kernel')
+      asFlags(s, () => attachKernelDecoders(cells, [image], { ...(opts.kernelSource ? { tree: opts.kernelSource } : {}), log }));
+    return cells;
   };
   const timing = { ...(minRuns !== undefined ? { minRuns } : {}), ...(minTimeMs !== undefined ? { minTimeMs } : {}) };
   const measure = async (cells: Cell[], outDir: string | undefined): Promise<ResultRow[] | undefined> => {

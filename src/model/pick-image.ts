@@ -118,7 +118,9 @@ export function payloadsFromRows(rows: readonly ResultRow[]): MeasuredPayload[] 
       setting: r.setting,
       payloadBytes: r.compressed_bytes,
       outputBytes: r.unit_bytes,
-      hostDecompressMs: r.decompress_ms_median,
+      // the kernel's own decompressor's time when the run measured it (--decoder kernel): what the boot runs
+      hostDecompressMs: r.kernel_decompress_ms_median ?? r.decompress_ms_median,
+      hostDecoder: r.kernel_decompress_ms_median != null ? 'kernel decoder' : 'library',
     });
   }
   return [...out.values()];

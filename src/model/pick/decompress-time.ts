@@ -10,7 +10,7 @@ import type { MeasuredPayload } from './types.js';
 export function boardDecompressMs(
   board: Board,
   algorithm: StubAlgorithm,
-  m: { payloadBytes: number; outputBytes: number; hostDecompressMs: number | null },
+  m: { payloadBytes: number; outputBytes: number; hostDecompressMs: number | null; hostDecoder?: string },
   all: readonly MeasuredPayload[],
 ): { ms: number | null; source: string } {
   const direct = decompressionMs(board, algorithm, m.payloadBytes, m.outputBytes);
@@ -25,7 +25,7 @@ export function boardDecompressMs(
     const k = refBoard / refM.hostDecompressMs!;
     return {
       ms: m.hostDecompressMs * k,
-      source: `calibrated: this machine's ${algorithm} time x ${k.toFixed(1)} (the board's ${ref} figure / this machine's ${ref} time)`,
+      source: `calibrated: this machine's ${algorithm} time (${m.hostDecoder ?? 'library'}) x ${k.toFixed(1)} (the board's ${ref} figure / this machine's ${ref} time)`,
     };
   }
   const unstated = Object.keys(board.decompression ?? {});

@@ -20,6 +20,8 @@ export interface MeasuredPayload {
   outputBytes: number;
   /** Median decompression time on this machine, ms; null when not timed. */
   hostDecompressMs: number | null;
+  /** Whose decode hostDecompressMs timed: the kernel's own decompressor (--decoder kernel) or the library. */
+  hostDecoder?: 'kernel decoder' | 'library';
 }
 
 /** What the model needs to know about the user's kernel (see kernelFacts in pick-image.ts). */
