@@ -9,6 +9,7 @@ const WORK_FACTOR = 30;
 export const bzip2 = defineCodec({
   name: 'bzip2',
   levels: [1, 9],
+  magic: [0x42, 0x5a, 0x68],
   backends: [{ name: 'libbz2', version: () => addon().bzip2Version.split(',')[0].trim() }],
 
   parse(ts): CodecSetting {

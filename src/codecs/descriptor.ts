@@ -21,6 +21,8 @@ export interface CodecDescriptor<Name extends string = string> {
   name: Name;
   /** The levels its tool accepts, [lowest, highest]. */
   levels: readonly [number, number];
+  /** The stream's first bytes, as a kernel image's payload starts (scripts/extract-vmlinux scans for the same); absent: not found in images. */
+  magic?: readonly number[];
   /** Every backend a setting of this codec may name. */
   backends: readonly Backend[];
 

@@ -39,6 +39,7 @@ const GZIP_WBITS = 31;
 export const gzip = defineCodec({
   name: 'gzip',
   levels: [1, 9],
+  magic: [0x1f, 0x8b, 0x08],
   backends: [zlib, gzipCli],
 
   parse(ts): CodecSetting {

@@ -13,6 +13,8 @@ const LZ4F_MAGIC = [0x04, 0x22, 0x4d, 0x18];
 export const lz4 = defineCodec({
   name: 'lz4',
   levels: [1, 12],
+  // the legacy frame's magic (lz4 -l), what the kernel build writes
+  magic: [0x02, 0x21, 0x4c, 0x18],
   backends: [{ name: 'liblz4', version: () => addon().lz4Version }],
 
   parse(ts): CodecSetting {

@@ -219,6 +219,8 @@ function lzmaOptions(p: LooseParams): string {
 export const lzma = defineCodec({
   name: 'lzma',
   levels: [0, 9],
+  // the .lzma header the kernel's lzma -9 writes: properties 0x5d (lc=3 lp=0 pb=2), then a dictionary size whose two low bytes are 0
+  magic: [0x5d, 0x00, 0x00],
   backends: [liblzma],
   parse: (ts) => parseLzma('lzma', ts),
   encode: (s, input) => encode('lzma', s, input),
@@ -294,6 +296,7 @@ function xzSpec({ arch, version, target, sizeAppend }: ProfileTarget): string {
 export const xz = defineCodec({
   name: 'xz',
   levels: [0, 9],
+  magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00],
   backends: [liblzma],
   parse: (ts) => parseLzma('xz', ts),
   encode: (s, input) => encode('xz', s, input),

@@ -17,6 +17,7 @@ const LZOP_PIPE_FLAGS = 0x0300000d;
 export const lzo = defineCodec({
   name: 'lzo',
   levels: [1, 9],
+  magic: [0x89, 0x4c, 0x5a],
   backends: [{ name: 'liblzo2', version: () => addon().lzoVersion }],
 
   parse(ts): CodecSetting {

@@ -12,6 +12,7 @@ function nextPow2(n: number): number {
 export const zstd = defineCodec({
   name: 'zstd',
   levels: [1, 22],
+  magic: [0x28, 0xb5, 0x2f, 0xfd],
   backends: [{ name: 'libzstd', version: () => addon().zstdVersion }],
 
   parse(ts): CodecSetting {

@@ -2,21 +2,15 @@
 // many false hits (lzma's `5d 00 00` is everywhere in code), so a candidate
 // is only a payload once it decompresses completely and passes the caller's
 // plausibility check (a trailing size that matches, an ELF or Image inside).
-import { decodeStream } from '../codecs/index.js';
-import { CodecError, type Algorithm } from '../codecs/types.js';
+import { codecRows, decodeStream } from '../codecs/index.js';
+import { CodecError, isAlgorithm, type Algorithm } from '../codecs/types.js';
 import { findAll, startsWith } from './bytes.js';
 import { fail } from './errors.js';
 
-/** The magics scripts/extract-vmlinux scans for, in its order. */
-export const PAYLOAD_MAGICS: readonly { algorithm: Algorithm; magic: Uint8Array }[] = [
-  { algorithm: 'gzip', magic: Uint8Array.of(0x1f, 0x8b, 0x08) },
-  { algorithm: 'xz', magic: Uint8Array.of(0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00) },
-  { algorithm: 'bzip2', magic: Uint8Array.of(0x42, 0x5a, 0x68) },
-  { algorithm: 'lzma', magic: Uint8Array.of(0x5d, 0x00, 0x00) },
-  { algorithm: 'lzo', magic: Uint8Array.of(0x89, 0x4c, 0x5a) },
-  { algorithm: 'lz4', magic: Uint8Array.of(0x02, 0x21, 0x4c, 0x18) },
-  { algorithm: 'zstd', magic: Uint8Array.of(0x28, 0xb5, 0x2f, 0xfd) },
-];
+/** The magics of the codec table's formats (scripts/extract-vmlinux scans for the same). */
+export const PAYLOAD_MAGICS: readonly { algorithm: Algorithm; magic: Uint8Array }[] = codecRows().flatMap((row) =>
+  row.magic && isAlgorithm(row.name) ? [{ algorithm: row.name, magic: Uint8Array.from(row.magic) }] : [],
+);
 
 /** Upper bound on what one payload may decompress to: keeps memory bounded on hostile input. */
 export const MAX_DECOMPRESSED = 1 << 30;
