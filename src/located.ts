@@ -106,7 +106,8 @@ export function pathText(path: readonly PropertyKey[]): string {
  */
 function parserMessage(message: string): string {
   const line = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-  const quoted = /^(.*?: )(".*)$/.exec(line);
+  // the parser's own words end at the first ": "; a quote further on is the source's
+  const quoted = /^([^:"]*: )(".*)$/.exec(line);
   // other messages name a tag, a directive or a token from the source: at most an excerpt's length of it
   if (!quoted) return line.length > 100 ? `${line.slice(0, 80)}...` : line;
   let source = quoted[2]!;

@@ -403,3 +403,14 @@ describe('inputs never crash, hang or echo themselves', () => {
     report('image', counts);
   });
 });
+
+it('a YAML error about a long token with a quote at its end quotes only an excerpt of it (a fuzzing find)', async () => {
+  const { parseSuite } = await import('../src/suite/load.js');
+  const text = '>-: ' + '- '.repeat(600) + ': "unterminated';
+  try {
+    parseSuite(text, 'x.yaml', { corpus: [] });
+    assert.fail('expected a SuiteError');
+  } catch (e) {
+    for (const line of asKzError(e)!.lines()) assert.ok(!line.includes('- '.repeat(50)), `quotes its input: ${line.slice(0, 120)}`);
+  }
+});
