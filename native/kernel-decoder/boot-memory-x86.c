@@ -1,18 +1,26 @@
 /*
- * memcpy, memset and memmove as the x86_64 boot decompressor has them
- * (arch/x86/boot/compressed/string.c: copies with rep movsq then rep movsb,
- * sets byte by byte, moves backwards byte by byte when regions overlap).
- * Written for kzbench from that description; built with the boot flags.
+ * memcpy, memset and memmove as the x86 boot decompressor has them
+ * (arch/x86/boot/compressed/string.c: copies with rep movsq (x86_64) or
+ * rep movsl (i386) then rep movsb, sets byte by byte, moves backwards byte
+ * by byte when regions overlap). Written for kzbench from that description;
+ * built with the boot flags.
  */
 #include <stddef.h>
 
 static void *copy(void *dest, const void *src, size_t n)
 {
 	long d0, d1, d2;
+#ifdef __x86_64__
 	__asm__ volatile("rep ; movsq\n\tmovq %4,%%rcx\n\trep ; movsb\n\t"
 			 : "=&c"(d0), "=&D"(d1), "=&S"(d2)
 			 : "0"(n >> 3), "g"(n & 7), "1"(dest), "2"(src)
 			 : "memory");
+#else
+	__asm__ volatile("rep ; movsl\n\tmovl %4,%%ecx\n\trep ; movsb\n\t"
+			 : "=&c"(d0), "=&D"(d1), "=&S"(d2)
+			 : "0"(n >> 2), "g"(n & 3), "1"(dest), "2"(src)
+			 : "memory");
+#endif
 	return dest;
 }
 
