@@ -14,13 +14,11 @@ import { openKernelImage } from '../src/image/index.js';
 import { hostArch, kernelDecoders } from '../src/kdecoder/build.js';
 import { kernelDecode } from '../src/kdecoder/run.js';
 import { debianKernelSource, kernelSeries } from '../src/kdecoder/source.js';
-import { projectPath } from '../src/project.js';
-import { parseCsvTable, cells } from '../src/results/table.js';
+import { publishedMeasurements } from '../src/model/published.js';
 import { kernelTarget } from '../src/run/settings.js';
 import { wholeUnit } from '../src/units/index.js';
 import { threadClock } from '../src/codecs/native.js';
 import { median } from '../src/measure/stats.js';
-import { z } from 'zod';
 
 const log = (s: string) => process.stderr.write(s + '\n');
 
@@ -64,11 +62,7 @@ export async function kernelDecoderBench(opts: KernelDecoderBenchOptions = {}): 
   const original = wholeUnit(img).bytes;
   const source = debianKernelSource(kernelSeries(img.version ?? img.release ?? ''), log);
   const kd = kernelDecoders(source, hostArch(), readFileSync(config, 'utf8'), log);
-  const published = parseCsvTable(
-    readFileSync(projectPath('data', 'published-decompression.csv'), 'utf8'),
-    'data/published-decompression.csv',
-    z.object({ source_id: cells.text, machine: cells.text, algorithm: cells.text, ratio: cells.number, decompress_mb_s: cells.number, source: cells.text }),
-  ).filter((r) => r.source_id === 'terrell-2017');
+  const published = publishedMeasurements().filter((r) => r.source_id === 'terrell-2017');
   const rows: { alg: string; setting: string; bytes: number; lib: number; kern: number; pub: number | undefined }[] = [];
   for (const alg of kernelAlgorithms(img.arch)) {
     const setting = parseSetting(kernelProfile(alg, kernelTarget(img)).key);
@@ -83,7 +77,7 @@ export async function kernelDecoderBench(opts: KernelDecoderBenchOptions = {}): 
       bytes: packed.length,
       lib: mb / (lib / 1e3),
       kern: k.mbPerS,
-      pub: published.find((p) => p.algorithm === alg)?.decompress_mb_s,
+      pub: Number(published.find((p) => p.algorithm === alg)?.mb_s) || undefined,
     });
     log(`${alg}: library ${(mb / (lib / 1e3)).toFixed(0)} MB/s, kernel decoder ${k.mbPerS.toFixed(0)} MB/s`);
   }

@@ -10,7 +10,7 @@
 // usage: node dist/scripts/kernel-decoder-counts.js [ARCH...]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
-import { compress, kernelAlgorithms, kernelProfile, parseSetting } from '../src/codecs/index.js';
+import { ALGORITHMS, compress, kernelAlgorithms, kernelProfile, parseSetting } from '../src/codecs/index.js';
 import { corpusKernel, findEntry, loadManifest } from '../src/corpus/manifest.js';
 import { openKernelImage } from '../src/image/index.js';
 import { kernelTarget } from '../src/run/settings.js';
@@ -20,17 +20,29 @@ import { countInstructions, insnCounter } from '../src/kdecoder/count.js';
 import { debianKernelSource, kernelSeries } from '../src/kdecoder/source.js';
 import { projectPath } from '../src/project.js';
 
-/** The corpus kernel (corpora/manifest.yaml) each arch's counts are measured on: Debian 12, or 13 where 12 has none. */
-const KERNELS: Record<string, string> = {
-  x86_64: 'debian12-amd64',
-  i386: 'debian12-i386',
-  arm: 'debian12-armmp',
-  arm64: 'debian12-arm64',
-  riscv64: 'debian13-riscv64',
+/**
+ * What each row of data/kernel-decoder-instructions.csv measures: the corpus
+ * kernel (corpora/manifest.yaml; Debian 12, or 13 where 12 has none), the
+ * row of data/kernel-decoder.csv whose flags build its decoders (the row's
+ * own name when not given), and a change to the kernel's .config.
+ */
+const TARGETS: Record<string, { kernel: string; flags?: string; config?: (c: string) => string }> = {
+  x86_64: { kernel: 'debian12-amd64' },
+  i386: { kernel: 'debian12-i386' },
+  arm: { kernel: 'debian12-armmp' },
+  // ARMv7 as kernels before unaligned access built it: the decoders'
+  // byte-wise paths, no unaligned loads from the compiler either (the
+  // published 2010-2013 ARM figures; data/kernel-decoder.csv).
+  'arm-aligned': { kernel: 'debian12-armmp', config: (c) => c.replace(/^CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS=y$/m, '') },
+  'arm-thumb2': { kernel: 'debian12-armmp', config: (c) => c + 'CONFIG_THUMB2_KERNEL=y\n' },
+  armv5te: { kernel: 'debian12-marvell' },
+  arm64: { kernel: 'debian12-arm64' },
+  riscv64: { kernel: 'debian13-riscv64' },
 };
 
 const COLUMNS = [
   'arch',
+  'flags',
   'algorithm',
   'setting',
   'kernel_package',
@@ -38,6 +50,7 @@ const COLUMNS = [
   'kernel_source',
   'output_bytes',
   'compressed_bytes',
+  'image_format',
   'instructions',
   'instructions_per_output_byte',
   'method',
@@ -53,7 +66,7 @@ async function main(): Promise<void> {
   const rows: Record<string, string | number>[] = [];
   const date = new Date().toISOString().slice(0, 10);
   const manifest = loadManifest();
-  for (const [arch, name] of Object.entries(KERNELS)) {
+  for (const [arch, { kernel: name, flags = arch, config: edit = (c: string) => c }] of Object.entries(TARGETS)) {
     if (only.length && !only.includes(arch)) continue;
     let kernel;
     try {
@@ -67,19 +80,26 @@ async function main(): Promise<void> {
     const img = openKernelImage(kernel.image, { configPath: kernel.config ?? undefined });
     const original = wholeUnit(img).bytes;
     const source = debianKernelSource(kernelSeries(img.version ?? kernel.version), log);
-    const kd = kernelDecoders(source, arch, kernel.config ? readFileSync(kernel.config, 'utf8') : '', log);
-    const always = bootFlags(arch).size_append === 'always';
-    for (const alg of kernelAlgorithms(img.arch)) {
-      const profile = parseSetting(kernelProfile(alg, kernelTarget(img)).key);
+    const kd = kernelDecoders(source, flags, edit(kernel.config ? readFileSync(kernel.config, 'utf8') : ''), log);
+    const always = bootFlags(flags).size_append === 'always';
+    const own = kernelAlgorithms(img.arch);
+    // All seven decoders on every arch: an algorithm the arch's image cannot
+    // use (arm has no bzip2 or zstd zImage) is compressed as x86's build does
+    // it, and its decoder is the same lib/ file a boot loader or initramfs uses.
+    for (const alg of ALGORITHMS) {
+      const target = own.includes(alg) ? kernelTarget(img) : { ...kernelTarget(img), arch: 'x86_64' };
+      const profile = parseSetting(kernelProfile(alg, target).key);
       // EFI zboot appends the size to every payload but gzip's (which carries its own)
       const setting = always && alg !== 'gzip' && !profile.params['size_append'] ? parseSetting(`${profile.key},size_append`).key : profile.key;
       const base = {
         arch,
+        flags,
         algorithm: alg,
         setting,
         kernel_package: kernel.package,
         kernel_version: kernel.version,
         kernel_source: source.origin,
+        image_format: own.includes(alg) ? 'yes' : `no (setting of x86's build)`,
         method: counter.method,
         date,
       };

@@ -20,6 +20,7 @@ import {
   recommend,
   stubRows,
   xipSectionsFromTable,
+  decoderCount,
   type Board,
   type Candidate,
   type KernelFacts,
@@ -160,9 +161,18 @@ test('the frontier: dominated candidates are off it; unknown boot times rank aft
     flash_bytes: 10,
     ram_bytes: 10,
     boot_ms: null,
+    boot_ms_low: null,
+    boot_ms_high: null,
     read_ms: null,
+    read_ms_low: null,
+    read_ms_high: null,
     decompress_ms: null,
+    decompress_ms_low: null,
+    decompress_ms_high: null,
     boot_source: '',
+    boot_basis: '',
+    boot_rank: null,
+    boot_within_range_of: [],
     unchecked: [],
     fits: true,
     reason: '',
@@ -197,21 +207,27 @@ test('boards: bootloader_decompression needs its source; rpi3b lists what U-Boot
   assert.ok(rpi.bootloader_decompression?.includes('gzip') && !rpi.bootloader_decompression.includes('xz'));
 });
 
-test('a board figure or a calibration gives boot time; the candidate names which', () => {
+test('a board figure overrides the model for its algorithm and calibrates the board for the others', () => {
   const qnap = loadBoard('qnap-ts219');
   const measured: MeasuredPayload[] = [
     { algorithm: 'lzo', setting: profile('lzo', 'arm'), payloadBytes: 2_000_000, outputBytes: 5_000_000, hostDecompressMs: 10 },
     { algorithm: 'xz', setting: profile('xz', 'arm'), payloadBytes: 1_500_000, outputBytes: 5_000_000, hostDecompressMs: 40 },
   ];
   const facts: KernelFacts = { arch: 'arm', own: null, kernelMemoryBytes: 6_000_000, kernelMemorySource: 'test', sections: [], thumb2: false };
-  const res = pick({ board: qnap, facts, measured, stubs });
+  const lzoFig = { mb_s: 20, rate_of: 'input' as const, source: 'test', measured_on: 'this board', proxy: false };
+  const withFigure: Board = { ...qnap, decompression: { lzo: lzoFig } };
+  const res = pick({ board: withFigure, facts, measured, stubs });
   const lzo = res.candidates.find((c) => c.algorithm === 'lzo' && c.strategy === 'self-decompressing')!;
   const xz = res.candidates.find((c) => c.algorithm === 'xz' && c.strategy === 'self-decompressing')!;
-  const lzoFig = qnap.decompression!.lzo!;
-  assert.equal(lzo.decompress_ms, (2_000_000 / (lzoFig.mb_s * 1e6)) * 1000, 'lzo: the board figure, compressed bytes per second');
+  assert.equal(lzo.decompress_ms, (2_000_000 / 20e6) * 1000, 'lzo: the board figure, compressed bytes per second');
+  assert.equal(lzo.decompress_ms_low, lzo.decompress_ms);
   assert.match(lzo.boot_source, /board figure/);
-  assert.ok(Math.abs(xz.decompress_ms! - lzo.decompress_ms! * 4) < 1e-9, 'xz: 4x lzo, as on this machine');
-  assert.match(xz.boot_source, /calibrated/);
+  // xz: its counted instructions at the board's instructions per second (lzo's count x 20 MB/s x lzo's 2.5:1)
+  const ipb = (alg: string) => decoderCount('armv5te', alg).instructions_per_output_byte;
+  const ips = ipb('lzo') * 20e6 * (5_000_000 / 2_000_000);
+  assert.ok(Math.abs(xz.decompress_ms! - ((ipb('xz') * 5_000_000) / ips) * 1000) < 1e-6);
+  assert.match(xz.boot_source, /its lzo figure/);
+  assert.ok(xz.decompress_ms_low! <= xz.decompress_ms! && xz.decompress_ms! <= xz.decompress_ms_high!);
   // The arm zImage RAM rule: Image + zImage + the decompressor's stack and heap.
   const r = formatRules().numbers;
   assert.equal(lzo.ram_bytes, Math.max(5_000_000 + lzo.flash_bytes! + r.arm_stack_bytes + r.arm_malloc_bytes, 6_000_000));
@@ -354,6 +370,14 @@ test('kzbench pick end to end: JSON contract, model.csv, and one-line errors', (
   for (const k of ['strategy', 'algorithm', 'setting', 'flash_bytes', 'ram_bytes', 'boot_ms']) assert.ok(k in out.recommendation, k);
   for (const c of out.candidates)
     for (const k of ['strategy', 'algorithm', 'setting', 'flash_bytes', 'ram_bytes', 'boot_ms', 'fits', 'reason']) assert.ok(k in c, k);
+  // issue 14's contract: boot = read + decompress, each with its range, and how each part was obtained
+  const rec = out.recommendation;
+  for (const k of ['read_ms', 'decompress_ms', 'boot_ms']) for (const s of ['', '_low', '_high']) assert.ok(`${k}${s}` in rec, `${k}${s}`);
+  assert.ok(rec.decompress_ms_low <= rec.decompress_ms && rec.decompress_ms <= rec.decompress_ms_high);
+  assert.equal(rec.read_ms, null, 'x86-pc has no storage read speed');
+  assert.match(rec.boot_basis, /^read: unknown .*not counted; decompress /);
+  assert.equal(rec.boot_rank, 1);
+  assert.ok(Array.isArray(rec.boot_within_range_of));
   assert.equal(out.recommendation.strategy, 'self-decompressing');
   const rows = parse(readFileSync(csv, 'utf8'), { columns: true }) as Record<string, string>[];
   assert.equal(rows.length, out.candidates.length);

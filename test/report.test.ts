@@ -141,6 +141,15 @@ function cand(algorithm: string, flash: number, boot: number, fits: boolean, par
     boot_source: 'test',
     unchecked: '',
     basis: 'test',
+    boot_ms_low: boot,
+    boot_ms_high: boot,
+    read_ms_low: null,
+    read_ms_high: null,
+    decompress_ms_low: boot,
+    decompress_ms_high: boot,
+    boot_basis: 'test',
+    boot_rank: null,
+    boot_within_range_of: '',
   };
 }
 

@@ -57,13 +57,27 @@ function wholeNumber(v: string | undefined, flag: string, min: number): number |
 export function modelCsv(result: PickResult): string {
   return modelCsvText(
     result.candidates.map((c) => {
-      const values = { ...c, recommended: c === result.recommendation, unchecked: c.unchecked.join('; ') } as Record<string, unknown>;
+      const values = {
+        ...c,
+        recommended: c === result.recommendation,
+        unchecked: c.unchecked.join('; '),
+        boot_within_range_of: c.boot_within_range_of.join('; '),
+      } as Record<string, unknown>;
       return Object.fromEntries(MODEL_COLUMNS.map((k) => [k, (values[k] ?? null) as ModelValues[typeof k]])) as ModelValues;
     }),
   );
 }
 
 const n = (v: number | null) => (v === null ? '-' : Math.round(v).toLocaleString('en-US'));
+const ms = (v: number) => (v < 10 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US'));
+
+/** "412 (301-655)": boot time and its range, "-" when unknown. */
+function bootText(c: Candidate): string {
+  if (c.boot_ms === null) return '-';
+  const lo = c.boot_ms_low ?? c.boot_ms;
+  const hi = c.boot_ms_high ?? c.boot_ms;
+  return hi > lo ? `${ms(c.boot_ms)} (${ms(lo)}-${ms(hi)})` : ms(c.boot_ms);
+}
 
 function text(result: PickResult, image: string): string {
   const rows = result.candidates.map((c: Candidate) => [
@@ -73,7 +87,7 @@ function text(result: PickResult, image: string): string {
     c.setting.length > 44 ? c.setting.slice(0, 43) + '…' : c.setting,
     n(c.flash_bytes),
     n(c.ram_bytes),
-    c.boot_ms === null ? '-' : c.boot_ms.toFixed(1),
+    bootText(c),
     c.fits ? 'yes' : 'no',
     c.reason,
   ]);
@@ -97,7 +111,7 @@ function text(result: PickResult, image: string): string {
     lines.push(
       '',
       `recommendation: ${r.strategy} ${r.algorithm} (${r.setting || 'no compression'})`,
-      `  flash ${n(r.flash_bytes)} bytes${r.flash_headroom_bytes !== null ? ` (${n(r.flash_headroom_bytes)} to spare)` : ''}, RAM ${n(r.ram_bytes)} bytes${r.ram_headroom_bytes !== null ? ` (${n(r.ram_headroom_bytes)} to spare)` : ''}, boot ${r.boot_ms === null ? 'unknown' : `${r.boot_ms.toFixed(1)} ms`}`,
+      `  flash ${n(r.flash_bytes)} bytes${r.flash_headroom_bytes !== null ? ` (${n(r.flash_headroom_bytes)} to spare)` : ''}, RAM ${n(r.ram_bytes)} bytes${r.ram_headroom_bytes !== null ? ` (${n(r.ram_headroom_bytes)} to spare)` : ''}, boot ${r.boot_ms === null ? 'unknown' : `${bootText(r)} ms`}`,
       `  why: ${result.why}`,
       `  flash: ${r.basis}`,
     );

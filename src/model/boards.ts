@@ -16,13 +16,21 @@ import { projectPath } from '../project.js';
 export const BOARD_ARCHES = ['arm', 'arm64', 'x86_64', 'riscv64'] as const;
 
 /** Figures a board may give; each one given needs `sources.<field>`. */
-export const BOARD_FIGURES = ['flash_bytes', 'kernel_partition_bytes', 'flash_reserved_bytes', 'flash_read_mb_s', 'ram_bytes', 'boot_budget_ms'] as const;
+export const BOARD_FIGURES = [
+  'flash_bytes',
+  'kernel_partition_bytes',
+  'flash_reserved_bytes',
+  'flash_read_mb_s',
+  'ram_bytes',
+  'boot_budget_ms',
+  'core',
+] as const;
 export type BoardFigure = (typeof BOARD_FIGURES)[number];
 
 /**
  * What every board must either give or name in `unknown`: `storage` is
- * flash_bytes or kernel_partition_bytes, `decompression` at least one
- * algorithm.
+ * flash_bytes or kernel_partition_bytes, `decompression` its core (the
+ * model: src/model/cores.ts) or a measured figure for at least one algorithm.
  */
 export const BOARD_REQUIRED = ['storage', 'flash_read_mb_s', 'ram_bytes', 'boot_budget_ms', 'decompression'] as const;
 
@@ -59,9 +67,12 @@ export const boardSchema = strictObject({
   kernel_partition_bytes: bytes.optional(),
   /** Bytes at the start of the flash not available to the kernel (bootloader). */
   flash_reserved_bytes: z.number().int().nonnegative().optional(),
-  flash_read_mb_s: rate.optional(),
+  /** Storage read speed at boot in MB/s: one figure, or [low, high] when the sources give a range. */
+  flash_read_mb_s: z.union([rate, z.tuple([rate, rate]).refine(([lo, hi]) => lo <= hi, 'expected [low, high] with low <= high')]).optional(),
   ram_bytes: bytes.optional(),
   xip: z.boolean(),
+  /** The CPU core that runs the decompressor: its family (data/core-families.csv) and clock. */
+  core: strictObject({ family: text, clock_ghz: rate }).optional(),
   decompression: z.partialRecord(algorithmKey, decompressionSchema).optional(),
   boot_budget_ms: rate.optional(),
   /**
@@ -122,7 +133,7 @@ function crossCheck(doc: LocatedDocument, b: BoardFile, file: string): Problem[]
   const unknown = b.unknown ?? {};
   const given = (k: string): boolean => {
     if (k === 'storage') return b.flash_bytes !== undefined || b.kernel_partition_bytes !== undefined;
-    if (k === 'decompression') return Object.keys(b.decompression ?? {}).length > 0;
+    if (k === 'decompression') return b.core !== undefined || Object.keys(b.decompression ?? {}).length > 0;
     return (b as Record<string, unknown>)[k] !== undefined;
   };
   if (b.flash_bytes !== undefined && b.kernel_partition_bytes !== undefined)
@@ -213,7 +224,14 @@ export function decompressionMs(board: Board, algorithm: StubAlgorithm, compress
   return (n / (s.mb_s * 1e6)) * 1000;
 }
 
-/** Milliseconds to read `bytes` from the board's storage; null when its read speed is unknown. */
+/** The board's storage read speed as [low, high] MB/s; null when unknown. */
+export function flashReadRange(board: Board): [number, number] | null {
+  const r = board.flash_read_mb_s;
+  return r === undefined ? null : typeof r === 'number' ? [r, r] : r;
+}
+
+/** Milliseconds to read `bytes` from the board's storage (at the middle of its range); null when its read speed is unknown. */
 export function flashReadMs(board: Board, bytes: number): number | null {
-  return board.flash_read_mb_s === undefined ? null : (bytes / (board.flash_read_mb_s * 1e6)) * 1000;
+  const r = flashReadRange(board);
+  return r === null ? null : (bytes / (((r[0] + r[1]) / 2) * 1e6)) * 1000;
 }

@@ -8,3 +8,6 @@ export * from './rules.js';
 export * from './pick.js';
 export * from './pick-image.js';
 export * from './formats.js';
+export * from './published.js';
+export * from './cores.js';
+export * from './target-time.js';

@@ -12,11 +12,12 @@
 //
 // Every size comes from a measured image, measured payloads (kzbench run
 // rows) or data/stubs.csv; every rule from data/format-rules.csv; every speed
-// from the board file (data/boards) or a calibration against this machine's
-// measured decompression times, which each candidate names in boot_source.
+// from the board file (data/boards) or the board model (target-time.ts:
+// counted instructions of the kernel's decoders over the board's calibrated
+// core), which each candidate names in boot_basis, with its range.
 
 import { bootloader } from './pick/bootloader.js';
-import { markPareto, recommend } from './pick/frontier.js';
+import { markPareto, rankBoot, recommend } from './pick/frontier.js';
 import { judge } from './pick/judge.js';
 import { selfDecompressing } from './pick/self-decompressing.js';
 import { PickError, type Candidate, type PickInput, type PickResult, type PickStrategy, type StrategyContext } from './pick/types.js';
@@ -24,7 +25,7 @@ import { xip } from './pick/xip.js';
 import { xipDeflatedData } from './pick/xip-deflated-data.js';
 
 export { boardDecompressMs } from './pick/decompress-time.js';
-export { markPareto, recommend } from './pick/frontier.js';
+export { candidateLabel, markPareto, rankBoot, recommend } from './pick/frontier.js';
 export { stubTarget } from './pick/stub-choice.js';
 export {
   PickError,
@@ -58,6 +59,7 @@ export function evaluate(input: PickInput): { candidates: Candidate[]; notes: st
 export function pick(input: PickInput): PickResult {
   const { candidates, notes } = evaluate(input);
   markPareto(candidates);
+  rankBoot(candidates);
   const { pick: p, why } = recommend(candidates);
   return { board: input.board.name, recommendation: p, why, candidates, notes };
 }

@@ -29,7 +29,18 @@ export const MODEL_COLUMNS = [
   'boot_source',
   'unchecked',
   'basis',
+  'boot_ms_low',
+  'boot_ms_high',
+  'read_ms_low',
+  'read_ms_high',
+  'decompress_ms_low',
+  'decompress_ms_high',
+  'boot_basis',
+  'boot_rank',
+  'boot_within_range_of',
 ] as const;
+/** Columns every model.csv has had; those added since may be missing from older files. */
+const REQUIRED_COLUMNS = MODEL_COLUMNS.slice(0, MODEL_COLUMNS.indexOf('basis') + 1);
 export type ModelColumn = (typeof MODEL_COLUMNS)[number];
 
 /** The values of one model.csv row (null: unknown, written as an empty field). */
@@ -66,6 +77,15 @@ const modelRow = z.object({
   boot_source: z.string(),
   unchecked: z.string(),
   basis: z.string(),
+  boot_ms_low: cells.optionalNumber.optional(),
+  boot_ms_high: cells.optionalNumber.optional(),
+  read_ms_low: cells.optionalNumber.optional(),
+  read_ms_high: cells.optionalNumber.optional(),
+  decompress_ms_low: cells.optionalNumber.optional(),
+  decompress_ms_high: cells.optionalNumber.optional(),
+  boot_basis: z.string().optional(),
+  boot_rank: cells.optionalCount.optional(),
+  boot_within_range_of: z.string().optional(),
 });
 export type ModelRow = TableRow<typeof modelRow>;
 
@@ -74,7 +94,7 @@ const MAX_MODEL_CSV = 64 * MiB;
 
 /** Check model.csv text: every column pick writes, each row by the schema. */
 export function parseModelCsv(text: string, file = 'model.csv'): ModelRow[] {
-  return parseCsvTable(text, file, modelRow, { required: MODEL_COLUMNS });
+  return parseCsvTable(text, file, modelRow, { required: REQUIRED_COLUMNS });
 }
 
 /** FILE (a model.csv) if it exists, else null; read through files.ts (a FIFO is refused, not waited on). */

@@ -1,8 +1,26 @@
 // The Pareto frontier over flash, RAM and boot time among the candidates that
 // fit, and the one recommendation drawn from it.
 
-import { fmt } from './candidate.js';
+import { compareBoot } from '../target-time.js';
+import { bootTerms, fmt } from './candidate.js';
 import type { Candidate } from './types.js';
+
+/** How a candidate is named in another's boot_within_range_of. */
+export const candidateLabel = (c: Candidate): string => `${c.strategy}:${c.setting || c.algorithm}`;
+
+/**
+ * Rank the fitting candidates by boot time (boot_rank, 1 = fastest) and name,
+ * for each, the others whose order against it the figures' ranges cannot
+ * decide (compareBoot: every corner of the shared read speed, calibration
+ * and per-algorithm factors).
+ */
+export function rankBoot(candidates: Candidate[]): void {
+  const timed = candidates.filter((c) => c.fits && c.boot_ms !== null && bootTerms.has(c)).sort((a, b) => a.boot_ms! - b.boot_ms!);
+  timed.forEach((c, i) => {
+    c.boot_rank = i + 1;
+    c.boot_within_range_of = timed.filter((o) => o !== c && compareBoot(bootTerms.get(c)!, bootTerms.get(o)!) === 0).map(candidateLabel);
+  });
+}
 
 /** a dominates b: no worse in every known objective, better in one. RAM and boot count only when both have them. */
 function dominates(a: Candidate, b: Candidate): boolean {
@@ -55,9 +73,13 @@ export function recommend(candidates: readonly Candidate[]): { pick: Candidate |
   );
   const p = sorted[0]!;
   const rest = sorted.length - 1;
+  const range = p.boot_ms_low !== null && p.boot_ms_high !== null && p.boot_ms_high > p.boot_ms_low ? `, ${fmt(p.boot_ms_low)}-${fmt(p.boot_ms_high)}` : '';
   const by =
     p.boot_ms !== null
-      ? `the fastest boot on the frontier (${fmt(p.boot_ms)} ms; ${p.boot_source})`
+      ? `the fastest boot on the frontier (${fmt(p.boot_ms)} ms${range}; ${p.boot_basis || p.boot_source})`
       : 'the least flash on the frontier (boot time unknown for every candidate on it)';
-  return { pick: p, why: `${by}; ${rest} other frontier candidate(s)` };
+  const close = p.boot_within_range_of.length
+    ? `; within the figures' range of ${p.boot_within_range_of.join(', ')}: which of them boots faster is not certain`
+    : '';
+  return { pick: p, why: `${by}; ${rest} other frontier candidate(s)${close}` };
 }

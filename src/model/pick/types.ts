@@ -56,12 +56,25 @@ export interface Candidate {
   setting: string;
   flash_bytes: number | null;
   ram_bytes: number | null;
+  /** Boot = read + decompress, ms; _low/_high: its range from the figures' uncertainty. */
   boot_ms: number | null;
+  boot_ms_low: number | null;
+  boot_ms_high: number | null;
   /** Parts of boot_ms: reading storage, decompressing. */
   read_ms: number | null;
+  read_ms_low: number | null;
+  read_ms_high: number | null;
   decompress_ms: number | null;
+  decompress_ms_low: number | null;
+  decompress_ms_high: number | null;
   /** Where the decompression speed came from. */
   boot_source: string;
+  /** How each part of boot_ms was obtained: the read speed and the decompression figures. */
+  boot_basis: string;
+  /** Place by boot time among the fitting candidates whose boot time is known (1 = fastest); null otherwise. */
+  boot_rank: number | null;
+  /** Fitting candidates whose order against this one the figures' ranges cannot decide ("strategy:setting"). */
+  boot_within_range_of: string[];
   /** Which limits could not be checked (board figures unknown). */
   unchecked: string[];
   fits: boolean;

@@ -4,8 +4,7 @@
 
 import { xipRuntime, formatRules } from '../rules.js';
 import { predictXip, type XipPrediction } from '../xip.js';
-import { blankCandidate, fmt } from './candidate.js';
-import { flashReadMs } from '../boards.js';
+import { blankCandidate, bootTime, fmt } from './candidate.js';
 import type { Candidate, PickStrategy, StrategyContext } from './types.js';
 
 /** The kernel's XIP split, or why the board or kernel cannot execute in place. */
@@ -35,9 +34,7 @@ export const xip: PickStrategy = {
     x.flash_bytes = p.flashBytes;
     x.ram_bytes = p.ramBytes;
     x.basis = `text ${fmt(p.flash.text)} + rodata ${fmt(p.flash.rodata)} + tables ${fmt(p.flash.ex_table_unwind)} + init ${fmt(p.flash.init_rom)} + data load image ${fmt(p.flash.data_load_image)} in flash; data, init data and bss in RAM`;
-    x.read_ms = flashReadMs(board, p.flash.data_load_image);
-    x.decompress_ms = 0;
-    x.boot_ms = x.read_ms ?? 0;
+    bootTime(x, board, p.flash.data_load_image, 'none');
     x.boot_source = 'no decompression (the data load image is copied)';
     const slow = xipRuntime().filter((r) => r.metric.startsWith('lmbench'));
     notes.push(

@@ -1,0 +1,203 @@
+// How fast a core runs the kernel's decompressors: the instructions each
+// decoder executes per output byte on the core's instruction set (counted
+// exactly: data/kernel-decoder-instructions.csv, scripts/kernel-decoder-counts.ts),
+// over the core family's instructions per cycle, calibrated on one published
+// measurement (data/core-families.csv, data/published-decompression.csv).
+//
+// One IPC per family is the model's assumption; real cores run some decoders
+// at a higher IPC than others. How far that assumption is off is measured,
+// not guessed: each published pair of algorithms on one machine gives the
+// factor (published time ratio / modelled time ratio), and a family's
+// decompression range spans the factors seen on its machines (validation()).
+
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { KzError } from '../errors.js';
+import { projectPath } from '../project.js';
+import { cells, parseCsvTable } from '../results/table.js';
+import { div, exact, figure, mul, publishedMeasurements, publishedSeconds, publishedTimeRatio, type PublishedRow, type Range } from './published.js';
+
+export class CoreModelError extends KzError {
+  override name = 'CoreModelError';
+}
+
+const countRow = z.object({
+  arch: cells.text,
+  algorithm: cells.text,
+  setting: z.string(),
+  kernel_package: z.string(),
+  kernel_version: z.string(),
+  output_bytes: cells.optionalCount,
+  compressed_bytes: cells.optionalCount,
+  instructions_per_output_byte: cells.optionalNumber,
+  error: z.string(),
+});
+export interface DecoderCount {
+  arch: string;
+  algorithm: string;
+  setting: string;
+  kernel_package: string;
+  kernel_version: string;
+  output_bytes: number;
+  compressed_bytes: number;
+  instructions_per_output_byte: number;
+}
+
+const familyRow = z.object({
+  family: cells.text,
+  counts: cells.text,
+  calibration: z.string().regex(/^([a-z0-9.-]+:[a-z0-9]+)?$/, 'expected SOURCE_ID:ALGORITHM or nothing'),
+  proxy_of: z.string(),
+  cores: cells.text,
+  note: cells.text,
+});
+export type CoreFamily = z.infer<typeof familyRow>;
+
+let counts: DecoderCount[] | undefined;
+let families: CoreFamily[] | undefined;
+
+/** The measured instruction counts, rows without an error. */
+export function decoderCounts(): DecoderCount[] {
+  if (counts) return counts;
+  const file = projectPath('data', 'kernel-decoder-instructions.csv');
+  const out: DecoderCount[] = [];
+  for (const r of parseCsvTable(readFileSync(file, 'utf8'), file, countRow)) {
+    const { instructions_per_output_byte: ipb, output_bytes: o, compressed_bytes: c } = r;
+    if (!r.error && ipb !== null && o !== null && c !== null) out.push({ ...r, instructions_per_output_byte: ipb, output_bytes: o, compressed_bytes: c });
+  }
+  counts = out;
+  return out;
+}
+
+/** Instructions per output byte of ALGORITHM's kernel decoder as built for COUNTS (a row name of the counts table). */
+export function decoderCount(countsArch: string, algorithm: string): DecoderCount {
+  const c = decoderCounts().find((r) => r.arch === countsArch && r.algorithm === algorithm);
+  if (!c)
+    throw new CoreModelError(
+      `no instruction count for ${algorithm} on ${countsArch} in data/kernel-decoder-instructions.csv (scripts/kernel-decoder-counts.ts measures them)`,
+    );
+  return c;
+}
+
+export function coreFamilies(): CoreFamily[] {
+  if (families) return families;
+  const file = projectPath('data', 'core-families.csv');
+  families = parseCsvTable(readFileSync(file, 'utf8'), file, familyRow);
+  return families;
+}
+
+export function coreFamily(name: string): CoreFamily {
+  const f = coreFamilies().find((r) => r.family === name);
+  if (!f)
+    throw new CoreModelError(
+      `no core family ${name} in data/core-families.csv; known: ${coreFamilies()
+        .map((r) => r.family)
+        .join(', ')}`,
+    );
+  return f;
+}
+
+/** The family whose calibration a family uses: itself, or the one it stands in for. */
+function calibrated(f: CoreFamily): CoreFamily {
+  const seen = new Set<string>();
+  let cur = f;
+  while (!cur.calibration) {
+    if (!cur.proxy_of || seen.has(cur.family)) throw new CoreModelError(`core family ${f.family} has no calibration and no proxy_of (data/core-families.csv)`);
+    seen.add(cur.family);
+    cur = coreFamily(cur.proxy_of);
+  }
+  return cur;
+}
+
+export interface FamilyIpc {
+  /** Instructions per cycle, with the range of the calibration's published figures. */
+  ipc: Range;
+  /** The algorithm it was calibrated on: its own time carries no algorithm spread. */
+  algorithm: string;
+  /** The family whose measurement it is (differs from the asked family for a proxy). */
+  from: string;
+  proxy: boolean;
+  /** The measurement in words. */
+  basis: string;
+}
+
+/** A family's instructions per cycle: its (or its proxy's) one published measurement over the counted instructions. */
+export function familyIpc(name: string): FamilyIpc {
+  const f = coreFamily(name);
+  const c = calibrated(f);
+  const [sourceId, algorithm] = c.calibration.split(':') as [string, string];
+  const r = publishedMeasurements().find((p) => p.source_id === sourceId && p.algorithm === algorithm);
+  if (!r) throw new CoreModelError(`core family ${c.family}: calibration ${c.calibration} is not in data/published-decompression.csv`);
+  const seconds = publishedSeconds(r);
+  if (!seconds || !r.clock_ghz || !r.output_mb)
+    throw new CoreModelError(`core family ${c.family}: ${c.calibration} needs a time, a clock and the output size in data/published-decompression.csv`);
+  const ipb = decoderCount(r.counts, algorithm).instructions_per_output_byte;
+  const instructions = mul(exact(ipb), mul(figure(r.output_mb), exact(1e6)));
+  const ipc = div(instructions, mul(seconds, mul(figure(r.clock_ghz), exact(1e9))));
+  return {
+    ipc,
+    algorithm,
+    from: c.family,
+    proxy: c !== f,
+    basis: `${c.family} IPC ${ipc.mid.toFixed(3)} (${r.source_id}: ${algorithm} ${r.output_mb} MB in ${(seconds.mid * 1000).toFixed(0)} ms at ${r.clock_ghz} GHz over ${ipb} instructions per byte on ${r.counts})${c !== f ? `, standing in for ${f.family}` : ''}`,
+  };
+}
+
+export interface ValidationRow {
+  source_id: string;
+  machine: string;
+  family: string;
+  counts: string;
+  kernel: string;
+  algorithm: string;
+  reference: string;
+  /** Published time of algorithm / time of reference on that machine, with the range of its printed figures. */
+  published: Range;
+  /** The model's ratio: instructions per output byte of the two decoders (one IPC per family, same kernel). */
+  model: number;
+  /** model / published.mid - 1. */
+  error: number;
+  /** Does the model order the two the same way (which decompresses faster)? */
+  same_order: boolean;
+  source: string;
+}
+
+/** Every published pair on one machine against the model's ratio. */
+export function validation(all: readonly PublishedRow[] = publishedMeasurements()): ValidationRow[] {
+  const out: ValidationRow[] = [];
+  for (const r of all) {
+    if (r.algorithm === r.reference) continue;
+    const published = publishedTimeRatio(r, all);
+    if (!published) continue;
+    const model = decoderCount(r.counts, r.algorithm).instructions_per_output_byte / decoderCount(r.counts, r.reference).instructions_per_output_byte;
+    out.push({
+      source_id: r.source_id,
+      machine: r.machine,
+      family: r.family,
+      counts: r.counts,
+      kernel: r.kernel,
+      algorithm: r.algorithm,
+      reference: r.reference,
+      published,
+      model,
+      error: model / published.mid - 1,
+      same_order: model < 1 === published.mid < 1,
+      source: r.source,
+    });
+  }
+  return out;
+}
+
+/**
+ * How far the one-IPC assumption moved a decoder's time on the family's
+ * machines (and those of the family it stands in for): the range of
+ * published / modelled time ratios, always including 1.
+ */
+export function algorithmSpread(name: string): { lo: number; hi: number; pairs: number } {
+  const names = new Set<string>();
+  for (let f: CoreFamily | undefined = coreFamily(name); f && !names.has(f.family); f = f.proxy_of ? coreFamily(f.proxy_of) : undefined) names.add(f.family);
+  const factors = validation()
+    .filter((v) => names.has(v.family))
+    .map((v) => v.published.mid / v.model);
+  return { lo: Math.min(1, ...factors), hi: Math.max(1, ...factors), pairs: factors.length };
+}

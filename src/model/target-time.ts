@@ -1,0 +1,148 @@
+// Boot time on the target board: reading the image from storage plus the
+// kernel's decompressor running on the board's core, each with a low-high
+// range and the figures it rests on.
+//
+//   decompress = instructions per output byte (counted, cores.ts)
+//                x output bytes / (IPC x clock)
+//   read       = bytes / storage read speed (the board's, cited)
+//
+// The board's own measured figure for an algorithm overrides the model for
+// that algorithm and calibrates the board for the others (its instructions
+// per second); otherwise its core family's IPC and its clock do.
+//
+// A candidate's boot time is boot(r, s, f) = readBytes / r + nominal x s x f:
+// r the board's read speed, s the calibration's scale (both shared by every
+// candidate on the board) and f the algorithm's factor (the one-IPC
+// assumption's spread, shared by candidates of one algorithm). Two
+// candidates' order is certain only when it holds at every corner of that box.
+
+import type { Board } from './boards.js';
+import { flashReadRange } from './boards.js';
+import { algorithmSpread, coreFamily, decoderCount, familyIpc } from './cores.js';
+
+/** The family a board without a `core` is modelled as (counts of its arch, spread of this family). */
+const ARCH_FAMILY: Record<Board['arch'], string> = { arm: 'armv7-a', arm64: 'cortex-a53', x86_64: 'x86-64', riscv64: 'rv64' };
+
+export interface BootTerms {
+  readBytes: number;
+  /** ms at s = 1, f = 1. */
+  nominal: number;
+  /** Relative range of the calibration (shared by the board's candidates). */
+  scale: [number, number];
+  /** Relative range of this algorithm's factor. */
+  factor: [number, number];
+  algorithm: string;
+  /** Storage read speed range, MB/s; null when unknown (the read is then left out). */
+  read: [number, number] | null;
+}
+
+export interface Estimate {
+  ms: number;
+  lo: number;
+  hi: number;
+  /** Where the figure came from, in words. */
+  source: string;
+}
+
+const fmtN = (n: number): string => Math.round(n).toLocaleString('en-US');
+const rel = (lo: number, hi: number): string => (lo === 1 && hi === 1 ? 'none' : `x${lo.toFixed(2)}-${hi.toFixed(2)}`);
+
+/** Decompression on the board with its range, and the terms the ranking needs; null ms when nothing gives a speed. */
+export function decompressEstimate(
+  board: Board,
+  algorithm: string,
+  payload: { payloadBytes: number; outputBytes: number },
+  measured: readonly { algorithm: string; payloadBytes: number; outputBytes: number }[],
+): { estimate: Estimate; nominal: number; scale: [number, number]; factor: [number, number] } | { estimate: null; source: string } {
+  const familyName = board.core?.family ?? ARCH_FAMILY[board.arch];
+  const family = coreFamily(familyName);
+  const countsArch = family.counts;
+  const count = (alg: string) => decoderCount(countsArch, alg);
+  const own = board.decompression?.[algorithm as keyof NonNullable<Board['decompression']>];
+  const direct = (fig: NonNullable<typeof own>, p: { payloadBytes: number; outputBytes: number }): number =>
+    ((fig.rate_of === 'output' ? p.outputBytes : p.payloadBytes) / (fig.mb_s * 1e6)) * 1000;
+  if (own && own.rate_of !== 'unstated') {
+    const ms = direct(own, payload);
+    return {
+      estimate: { ms, lo: ms, hi: ms, source: `board figure (${own.mb_s} MB/s of ${own.rate_of}${own.proxy ? `, proxy: ${own.measured_on}` : ''})` },
+      nominal: ms,
+      scale: [1, 1],
+      factor: [1, 1],
+    };
+  }
+  const ipb = count(algorithm).instructions_per_output_byte;
+  const instructions = ipb * payload.outputBytes;
+  const spread = algorithmSpread(familyName);
+  // A board figure for another algorithm: the board's instructions per second.
+  const figs = Object.entries(board.decompression ?? {}).filter(([, f]) => f && f.rate_of !== 'unstated');
+  figs.sort(([, a], [, b]) => Number(a!.proxy) - Number(b!.proxy));
+  const ref = figs[0];
+  if (ref) {
+    const [refAlg, fig] = ref as [string, NonNullable<typeof own>];
+    const c = count(refAlg);
+    const m = measured.find((x) => x.algorithm === refAlg);
+    const ratio = m ? m.outputBytes / m.payloadBytes : c.output_bytes / c.compressed_bytes;
+    const ips = c.instructions_per_output_byte * fig.mb_s * 1e6 * (fig.rate_of === 'output' ? 1 : ratio);
+    const ms = (instructions / ips) * 1000;
+    return {
+      estimate: {
+        ms,
+        lo: ms * spread.lo,
+        hi: ms * spread.hi,
+        source: `counted: ${ipb} instructions per byte (${algorithm} on ${countsArch}) x ${fmtN(payload.outputBytes)} bytes at the board's ${fmtN(ips / 1e6)} M instructions/s (its ${refAlg} figure, ${fig.mb_s} MB/s of ${fig.rate_of}${fig.rate_of === 'input' ? `, ${ratio.toFixed(2)}:1 ${m ? 'as measured' : `as Debian's ${countsArch} payload`}` : ''}${fig.proxy ? `, proxy: ${fig.measured_on}` : ''}); one-IPC spread ${rel(spread.lo, spread.hi)} (${spread.pairs} published pairs)`,
+      },
+      nominal: ms,
+      scale: [1, 1],
+      factor: [spread.lo, spread.hi],
+    };
+  }
+  if (!board.core) return { estimate: null, source: `no core in ${board.file} and no decompression figure: the board's decompression speed is unknown` };
+  const ipc = familyIpc(familyName);
+  const hz = board.core.clock_ghz * 1e9;
+  const ms = (instructions / (ipc.ipc.mid * hz)) * 1000;
+  const scale: [number, number] = [ipc.ipc.mid / ipc.ipc.hi, ipc.ipc.mid / ipc.ipc.lo];
+  const factor: [number, number] = !ipc.proxy && ipc.algorithm === algorithm ? [1, 1] : [spread.lo, spread.hi];
+  return {
+    estimate: {
+      ms,
+      lo: ms * scale[0] * factor[0],
+      hi: ms * scale[1] * factor[1],
+      source: `counted: ${ipb} instructions per byte (${algorithm} on ${countsArch}) x ${fmtN(payload.outputBytes)} bytes / (${ipc.basis}) x ${board.core.clock_ghz} GHz); calibration range ${rel(scale[0], scale[1])}, one-IPC spread ${rel(factor[0], factor[1])} (${spread.pairs} published pairs)`,
+    },
+    nominal: ms,
+    scale,
+    factor,
+  };
+}
+
+/** Reading `bytes` from the board's storage: [ms at the high speed, ms at the low speed]; null when the speed is unknown. */
+export function readEstimate(board: Board, bytes: number): Estimate | null {
+  const r = flashReadRange(board);
+  if (!r) return null;
+  const mid = (r[0] + r[1]) / 2;
+  const ms = (v: number) => (bytes / (v * 1e6)) * 1000;
+  return {
+    ms: ms(mid),
+    lo: ms(r[1]),
+    hi: ms(r[0]),
+    source: `${fmtN(bytes)} bytes at ${r[0] === r[1] ? r[0] : `${r[0]}-${r[1]}`} MB/s (${board.name} flash_read_mb_s)`,
+  };
+}
+
+/** boot(A) - boot(B) at every corner of the shared box: is A surely faster (-1), surely slower (1), or is the order uncertain (0)? */
+export function compareBoot(a: BootTerms, b: BootTerms): -1 | 0 | 1 {
+  const reads = a.read ?? [1, 1];
+  const sameAlg = a.algorithm === b.algorithm;
+  let neg = false;
+  let pos = false;
+  for (const r of new Set(reads))
+    for (const s of new Set([a.scale[0], a.scale[1]]))
+      for (const fa of new Set(a.factor))
+        for (const fb of sameAlg ? [null] : new Set(b.factor)) {
+          const t = (x: BootTerms, f: number) => (x.read ? x.readBytes / (r * 1e6) : 0) * 1000 + x.nominal * (x.scale[0] === 1 && x.scale[1] === 1 ? 1 : s) * f;
+          const d = t(a, fa) - t(b, fb ?? fa);
+          if (d < 0) neg = true;
+          if (d > 0) pos = true;
+        }
+  return neg && !pos ? -1 : pos && !neg ? 1 : 0;
+}

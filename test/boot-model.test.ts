@@ -1,0 +1,162 @@
+// The board model (src/model/cores.ts, target-time.ts): published figures
+// with their rounding, the calibration reproducing its own measurement,
+// read + decompress with ranges, the ranking that says when two candidates'
+// order is not certain, and the generated validation page kept in step.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import {
+  compareBoot,
+  decoderCount,
+  decompressEstimate,
+  familyIpc,
+  figure,
+  loadBoard,
+  loadStubTable,
+  parseBoard,
+  pick,
+  publishedMeasurements,
+  publishedTimeRatio,
+  validation,
+  type BootTerms,
+  type KernelFacts,
+  type MeasuredPayload,
+} from '../src/model/index.js';
+import { kernelProfile, type Algorithm } from '../src/codecs/index.js';
+import { projectPath } from '../src/project.js';
+import { validationMarkdown } from '../src/model/validation-page.js';
+
+const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
+
+test('a published figure carries the rounding of its last printed digit', () => {
+  assert.deepEqual(figure('6.7'), { lo: 6.65, mid: 6.7, hi: 6.75 });
+  assert.deepEqual(figure('301'), { lo: 300.5, mid: 301, hi: 301.5 });
+  const lee = publishedMeasurements().find((r) => r.source_id === 'lee-2013-1.5ghz-ua' && r.algorithm === 'lz4')!;
+  const ratio = publishedTimeRatio(lee)!;
+  // (7.3 / 45.6) / (6.7 / 25.2), with each figure's rounding
+  close(ratio.mid, 7.3 / 45.6 / (6.7 / 25.2), 'mid');
+  close(ratio.lo, 7.25 / 45.65 / (6.75 / 25.15), 'lo');
+  close(ratio.hi, 7.35 / 45.55 / (6.65 / 25.25), 'hi');
+});
+
+const armBoard = (clock: number, extra = '') =>
+  parseBoard(
+    `name: test-board
+description: an ARMv7 board
+arch: arm
+xip: false
+core: {family: armv7-a, clock_ghz: ${clock}}
+${extra}
+sources: {core: test${extra.includes('flash_read') ? ', flash_read_mb_s: test' : ''}}
+unknown: {storage: test, ram_bytes: test, boot_budget_ms: test${extra.includes('flash_read') ? '' : ', flash_read_mb_s: test'}}
+`,
+    'test-board.yaml',
+  );
+
+test("the calibration reproduces its own measurement: Lee's 1.5 GHz LZO, 14 MB in 6.7 MB / 25.2 MB/s", () => {
+  const board = armBoard(1.5);
+  const d = decompressEstimate(board, 'lzo', { payloadBytes: 6_700_000, outputBytes: 14_000_000 }, []);
+  assert.ok(d.estimate);
+  close(d.estimate.ms, (6.7 / 25.2) * 1000, 'lzo ms');
+  assert.deepEqual(d.factor, [1, 1], 'the calibration algorithm carries no one-IPC spread');
+  // the range is the figures' rounding: 14 (13.5-14.5), 1.5 GHz (1.45-1.55), 6.7, 25.2
+  assert.ok(d.estimate.lo < d.estimate.ms && d.estimate.hi > d.estimate.ms);
+  const ipc = familyIpc('armv7-a');
+  close(ipc.ipc.mid, (decoderCount('arm', 'lzo').instructions_per_output_byte * 14e6) / ((6.7 / 25.2) * 1.5e9), 'IPC');
+  // another algorithm: its own count at the same IPC, widened by the measured spread
+  const lz4 = decompressEstimate(board, 'lz4', { payloadBytes: 7_300_000, outputBytes: 14_000_000 }, []);
+  assert.ok(lz4.estimate);
+  close(
+    lz4.estimate.ms / d.estimate.ms,
+    decoderCount('arm', 'lz4').instructions_per_output_byte / decoderCount('arm', 'lzo').instructions_per_output_byte,
+    'lz4 / lzo',
+  );
+  assert.ok(lz4.factor[0] <= 1 && lz4.factor[1] >= 1 && lz4.factor[1] > lz4.factor[0]);
+  // twice the clock, half the time
+  const fast = decompressEstimate(armBoard(3), 'lzo', { payloadBytes: 6_700_000, outputBytes: 14_000_000 }, []);
+  close(fast.estimate!.ms * 2, d.estimate.ms, 'clock');
+});
+
+test('boot = read + decompress, each with its range; the basis names both', () => {
+  const board = armBoard(1.5, 'flash_read_mb_s: [10, 20]');
+  const stubs = loadStubTable();
+  const facts: KernelFacts = { arch: 'arm', own: null, kernelMemoryBytes: 6_000_000, kernelMemorySource: 'test', sections: [], thumb2: false };
+  const profile = (a: string) => kernelProfile(a as Algorithm, { arch: 'arm', kernelVersion: '6.1' }).key;
+  const measured: MeasuredPayload[] = [
+    { algorithm: 'lzo', setting: profile('lzo'), payloadBytes: 6_000_000, outputBytes: 14_000_000, hostDecompressMs: null },
+    { algorithm: 'xz', setting: profile('xz'), payloadBytes: 4_000_000, outputBytes: 14_000_000, hostDecompressMs: null },
+  ];
+  const res = pick({ board, facts, measured, stubs });
+  for (const c of res.candidates.filter((x) => x.strategy === 'self-decompressing')) {
+    assert.ok(c.flash_bytes && c.read_ms !== null && c.decompress_ms !== null && c.boot_ms !== null);
+    close(c.read_ms, (c.flash_bytes / 15e6) * 1000, 'read at the middle of 10-20 MB/s');
+    close(c.read_ms_low!, (c.flash_bytes / 20e6) * 1000, 'read low');
+    close(c.read_ms_high!, (c.flash_bytes / 10e6) * 1000, 'read high');
+    close(c.boot_ms, c.read_ms + c.decompress_ms, 'boot');
+    close(c.boot_ms_low!, c.read_ms_low! + c.decompress_ms_low!, 'boot low');
+    close(c.boot_ms_high!, c.read_ms_high! + c.decompress_ms_high!, 'boot high');
+    assert.match(c.boot_basis, /^read .* MB\/s .*; decompress counted: .* instructions per byte/);
+    assert.equal(c.boot_rank !== null, c.fits);
+  }
+});
+
+test('the ranking: an order that flips anywhere in the ranges is named, one that holds everywhere is not', () => {
+  const t = (o: Partial<BootTerms>): BootTerms => ({ readBytes: 0, nominal: 0, scale: [0.9, 1.1], factor: [1, 1], algorithm: 'a', read: [10, 20], ...o });
+  // A: 0.5 MB more to read (25-50 ms at 20-10 MB/s), 100 ms less to decompress at s = 1 (90-110 ms at s = 0.9-1.1)
+  const a = t({ readBytes: 1.5e6, nominal: 100, algorithm: 'lz4' });
+  const b = t({ readBytes: 1e6, nominal: 200, algorithm: 'xz' });
+  assert.equal(compareBoot(a, b), -1, 'A is faster at every corner');
+  assert.equal(compareBoot(b, a), 1);
+  // 1 MB more to read (50-100 ms) against 90-110 ms less to decompress: slow storage and a low scale flip it
+  assert.equal(compareBoot(t({ readBytes: 2e6, nominal: 100, algorithm: 'lz4' }), b), 0);
+  // with xz's factor able to fall to 0.5 the order flips at slow storage
+  assert.equal(compareBoot(a, { ...b, factor: [0.5, 1.5] }), 0);
+  assert.equal(compareBoot({ ...b, factor: [0.5, 1.5] }, a), 0, 'symmetric');
+  // a shared factor (same algorithm) cannot flip an order by itself
+  const c = t({ readBytes: 1e6, nominal: 100, factor: [0.5, 2], algorithm: 'lz4' });
+  const d = t({ readBytes: 1e6, nominal: 110, factor: [0.5, 2], algorithm: 'lz4' });
+  assert.equal(compareBoot(c, d), -1);
+  assert.equal(compareBoot(d, c), 1);
+});
+
+test('pick names candidates within range of each other, both ways, and ranks every fitting one', () => {
+  const board = loadBoard('rpi3b-uboot');
+  const stubs = loadStubTable();
+  const facts: KernelFacts = { arch: 'arm64', own: null, kernelMemoryBytes: 33_000_000, kernelMemorySource: 'test', sections: [], thumb2: false };
+  const counted = (alg: string) => decoderCount('arm64', alg);
+  const measured: MeasuredPayload[] = ['gzip', 'lzma', 'lzo', 'zstd', 'bzip2'].map((alg) => ({
+    algorithm: alg as Algorithm,
+    setting: counted(alg).setting,
+    payloadBytes: counted(alg).compressed_bytes,
+    outputBytes: counted(alg).output_bytes,
+    hostDecompressMs: null,
+  }));
+  const res = pick({ board, facts, measured, stubs });
+  const ranked = res.candidates.filter((c) => c.boot_rank !== null).sort((a, b) => a.boot_rank! - b.boot_rank!);
+  assert.ok(ranked.length >= 4);
+  ranked.forEach((c, i) => {
+    assert.equal(c.boot_rank, i + 1);
+    if (i) assert.ok(c.boot_ms! >= ranked[i - 1]!.boot_ms!);
+  });
+  const label = (c: (typeof ranked)[number]) => `${c.strategy}:${c.setting || c.algorithm}`;
+  for (const c of ranked)
+    for (const o of c.boot_within_range_of) assert.ok(ranked.find((x) => label(x) === o)!.boot_within_range_of.includes(label(c)), `${label(c)} <-> ${o}`);
+  // bzip2 and lzma (over 100 instructions per byte) are surely slower than lzo
+  const lzo = ranked.find((c) => c.algorithm === 'lzo')!;
+  assert.ok(!lzo.boot_within_range_of.some((l) => /bzip2|lzma/.test(l)));
+});
+
+test('validation: every published pair is compared, and docs/boot-model-validation.md is what the tables give', () => {
+  const rows = validation();
+  const pairs = publishedMeasurements().filter((r) => r.algorithm !== r.reference);
+  assert.equal(rows.length, pairs.length);
+  for (const v of rows) {
+    close(
+      v.model,
+      decoderCount(v.counts, v.algorithm).instructions_per_output_byte / decoderCount(v.counts, v.reference).instructions_per_output_byte,
+      v.source_id,
+    );
+    close(v.error, v.model / v.published.mid - 1, 'error');
+  }
+  assert.equal(readFileSync(projectPath('docs', 'boot-model-validation.md'), 'utf8'), validationMarkdown(), 'run node dist/scripts/boot-model-validation.js');
+});
