@@ -83,8 +83,8 @@ test('boot = read + decompress, each with its range; the basis names both', () =
   const facts: KernelFacts = { arch: 'arm', own: null, kernelMemoryBytes: 6_000_000, kernelMemorySource: 'test', sections: [], thumb2: false };
   const profile = (a: string) => kernelProfile(a as Algorithm, { arch: 'arm', kernelVersion: '6.1' }).key;
   const measured: MeasuredPayload[] = [
-    { algorithm: 'lzo', setting: profile('lzo'), payloadBytes: 6_000_000, outputBytes: 14_000_000, hostDecompressMs: null },
-    { algorithm: 'xz', setting: profile('xz'), payloadBytes: 4_000_000, outputBytes: 14_000_000, hostDecompressMs: null },
+    { algorithm: 'lzo', setting: profile('lzo'), payloadBytes: 6_000_000, outputBytes: 14_000_000 },
+    { algorithm: 'xz', setting: profile('xz'), payloadBytes: 4_000_000, outputBytes: 14_000_000 },
   ];
   const res = pick({ board, facts, measured, stubs });
   for (const c of res.candidates.filter((x) => x.strategy === 'self-decompressing')) {
@@ -129,7 +129,6 @@ test('pick names candidates within range of each other, both ways, and ranks eve
     setting: counted(alg).setting,
     payloadBytes: counted(alg).compressed_bytes,
     outputBytes: counted(alg).output_bytes,
-    hostDecompressMs: null,
   }));
   const res = pick({ board, facts, measured, stubs });
   const ranked = res.candidates.filter((c) => c.boot_rank !== null).sort((a, b) => a.boot_rank! - b.boot_rank!);

@@ -158,22 +158,3 @@ test('the boot count starts at the bzImage header code32_start', async () => {
   assert.equal(code32Start(bz), dv.getUint32(0x214, true));
   assert.throws(() => code32Start(new Uint8Array(4096)), /not an x86 bzImage/);
 });
-
-test("pick models boot with the kernel decoder's time when the run measured it", async () => {
-  const { payloadsFromRows } = await import('../src/model/index.js');
-  const base = {
-    unit: 'whole',
-    verified: true,
-    algorithm: 'lz4',
-    setting: 'lz4:level=9,frame=legacy,size_append',
-    compressed_bytes: 100,
-    unit_bytes: 400,
-    decompress_ms_median: 2,
-  };
-  const [lib] = payloadsFromRows([base as never]);
-  assert.equal(lib!.hostDecompressMs, 2);
-  assert.equal(lib!.hostDecoder, 'library');
-  const [kern] = payloadsFromRows([{ ...base, kernel_decompress_ms_median: 3 } as never]);
-  assert.equal(kern!.hostDecompressMs, 3);
-  assert.equal(kern!.hostDecoder, 'kernel decoder');
-});

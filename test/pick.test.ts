@@ -51,7 +51,6 @@ function tinyPayloads(algorithms: readonly string[]): MeasuredPayload[] {
       setting: profile(r.algorithm, 'x86_64'),
       payloadBytes: r.payloadBytes,
       outputBytes: r.uncompressedBytes,
-      hostDecompressMs: null,
     }));
 }
 
@@ -210,8 +209,8 @@ test('boards: bootloader_decompression needs its source; rpi3b lists what U-Boot
 test('a board figure overrides the model for its algorithm and calibrates the board for the others', () => {
   const qnap = loadBoard('qnap-ts219');
   const measured: MeasuredPayload[] = [
-    { algorithm: 'lzo', setting: profile('lzo', 'arm'), payloadBytes: 2_000_000, outputBytes: 5_000_000, hostDecompressMs: 10 },
-    { algorithm: 'xz', setting: profile('xz', 'arm'), payloadBytes: 1_500_000, outputBytes: 5_000_000, hostDecompressMs: 40 },
+    { algorithm: 'lzo', setting: profile('lzo', 'arm'), payloadBytes: 2_000_000, outputBytes: 5_000_000 },
+    { algorithm: 'xz', setting: profile('xz', 'arm'), payloadBytes: 1_500_000, outputBytes: 5_000_000 },
   ];
   const facts: KernelFacts = { arch: 'arm', own: null, kernelMemoryBytes: 6_000_000, kernelMemorySource: 'test', sections: [], thumb2: false };
   const lzoFig = { mb_s: 20, rate_of: 'input' as const, source: 'test', measured_on: 'this board', proxy: false };
@@ -246,7 +245,6 @@ test(
       setting: profile('xz', img.arch, img.version!),
       payloadBytes: img.payload!.storedBytes,
       outputBytes: img.payload!.decompressedBytes,
-      hostDecompressMs: null,
     };
     const res = pick({ board: loadBoard('x86-pc'), facts, measured: [own], stubs });
     const c = res.candidates.find((x) => x.strategy === 'self-decompressing')!;
@@ -272,7 +270,6 @@ test(
       setting: profile('xz', img.arch, img.version!),
       payloadBytes: img.payload!.storedBytes,
       outputBytes: img.payload!.decompressedBytes,
-      hostDecompressMs: null,
     };
     const qnap = loadBoard('qnap-ts219');
     const res = pick({ board: qnap, facts, measured: [own], stubs });
@@ -294,7 +291,6 @@ test(
       setting: profile('xz', img.arch, img.version!),
       payloadBytes: img.payload!.storedBytes,
       outputBytes: img.payload!.decompressedBytes,
-      hostDecompressMs: null,
     };
     const c = pick({ board: loadBoard('x86-pc'), facts, measured: [xz], stubs }).candidates.find((x) => x.strategy === 'self-decompressing')!;
     const real = Number(img.header['init_size']);
@@ -320,7 +316,6 @@ test('formats: the kernel decompressor refuses lz4 frames, crc64 xz and a missin
     setting,
     payloadBytes: 600_000,
     outputBytes: 9_000_000,
-    hostDecompressMs: null,
   });
   const b = board(noLimits.replace('sources:', 'kernel_partition_bytes: 100000000\nsources:'));
   const res = pick({

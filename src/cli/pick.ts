@@ -200,7 +200,8 @@ async function pickLocked(opts: PickOptions, { workers, minRuns, minTimeMs }: Re
   const plan = (units: string[]) => {
     const s = units.length === 1 && units[0] === 'whole' ? suite : request(units);
     const cells = asFlags(s, () => expandSuite(s, [image])).cells;
-    // --decoder kernel: each payload decoded and timed by the kernel's own decompressor too; the model takes that time
+    // --decoder kernel: each payload also decoded (verified and timed) by the kernel's own decompressor, in results.csv;
+    // the board's time comes from the board model (docs/boot-model.md), not from this machine
     if (s.suite.decoder === 'kernel')
       asFlags(s, () => attachKernelDecoders(cells, [image], { ...(opts.kernelSource ? { tree: opts.kernelSource } : {}), log }));
     return cells;

@@ -105,7 +105,7 @@ export function xipDataLoadImage(img: KernelImage): Uint8Array | undefined {
 export function xipDataFromRows(rows: readonly ResultRow[]): KernelFacts['xipData'] {
   const key = parseSetting(formatRules().xipDataSetting).key;
   const row = rows.find((r) => r.unit === XIP_DATA_UNIT && r.verified && r.setting === key && r.compressed_bytes !== null);
-  return row ? { compressedBytes: row.compressed_bytes!, hostDecompressMs: row.decompress_ms_median } : undefined;
+  return row ? { compressedBytes: row.compressed_bytes! } : undefined;
 }
 
 /** Verified whole-kernel rows of one image → measured payloads (one per setting). */
@@ -118,9 +118,6 @@ export function payloadsFromRows(rows: readonly ResultRow[]): MeasuredPayload[] 
       setting: r.setting,
       payloadBytes: r.compressed_bytes,
       outputBytes: r.unit_bytes,
-      // the kernel's own decompressor's time when the run measured it (--decoder kernel): what the boot runs
-      hostDecompressMs: r.kernel_decompress_ms_median ?? r.decompress_ms_median,
-      hostDecoder: r.kernel_decompress_ms_median != null ? 'kernel decoder' : 'library',
     });
   }
   return [...out.values()];

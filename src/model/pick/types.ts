@@ -18,10 +18,6 @@ export interface MeasuredPayload {
   payloadBytes: number;
   /** The decompressed kernel (the unit's bytes). */
   outputBytes: number;
-  /** Median decompression time on this machine, ms; null when not timed. */
-  hostDecompressMs: number | null;
-  /** Whose decode hostDecompressMs timed: the kernel's own decompressor (--decoder kernel) or the library. */
-  hostDecoder?: 'kernel decoder' | 'library';
 }
 
 /** What the model needs to know about the user's kernel (see kernelFacts in pick-image.ts). */
@@ -45,8 +41,8 @@ export interface KernelFacts {
   sections: XipSectionInput[];
   /** arm: Thumb-2 kernel (chooses the stub table's Thumb-2 target). */
   thumb2: boolean;
-  /** Host decompression time of the data load image with the XIP data setting, when measured. */
-  xipData?: { compressedBytes: number; hostDecompressMs: number | null };
+  /** The data load image compressed with the XIP data setting, when measured. */
+  xipData?: { compressedBytes: number };
 }
 
 export interface Candidate {

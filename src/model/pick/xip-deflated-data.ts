@@ -24,7 +24,7 @@ export const xipDeflatedData: PickStrategy = {
         xd.flash_bytes = p.flashBytes - p.flash.data_load_image + facts.xipData.compressedBytes;
         xd.ram_bytes = p.ramBytes;
         xd.basis = `as xip, with the data load image as ${xd.setting} (${fmt(facts.xipData.compressedBytes)} bytes)`;
-        const data = { payloadBytes: facts.xipData.compressedBytes, outputBytes: p.flash.data_load_image, hostDecompressMs: facts.xipData.hostDecompressMs };
+        const data = { payloadBytes: facts.xipData.compressedBytes, outputBytes: p.flash.data_load_image };
         bootTime(xd, board, facts.xipData.compressedBytes, boardDecompressMs(board, 'gzip', data, measured));
       } catch (e) {
         xd.reason = (e as Error).message;
