@@ -4,7 +4,8 @@
 // kernel profiles, then decoded once by the kernel's own decompressor of
 // the kernel's version, built for that arch with its boot flags and the
 // kernel's .config, and the instructions counted exactly under QEMU
-// (src/kdecoder/count.ts). Instruction counts do not depend on the load of
+// (src/kdecoder/count.ts), with its conditional branches and how many a
+// gshare predictor mispredicts. These counts do not depend on the load of
 // the machine, so this can run anywhere.
 //
 // usage: node dist/scripts/kernel-decoder-counts.js [ARCH...]
@@ -16,7 +17,7 @@ import { openKernelImage } from '../src/image/index.js';
 import { kernelTarget } from '../src/run/settings.js';
 import { wholeUnit } from '../src/units/index.js';
 import { bootFlags, kernelDecoders } from '../src/kdecoder/build.js';
-import { countInstructions, insnCounter } from '../src/kdecoder/count.js';
+import { countDecode, insnCounter } from '../src/kdecoder/count.js';
 import { debianKernelSource, kernelSeries } from '../src/kdecoder/source.js';
 import { projectPath } from '../src/project.js';
 
@@ -53,6 +54,9 @@ const COLUMNS = [
   'image_format',
   'instructions',
   'instructions_per_output_byte',
+  'conditional_branches',
+  'mispredicted',
+  'mispredicted_per_output_byte',
   'method',
   'error',
   'date',
@@ -107,9 +111,10 @@ async function main(): Promise<void> {
         const t0 = Date.now();
         const packed = compress(parseSetting(setting), original);
         const t1 = Date.now();
-        const n = countInstructions(counter, kd, alg, packed, original);
+        const counted = countDecode(counter, kd, alg, packed, original);
+        const n = counted.instructions;
         log(
-          `${arch} ${alg}: ${n.toLocaleString('en-US')} instructions, ${(n / original.length).toFixed(3)} per byte (compress ${t1 - t0} ms, count ${Date.now() - t1} ms)`,
+          `${arch} ${alg}: ${n.toLocaleString('en-US')} instructions, ${(n / original.length).toFixed(3)} per byte, ${(counted.mispredicted / original.length).toFixed(4)} mispredicted branches per byte (compress ${t1 - t0} ms, count ${Date.now() - t1} ms)`,
         );
         rows.push({
           ...base,
@@ -117,6 +122,9 @@ async function main(): Promise<void> {
           compressed_bytes: packed.length,
           instructions: n,
           instructions_per_output_byte: Number((n / original.length).toFixed(4)),
+          conditional_branches: counted.conditionalBranches,
+          mispredicted: counted.mispredicted,
+          mispredicted_per_output_byte: Number((counted.mispredicted / original.length).toFixed(5)),
           error: '',
         });
       } catch (e) {

@@ -6,7 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
+  branchMissCost,
   compareBoot,
+  decoderCost,
+  familyMissCost,
   decoderCount,
   decompressEstimate,
   familyIpc,
@@ -145,16 +148,26 @@ test('pick names candidates within range of each other, both ways, and ranks eve
   assert.ok(!lzo.boot_within_range_of.some((l) => /bzip2|lzma/.test(l)));
 });
 
+test("the x86 branch-miss cost is fitted on this machine's kernel-decoder times and enters every x86 cost", () => {
+  const miss = branchMissCost();
+  assert.ok(miss.k > 0, `k ${miss.k}`);
+  assert.ok(miss.residuals.length >= 5);
+  for (const alg of ['gzip', 'xz', 'lz4']) {
+    const c = decoderCount('x86_64', alg);
+    close(decoderCost('x86_64', alg, miss.k), c.instructions_per_output_byte + miss.k * c.mispredicted_per_output_byte!, alg);
+  }
+  assert.equal(familyMissCost('x86-64'), miss.k);
+  assert.equal(familyMissCost('armv7-a'), 0, 'not measured on any ARM core');
+  assert.equal(decoderCost('arm', 'lzo', 0), decoderCount('arm', 'lzo').instructions_per_output_byte);
+});
+
 test('validation: every published pair is compared, and docs/boot-model-validation.md is what the tables give', () => {
   const rows = validation();
   const pairs = publishedMeasurements().filter((r) => r.algorithm !== r.reference);
   assert.equal(rows.length, pairs.length);
   for (const v of rows) {
-    close(
-      v.model,
-      decoderCount(v.counts, v.algorithm).instructions_per_output_byte / decoderCount(v.counts, v.reference).instructions_per_output_byte,
-      v.source_id,
-    );
+    close(v.model, decoderCost(v.counts, v.algorithm, v.k) / decoderCost(v.counts, v.reference, v.k), v.source_id);
+    assert.equal(v.k, familyMissCost(v.family));
     close(v.error, v.model / v.published.mid - 1, 'error');
   }
   assert.equal(readFileSync(projectPath('docs', 'boot-model-validation.md'), 'utf8'), validationMarkdown(), 'run node dist/scripts/boot-model-validation.js');

@@ -147,6 +147,15 @@ test(
     assert.equal(a, b, 'deterministic');
     assert.ok(a > small.length / 4, 'at least a few instructions per 4 bytes');
     assert.ok(c > 3 * a && c < 5 * a, 'about 4x the instructions for 4x the bytes');
+    // the branch counter: deterministic, fewer misses than branches, and a
+    // Huffman decoder (gzip) misses more per byte than lz4's copy loop
+    const { countDecode } = await import('../src/kdecoder/count.js');
+    const lz = countDecode(counter, kd, 'lz4', compress(setting, small), small);
+    assert.deepEqual(countDecode(counter, kd, 'lz4', compress(setting, small), small), lz, 'deterministic');
+    assert.equal(lz.instructions, a);
+    assert.ok(lz.conditionalBranches > 0 && lz.mispredicted > 0 && lz.mispredicted < lz.conditionalBranches, JSON.stringify(lz));
+    const gz = countDecode(counter, kd, 'gzip', compress(parseSetting('gzip:9'), small), small);
+    assert.ok(gz.mispredicted / small.length > (2 * lz.mispredicted) / small.length, `gzip ${gz.mispredicted} vs lz4 ${lz.mispredicted} misses`);
   },
 );
 

@@ -20,6 +20,22 @@
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
+/* A translated block as the branch counter sees it. */
+struct block {
+	uint64_t pc;
+	uint64_t branch_pc;
+	uint64_t fallthrough;
+	int cond;
+};
+
+static const char *target;
+static int in_window;
+static const struct block *prev;
+static uint64_t cond_branches, mispredicted;
+#define GSHARE_BITS 16
+static uint8_t counters[1 << GSHARE_BITS];
+static uint32_t history;
+
 static uint64_t executed;
 static uint64_t begin_addr, end_addr;
 static uint64_t at_begin, counted;
@@ -40,25 +56,95 @@ static void on_end(unsigned int vcpu, void *udata)
 	qemu_plugin_outs(line);
 }
 
+/* Is the instruction a conditional branch? Its mnemonic, per target. */
+static int conditional(const char *disas)
+{
+	static const char *cc[] = { "eq", "ne", "cs", "hs", "cc", "lo", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le", NULL };
+	char m[32];
+	int i = 0;
+	while (*disas == ' ')
+		disas++;
+	while (disas[i] && disas[i] != ' ' && disas[i] != '\t' && i < 31) {
+		m[i] = disas[i];
+		i++;
+	}
+	m[i] = 0;
+	if (!strcmp(target, "x86_64") || !strcmp(target, "i386"))
+		return m[0] == 'j' && strncmp(m, "jmp", 3) != 0;
+	if (!strcmp(target, "aarch64"))
+		return !strncmp(m, "b.", 2) || !strcmp(m, "cbz") || !strcmp(m, "cbnz") || !strcmp(m, "tbz") || !strcmp(m, "tbnz");
+	if (!strcmp(target, "arm")) {
+		char *dot = strchr(m, '.');
+		if (dot)
+			*dot = 0;
+		if (!strcmp(m, "cbz") || !strcmp(m, "cbnz"))
+			return 1;
+		if (m[0] == 'b' && strlen(m) == 3)
+			for (int k = 0; cc[k]; k++)
+				if (!strcmp(m + 1, cc[k]))
+					return 1;
+		return 0;
+	}
+	if (!strncmp(target, "riscv", 5)) {
+		const char *b = strncmp(m, "c.", 2) ? m : m + 2;
+		return b[0] == 'b' && strcmp(b, "break") != 0;
+	}
+	return 0;
+}
+
+static void on_block(unsigned int vcpu, void *udata)
+{
+	const struct block *b = udata;
+	if (b->pc == begin_addr)
+		in_window = 1, prev = NULL;
+	if (in_window && prev && prev->cond) {
+		int taken = b->pc != prev->fallthrough;
+		uint32_t i = (uint32_t)((prev->branch_pc >> 1) ^ history) & ((1u << GSHARE_BITS) - 1);
+		cond_branches++;
+		if ((counters[i] >= 2) != taken)
+			mispredicted++;
+		if (taken && counters[i] < 3)
+			counters[i]++;
+		else if (!taken && counters[i] > 0)
+			counters[i]--;
+		history = (history << 1) | (uint32_t)taken;
+	}
+	if (b->pc == end_addr)
+		in_window = 0;
+	prev = b;
+}
+
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	uint64_t pc = qemu_plugin_tb_vaddr(tb);
-	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &executed, qemu_plugin_tb_n_insns(tb));
+	size_t n = qemu_plugin_tb_n_insns(tb);
+	struct qemu_plugin_insn *last = qemu_plugin_tb_get_insn(tb, n - 1);
+	struct block *b = calloc(1, sizeof *b);
+	char *disas = qemu_plugin_insn_disas(last);
+	b->pc = pc;
+	b->branch_pc = qemu_plugin_insn_vaddr(last);
+	b->fallthrough = b->branch_pc + qemu_plugin_insn_size(last);
+	b->cond = conditional(disas);
+	free(disas); /* QEMU's g_strdup: glib allocates with malloc */
+	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &executed, n);
 	if (pc == begin_addr)
 		qemu_plugin_register_vcpu_tb_exec_cb(tb, on_begin, QEMU_PLUGIN_CB_NO_REGS, NULL);
 	if (pc == end_addr)
 		qemu_plugin_register_vcpu_tb_exec_cb(tb, on_end, QEMU_PLUGIN_CB_NO_REGS, NULL);
+	/* blocks are translated again after a flush: each translation's record lives as long as QEMU */
+	qemu_plugin_register_vcpu_tb_exec_cb(tb, on_block, QEMU_PLUGIN_CB_NO_REGS, b);
 }
 
 static void at_exit(qemu_plugin_id_t id, void *p)
 {
-	char line[128];
-	snprintf(line, sizeof line, "kzcount %" PRIu64 " %" PRIu64 " %u\n", counted, executed, marks);
+	char line[160];
+	snprintf(line, sizeof line, "kzcount %" PRIu64 " %" PRIu64 " %u %" PRIu64 " %" PRIu64 "\n", counted, executed, marks, cond_branches, mispredicted);
 	qemu_plugin_outs(line);
 }
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char **argv)
 {
+	target = info->target_name;
 	for (int i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "begin=", 6) == 0)
 			begin_addr = strtoull(argv[i] + 6, NULL, 0);

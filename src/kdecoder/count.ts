@@ -3,6 +3,7 @@
 // qemu-plugin.h of the installed qemu-user's own Debian source, and counts
 // the guest instructions between the harness's markers around one decode.
 // The same method for every arch, this machine's included.
+import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +30,7 @@ function sh(cmd: string, args: string[], cwd?: string): string {
   }
 }
 
-/** The plugin, built once per qemu-user version. */
+/** The plugin, built once per qemu-user version and plugin source (each its own directory: another checkout's version never replaces it). */
 export async function insnCounter(log: (s: string) => void = () => {}): Promise<InsnCounter> {
   let debVersion: string;
   try {
@@ -38,10 +39,11 @@ export async function insnCounter(log: (s: string) => void = () => {}): Promise<
     throw new KernelSourceError('counting instructions needs qemu-user (apt-get install qemu-user)');
   }
   const upstream = /^(?:\d+:)?([^-]+)/.exec(debVersion)![1]!;
-  const dir = join(cacheDir(), 'insn-count', debVersion.replace(/[^A-Za-z0-9.+~-]/g, '_'));
-  const plugin = join(dir, 'kzcount.so');
   const method = `QEMU TCG plugin (native/insn-count/kzcount.c) in qemu-user ${debVersion}, plugin API from qemu_${upstream}.orig.tar.xz`;
   const source = readFileSync(projectPath('native', 'insn-count', 'kzcount.c'));
+  const sourceId = createHash('sha256').update(source).digest('hex').slice(0, 12);
+  const dir = join(cacheDir(), 'insn-count', debVersion.replace(/[^A-Za-z0-9.+~-]/g, '_'), sourceId);
+  const plugin = join(dir, 'kzcount.so');
   const built = () => existsSync(plugin) && existsSync(join(dir, 'kzcount.c')) && readFileSync(join(dir, 'kzcount.c')).equals(source);
   if (built()) return { plugin, method };
   mkdirSync(join(cacheDir(), 'insn-count'), { recursive: true });
@@ -62,6 +64,7 @@ export async function insnCounter(log: (s: string) => void = () => {}): Promise<
       writeFileSync(join(tmp, 'kzcount.c'), source);
       sh('cc', ['-O2', '-shared', '-fPIC', '-I', join(header, '..'), 'kzcount.c', '-o', 'kzcount.so'], tmp);
       withLock(join(cacheDir(), 'locks', 'insn-count.lock'), 'the instruction counter', () => {
+        if (built()) return;
         rmSync(dir, { recursive: true, force: true });
         mkdirSync(dir, { recursive: true });
         renameSync(join(tmp, 'kzcount.so'), plugin);
@@ -84,8 +87,20 @@ function symbol(kd: KernelDecoders, program: string, name: string): string {
   return `0x${line.split(' ')[0]}`;
 }
 
+/** What one decode executes: instructions, conditional branches, and how many of those the plugin's gshare predictor mispredicts. */
+export interface DecodeCounts {
+  instructions: number;
+  conditionalBranches: number;
+  mispredicted: number;
+}
+
 /** Instructions ALGO's kernel decoder executes decoding COMPRESSED (checked against ORIGINAL) once. */
 export function countInstructions(counter: InsnCounter, kd: KernelDecoders, alg: string, compressed: Uint8Array, original: Uint8Array): number {
+  return countDecode(counter, kd, alg, compressed, original).instructions;
+}
+
+/** Everything the counter sees of one decode by ALGO's kernel decoder (checked against ORIGINAL). */
+export function countDecode(counter: InsnCounter, kd: KernelDecoders, alg: string, compressed: Uint8Array, original: Uint8Array): DecodeCounts {
   const program = kd.programs[alg];
   if (!program) throw new KernelDecodeError(`no ${alg} kernel decoder for ${kd.arch}: ${kd.failed[alg] ?? 'not built'}`);
   const dir = mkdtempSync(join(tmpdir(), 'kzbench-count-'));
@@ -104,9 +119,9 @@ export function countInstructions(counter: InsnCounter, kd: KernelDecoders, alg:
     );
     if (r.error) throw new KernelDecodeError(`cannot run ${kd.qemu}: ${r.error.message}`, program);
     if (r.status !== 0) throw new KernelDecodeError(r.stderr.trim().split('\n')[0] || `exit ${r.status ?? r.signal}`, program);
-    const m = /kzcount (\d+) (\d+) (\d+)/.exec(r.stderr + r.stdout);
+    const m = /kzcount (\d+) (\d+) (\d+) (\d+) (\d+)/.exec(r.stderr + r.stdout);
     if (!m || m[3] !== '1') throw new KernelDecodeError(`the counter saw ${m ? `${m[3]} decodes` : 'nothing'}, not one`, program);
-    return Number(m[1]);
+    return { instructions: Number(m[1]), conditionalBranches: Number(m[4]), mispredicted: Number(m[5]) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

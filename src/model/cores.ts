@@ -4,16 +4,24 @@
 // over the core family's instructions per cycle, calibrated on one published
 // measurement (data/core-families.csv, data/published-decompression.csv).
 //
-// One IPC per family is the model's assumption; real cores run some decoders
-// at a higher IPC than others. How far that assumption is off is measured,
-// not guessed: each published pair of algorithms on one machine gives the
-// factor (published time ratio / modelled time ratio), and a family's
+// A decoder's cost per output byte is its instructions plus, on families
+// whose branch-miss cost is measured, k x its mispredicted branches (the
+// counter's gshare predictor): cycles = (instructions + k x mispredicted) /
+// IPC. k is fitted on this machine's own kernel-decoder times
+// (data/host-kernel-decoder-times.csv, an x86-64 core: branchMissCost());
+// families without such a measurement count instructions only (k = 0).
+//
+// One IPC per family is still an assumption; real cores run some decoders
+// at a higher IPC than others. How far it is off is measured, not guessed:
+// each published pair of algorithms on one machine gives the factor
+// (published time ratio / modelled time ratio), and a family's
 // decompression range spans the factors seen on its machines (validation()).
 
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { KzError } from '../errors.js';
 import { projectPath } from '../project.js';
+import { median } from '../measure/stats.js';
 import { cells, parseCsvTable } from '../results/table.js';
 import { div, exact, figure, mul, publishedMeasurements, publishedSeconds, publishedTimeRatio, type PublishedRow, type Range } from './published.js';
 
@@ -30,6 +38,7 @@ const countRow = z.object({
   output_bytes: cells.optionalCount,
   compressed_bytes: cells.optionalCount,
   instructions_per_output_byte: cells.optionalNumber,
+  mispredicted_per_output_byte: cells.optionalNumber,
   error: z.string(),
 });
 export interface DecoderCount {
@@ -41,6 +50,7 @@ export interface DecoderCount {
   output_bytes: number;
   compressed_bytes: number;
   instructions_per_output_byte: number;
+  mispredicted_per_output_byte: number | null;
 }
 
 const familyRow = z.object({
@@ -48,6 +58,8 @@ const familyRow = z.object({
   counts: cells.text,
   calibration: z.string().regex(/^([a-z0-9.-]+:[a-z0-9]+)?$/, 'expected SOURCE_ID:ALGORITHM or nothing'),
   proxy_of: z.string(),
+  /** "host": k fitted on this machine's kernel-decoder times (an x86-64 core); empty: not measured, k = 0. */
+  branch_misses: z.enum(['host', '']),
   cores: cells.text,
   note: cells.text,
 });
@@ -97,6 +109,105 @@ export function coreFamily(name: string): CoreFamily {
   return f;
 }
 
+const hostRow = z.object({
+  run: cells.count,
+  arch: cells.text,
+  algorithm: cells.text,
+  setting: cells.text,
+  output_bytes: cells.count,
+  kernel_decoder_ms: cells.number,
+  cpu: z.string(),
+  cpu_mhz: z.string(),
+  method: cells.text,
+  date: cells.text,
+});
+
+export interface BranchMissCost {
+  /** Instructions one mispredicted branch costs, on the fitted core (fitted on each algorithm's median time over the rounds). */
+  k: number;
+  /** k fitted on each round alone: its lowest and highest (how much the machine's timing noise moves it). */
+  kRounds: [number, number];
+  /** Each algorithm's fitted time / measured time - 1. */
+  residuals: { algorithm: string; error: number }[];
+  basis: string;
+}
+
+let missCost: BranchMissCost | undefined;
+
+/**
+ * The cost of a mispredicted branch in instructions, fitted on this
+ * machine's kernel-decoder times (data/host-kernel-decoder-times.csv) and
+ * counts: time per byte = a x instructions + b x mispredicted, least squares
+ * on the relative error over the algorithms; k = b / a.
+ */
+export function branchMissCost(): BranchMissCost {
+  if (missCost) return missCost;
+  const file = projectPath('data', 'host-kernel-decoder-times.csv');
+  const rows = parseCsvTable(readFileSync(file, 'utf8'), file, hostRow);
+  const algorithms = [...new Set(rows.map((r) => r.algorithm))];
+  const times = (of: typeof rows) =>
+    algorithms.map((algorithm) => {
+      const mine = of.filter((r) => r.algorithm === algorithm);
+      return { algorithm, arch: mine[0]!.arch, msPerByte: median(mine.map((r) => r.kernel_decoder_ms / r.output_bytes)) };
+    });
+  const all = fitMissCost(times(rows), file);
+  const rounds = [...new Set(rows.map((r) => r.run))].map((run) => fitMissCost(times(rows.filter((r) => r.run === run)), file).k);
+  const first = rows[0]!;
+  missCost = {
+    k: all.k,
+    kRounds: [Math.min(...rounds), Math.max(...rounds)],
+    residuals: all.residuals,
+    basis: `${all.k.toFixed(1)} instructions per mispredicted branch (${rounds.length} rounds alone: ${Math.min(...rounds).toFixed(0)}-${Math.max(...rounds).toFixed(0)}), fitted on ${algorithms.length} kernel decoders' median times on ${first.cpu || 'this machine'} (${first.date})`,
+  };
+  return missCost;
+}
+
+/** time per byte = a x instructions + b x mispredicted, least squares on the relative error; k = b / a. */
+function fitMissCost(
+  times: { algorithm: string; arch: string; msPerByte: number }[],
+  file: string,
+): { k: number; residuals: { algorithm: string; error: number }[] } {
+  // x = I/t, y = M/t; minimise sum (a x + b y - 1)^2
+  let xx = 0;
+  let xy = 0;
+  let yy = 0;
+  let sx = 0;
+  let sy = 0;
+  const pts = times.map((r) => {
+    const c = decoderCount(r.arch, r.algorithm);
+    if (c.mispredicted_per_output_byte === null)
+      throw new CoreModelError(`no mispredicted branch count for ${r.algorithm} on ${r.arch} in data/kernel-decoder-instructions.csv`);
+    const x = c.instructions_per_output_byte / r.msPerByte;
+    const y = c.mispredicted_per_output_byte / r.msPerByte;
+    xx += x * x;
+    xy += x * y;
+    yy += y * y;
+    sx += x;
+    sy += y;
+    return { algorithm: r.algorithm, x, y };
+  });
+  const det = xx * yy - xy * xy;
+  if (pts.length < 2 || det <= 0) throw new CoreModelError(`${file}: the branch-miss cost needs two algorithms or more with different branch behaviour`);
+  const a = (sx * yy - xy * sy) / det;
+  const b = (xx * sy - xy * sx) / det;
+  return { k: b / a, residuals: pts.map((p) => ({ algorithm: p.algorithm, error: a * p.x + b * p.y - 1 })) };
+}
+
+/** A family's branch-miss cost in instructions (0 when not measured for it). */
+export function familyMissCost(name: string): number {
+  const f = coreFamilies().find((r) => r.family === name);
+  return f?.branch_misses === 'host' ? branchMissCost().k : 0;
+}
+
+/** Instruction-equivalents per output byte: instructions + k x mispredicted branches. */
+export function decoderCost(countsArch: string, algorithm: string, k: number): number {
+  const c = decoderCount(countsArch, algorithm);
+  if (k === 0) return c.instructions_per_output_byte;
+  if (c.mispredicted_per_output_byte === null)
+    throw new CoreModelError(`no mispredicted branch count for ${algorithm} on ${countsArch} in data/kernel-decoder-instructions.csv`);
+  return c.instructions_per_output_byte + k * c.mispredicted_per_output_byte;
+}
+
 /** The family whose calibration a family uses: itself, or the one it stands in for. */
 function calibrated(f: CoreFamily): CoreFamily {
   const seen = new Set<string>();
@@ -131,15 +242,17 @@ export function familyIpc(name: string): FamilyIpc {
   const seconds = publishedSeconds(r);
   if (!seconds || !r.clock_ghz || !r.output_mb)
     throw new CoreModelError(`core family ${c.family}: ${c.calibration} needs a time, a clock and the output size in data/published-decompression.csv`);
-  const ipb = decoderCount(r.counts, algorithm).instructions_per_output_byte;
-  const instructions = mul(exact(ipb), mul(figure(r.output_mb), exact(1e6)));
+  const k = familyMissCost(c.family);
+  const cost = decoderCost(r.counts, algorithm, k);
+  const instructions = mul(exact(cost), mul(figure(r.output_mb), exact(1e6)));
   const ipc = div(instructions, mul(seconds, mul(figure(r.clock_ghz), exact(1e9))));
+  const per = k ? `${cost.toFixed(2)} instructions per byte with branch misses at ${k.toFixed(1)} each` : `${cost} instructions per byte`;
   return {
     ipc,
     algorithm,
     from: c.family,
     proxy: c !== f,
-    basis: `${c.family} IPC ${ipc.mid.toFixed(3)} (${r.source_id}: ${algorithm} ${r.output_mb} MB in ${(seconds.mid * 1000).toFixed(0)} ms at ${r.clock_ghz} GHz over ${ipb} instructions per byte on ${r.counts})${c !== f ? `, standing in for ${f.family}` : ''}`,
+    basis: `${c.family} IPC ${ipc.mid.toFixed(3)} (${r.source_id}: ${algorithm} ${r.output_mb} MB in ${(seconds.mid * 1000).toFixed(0)} ms at ${r.clock_ghz} GHz over ${per} on ${r.counts})${c !== f ? `, standing in for ${f.family}` : ''}`,
   };
 }
 
@@ -153,8 +266,10 @@ export interface ValidationRow {
   reference: string;
   /** Published time of algorithm / time of reference on that machine, with the range of its printed figures. */
   published: Range;
-  /** The model's ratio: instructions per output byte of the two decoders (one IPC per family, same kernel). */
+  /** The model's ratio: the two decoders' cost per output byte (instructions, plus branch misses where their cost is measured; one IPC per family, same kernel). */
   model: number;
+  /** The branch-miss cost used (0: instructions only). */
+  k: number;
   /** model / published.mid - 1. */
   error: number;
   /** Does the model order the two the same way (which decompresses faster)? */
@@ -169,7 +284,8 @@ export function validation(all: readonly PublishedRow[] = publishedMeasurements(
     if (r.algorithm === r.reference) continue;
     const published = publishedTimeRatio(r, all);
     if (!published) continue;
-    const model = decoderCount(r.counts, r.algorithm).instructions_per_output_byte / decoderCount(r.counts, r.reference).instructions_per_output_byte;
+    const k = familyMissCost(r.family);
+    const model = decoderCost(r.counts, r.algorithm, k) / decoderCost(r.counts, r.reference, k);
     out.push({
       source_id: r.source_id,
       machine: r.machine,
@@ -180,6 +296,7 @@ export function validation(all: readonly PublishedRow[] = publishedMeasurements(
       reference: r.reference,
       published,
       model,
+      k,
       error: model / published.mid - 1,
       same_order: model < 1 === published.mid < 1,
       source: r.source,

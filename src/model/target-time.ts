@@ -2,8 +2,8 @@
 // kernel's decompressor running on the board's core, each with a low-high
 // range and the figures it rests on.
 //
-//   decompress = instructions per output byte (counted, cores.ts)
-//                x output bytes / (IPC x clock)
+//   decompress = (instructions + k x mispredicted branches) per output byte
+//                (counted, cores.ts) x output bytes / (IPC x clock)
 //   read       = bytes / storage read speed (the board's, cited)
 //
 // The board's own measured figure for an algorithm overrides the model for
@@ -18,7 +18,7 @@
 
 import type { Board } from './boards.js';
 import { flashReadRange } from './boards.js';
-import { algorithmSpread, coreFamily, decoderCount, familyIpc } from './cores.js';
+import { algorithmSpread, coreFamily, decoderCost, decoderCount, familyIpc, familyMissCost } from './cores.js';
 
 /** The family a board without a `core` is modelled as (counts of its arch, spread of this family). */
 const ARCH_FAMILY: Record<Board['arch'], string> = { arm: 'armv7-a', arm64: 'cortex-a53', x86_64: 'x86-64', riscv64: 'rv64' };
@@ -57,7 +57,8 @@ export function decompressEstimate(
   const familyName = board.core?.family ?? ARCH_FAMILY[board.arch];
   const family = coreFamily(familyName);
   const countsArch = family.counts;
-  const count = (alg: string) => decoderCount(countsArch, alg);
+  const k = familyMissCost(familyName);
+  const cost = (alg: string) => decoderCost(countsArch, alg, k);
   const own = board.decompression?.[algorithm as keyof NonNullable<Board['decompression']>];
   const direct = (fig: NonNullable<typeof own>, p: { payloadBytes: number; outputBytes: number }): number =>
     ((fig.rate_of === 'output' ? p.outputBytes : p.payloadBytes) / (fig.mb_s * 1e6)) * 1000;
@@ -70,8 +71,9 @@ export function decompressEstimate(
       factor: [1, 1],
     };
   }
-  const ipb = count(algorithm).instructions_per_output_byte;
+  const ipb = cost(algorithm);
   const instructions = ipb * payload.outputBytes;
+  const per = `${ipb.toFixed(2)} instructions per byte${k ? ` (branch misses at ${k.toFixed(1)} each)` : ''} (${algorithm} on ${countsArch})`;
   const spread = algorithmSpread(familyName);
   // A board figure for another algorithm: the board's instructions per second.
   const figs = Object.entries(board.decompression ?? {}).filter(([, f]) => f && f.rate_of !== 'unstated');
@@ -79,17 +81,17 @@ export function decompressEstimate(
   const ref = figs[0];
   if (ref) {
     const [refAlg, fig] = ref as [string, NonNullable<typeof own>];
-    const c = count(refAlg);
+    const c = decoderCount(countsArch, refAlg);
     const m = measured.find((x) => x.algorithm === refAlg);
     const ratio = m ? m.outputBytes / m.payloadBytes : c.output_bytes / c.compressed_bytes;
-    const ips = c.instructions_per_output_byte * fig.mb_s * 1e6 * (fig.rate_of === 'output' ? 1 : ratio);
+    const ips = cost(refAlg) * fig.mb_s * 1e6 * (fig.rate_of === 'output' ? 1 : ratio);
     const ms = (instructions / ips) * 1000;
     return {
       estimate: {
         ms,
         lo: ms * spread.lo,
         hi: ms * spread.hi,
-        source: `counted: ${ipb} instructions per byte (${algorithm} on ${countsArch}) x ${fmtN(payload.outputBytes)} bytes at the board's ${fmtN(ips / 1e6)} M instructions/s (its ${refAlg} figure, ${fig.mb_s} MB/s of ${fig.rate_of}${fig.rate_of === 'input' ? `, ${ratio.toFixed(2)}:1 ${m ? 'as measured' : `as Debian's ${countsArch} payload`}` : ''}${fig.proxy ? `, proxy: ${fig.measured_on}` : ''}); one-IPC spread ${rel(spread.lo, spread.hi)} (${spread.pairs} published pairs)`,
+        source: `counted: ${per} x ${fmtN(payload.outputBytes)} bytes at the board's ${fmtN(ips / 1e6)} M instructions/s (its ${refAlg} figure, ${fig.mb_s} MB/s of ${fig.rate_of}${fig.rate_of === 'input' ? `, ${ratio.toFixed(2)}:1 ${m ? 'as measured' : `as Debian's ${countsArch} payload`}` : ''}${fig.proxy ? `, proxy: ${fig.measured_on}` : ''}); one-IPC spread ${rel(spread.lo, spread.hi)} (${spread.pairs} published pairs)`,
       },
       nominal: ms,
       scale: [1, 1],
@@ -107,7 +109,7 @@ export function decompressEstimate(
       ms,
       lo: ms * scale[0] * factor[0],
       hi: ms * scale[1] * factor[1],
-      source: `counted: ${ipb} instructions per byte (${algorithm} on ${countsArch}) x ${fmtN(payload.outputBytes)} bytes / (${ipc.basis}) x ${board.core.clock_ghz} GHz); calibration range ${rel(scale[0], scale[1])}, one-IPC spread ${rel(factor[0], factor[1])} (${spread.pairs} published pairs)`,
+      source: `counted: ${per} x ${fmtN(payload.outputBytes)} bytes / (${ipc.basis}) x ${board.core.clock_ghz} GHz); calibration range ${rel(scale[0], scale[1])}, one-IPC spread ${rel(factor[0], factor[1])} (${spread.pairs} published pairs)`,
     },
     nominal: ms,
     scale,

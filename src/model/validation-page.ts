@@ -2,7 +2,7 @@
 // model against every published pair of decompression times on one machine,
 // a function of data/published-decompression.csv, data/core-families.csv and
 // data/kernel-decoder-instructions.csv (scripts/boot-model-validation.ts writes it).
-import { algorithmSpread, coreFamilies, decoderCount, familyIpc, validation } from './cores.js';
+import { algorithmSpread, branchMissCost, coreFamilies, decoderCount, familyIpc, validation } from './cores.js';
 
 const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`;
 const r3 = (x: number): string => (x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
@@ -19,22 +19,35 @@ export function validationMarkdown(): string {
     '',
     'Time of the algorithm over the time of the reference, published and modelled. The model assumes one',
     'instructions-per-cycle figure per core, so on one machine and one kernel its ratio is the ratio of the two',
-    "decoders' counted instructions per output byte (the `counts` row). The published range is the rounding of",
-    'the printed figures.',
+    "decoders' cost per output byte on the `counts` row: counted instructions, plus k instructions per",
+    'mispredicted branch where k is measured (x86: fitted on this machine, below; elsewhere k = 0). The',
+    'published range is the rounding of the printed figures.',
     '',
-    '| source | machine | kernel | counts | pair | published | model | error | within 25% | same order |',
-    '|---|---|---|---|---|---:|---:|---:|---|---|',
+    '| source | machine | kernel | counts | k | pair | published | model | error | within 25% | same order |',
+    '|---|---|---|---|---:|---|---:|---:|---:|---|---|',
   ];
   for (const v of rows) {
     const pub =
       v.published.hi - v.published.lo > 0.0005 * v.published.mid ? `${r3(v.published.mid)} (${r3(v.published.lo)}-${r3(v.published.hi)})` : r3(v.published.mid);
     lines.push(
-      `| ${v.source_id} | ${v.machine} | ${v.kernel} | ${v.counts} | ${v.algorithm} / ${v.reference} | ${pub} | ${r3(v.model)} | ${pct(v.error)} | ${Math.abs(v.error) <= 0.25 ? 'yes' : '**no**'} | ${v.same_order ? 'yes' : '**no**'} |`,
+      `| ${v.source_id} | ${v.machine} | ${v.kernel} | ${v.counts} | ${v.k ? v.k.toFixed(1) : 0} | ${v.algorithm} / ${v.reference} | ${pub} | ${r3(v.model)} | ${pct(v.error)} | ${Math.abs(v.error) <= 0.25 ? 'yes' : '**no**'} | ${v.same_order ? 'yes' : '**no**'} |`,
     );
   }
   const within = rows.filter((v) => Math.abs(v.error) <= 0.25).length;
   const order = rows.filter((v) => v.same_order).length;
   lines.push('', `${within} of ${rows.length} pairs within 25%; ${order} of ${rows.length} in the same order.`, '');
+  const miss = branchMissCost();
+  lines.push(
+    '## The branch-miss cost (x86)',
+    '',
+    `${miss.basis} (data/host-kernel-decoder-times.csv, \`node dist/bench/kernel-decoder.js --csv\`). How well`,
+    'instructions + k x mispredicted branches predicts those times, per algorithm (fitted / measured - 1):',
+    '',
+    `| ${miss.residuals.map((r) => r.algorithm).join(' | ')} |`,
+    `|${miss.residuals.map(() => '---:').join('|')}|`,
+    `| ${miss.residuals.map((r) => pct(r.error)).join(' | ')} |`,
+    '',
+  );
   lines.push('## Core families', '', '| family | counts | instructions per cycle | from | range of the one-IPC assumption |', '|---|---|---|---|---|');
   for (const f of coreFamilies()) {
     const ipc = familyIpc(f.family);
@@ -43,14 +56,23 @@ export function validationMarkdown(): string {
       `| ${f.family} | ${f.counts} | ${ipc.ipc.mid.toFixed(3)} (${ipc.ipc.lo.toFixed(3)}-${ipc.ipc.hi.toFixed(3)}) | ${ipc.proxy ? `proxy: ${ipc.from}'s` : ipc.basis.replace(/^[^(]*\(|\)$/g, '')} | x${s.lo.toFixed(2)}-${s.hi.toFixed(2)} (${s.pairs} pairs) |`,
     );
   }
-  lines.push('', '## Counted instructions per output byte', '');
+  lines.push(
+    '',
+    '## Counted instructions per output byte',
+    '',
+    'With mispredicted branches per output byte (gshare predictor, native/insn-count/kzcount.c) in brackets.',
+    '',
+  );
   const arches = [...new Set(coreFamilies().map((f) => f.counts)), ...new Set(rows.map((v) => v.counts))].filter((a, i, all) => all.indexOf(a) === i);
   const algs = ['gzip', 'bzip2', 'lzma', 'xz', 'lzo', 'lz4', 'zstd'];
   lines.push(`| counts | ${algs.join(' | ')} |`, `|---|${algs.map(() => '---:').join('|')}|`);
   for (const a of arches) {
     const cell = (alg: string) => {
       try {
-        return String(decoderCount(a, alg).instructions_per_output_byte);
+        const c = decoderCount(a, alg);
+        return c.mispredicted_per_output_byte === null
+          ? String(c.instructions_per_output_byte)
+          : `${c.instructions_per_output_byte} (${c.mispredicted_per_output_byte})`;
       } catch {
         return '-';
       }
