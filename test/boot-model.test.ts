@@ -115,6 +115,11 @@ test('the ranking: an order that flips anywhere in the ranges is named, one that
   // with xz's factor able to fall to 0.5 the order flips at slow storage
   assert.equal(compareBoot(a, { ...b, factor: [0.5, 1.5] }), 0);
   assert.equal(compareBoot({ ...b, factor: [0.5, 1.5] }, a), 0, 'symmetric');
+  // a candidate without a calibrated term (XIP's copy, a board figure) against a scaled one: the scale still varies
+  const xip = t({ readBytes: 1e6, nominal: 0, scale: [1, 1], algorithm: 'none', read: [10, 10] });
+  const scaled = t({ readBytes: 0, nominal: 80, scale: [0.5, 1.5], algorithm: 'gzip', read: [10, 10] });
+  assert.equal(compareBoot(xip, scaled), 0, '100 ms of reading against 40-120 ms of decompressing');
+  assert.equal(compareBoot(scaled, xip), 0);
   // a shared factor (same algorithm) cannot flip an order by itself
   const c = t({ readBytes: 1e6, nominal: 100, factor: [0.5, 2], algorithm: 'lz4' });
   const d = t({ readBytes: 1e6, nominal: 110, factor: [0.5, 2], algorithm: 'lz4' });
@@ -159,6 +164,17 @@ test("the x86 branch-miss cost is fitted on this machine's kernel-decoder times 
   assert.equal(familyMissCost('x86-64'), miss.k);
   assert.equal(familyMissCost('armv7-a'), 0, 'not measured on any ARM core');
   assert.equal(decoderCost('arm', 'lzo', 0), decoderCount('arm', 'lzo').instructions_per_output_byte);
+});
+
+test('a board naming a core family the model does not know is refused at its line', () => {
+  assert.throws(
+    () =>
+      parseBoard(
+        `name: test-board\ndescription: x\narch: arm\nxip: false\ncore: {family: cortex-z9, clock_ghz: 1}\nsources: {core: test}\nunknown: {storage: t, ram_bytes: t, boot_budget_ms: t, flash_read_mb_s: t}\n`,
+        'test-board.yaml',
+      ),
+    /test-board\.yaml:5:\d+: .*no core family "cortex-z9" in data\/core-families\.csv; known: armv7-a/,
+  );
 });
 
 test('validation: every published pair is compared, and docs/boot-model-validation.md is what the tables give', () => {

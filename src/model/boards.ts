@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { byPosition, LocatedDocument, strictObject, YamlFileError, type Problem } from '../located.js';
 import { STUB_ALGORITHMS, type StubAlgorithm } from './stubs.js';
 import { projectPath } from '../project.js';
+import { coreFamilies } from './cores.js';
 
 export const BOARD_ARCHES = ['arm', 'arm64', 'x86_64', 'riscv64'] as const;
 
@@ -173,6 +174,11 @@ function crossCheck(doc: LocatedDocument, b: BoardFile, file: string): Problem[]
   for (const k of Object.keys(unknown)) if (!known.has(k)) out.push(doc.problem(['unknown', k], `unknown.${keyText(k)} names nothing a board has`, true));
   for (const k of Object.keys(b.sources))
     if (!known.has(k) && k !== 'description') out.push(doc.problem(['sources', k], `sources.${keyText(k)} names nothing a board has`, true));
+  if (b.core) {
+    const families = coreFamilies().map((f) => f.family);
+    if (!families.includes(b.core.family))
+      out.push(doc.problem(['core', 'family'], `no core family ${excerpt(b.core.family, 40)} in data/core-families.csv; known: ${families.join(', ')}`));
+  }
   const stem = basename(file).replace(/\.ya?ml$/, '');
   if (stem !== b.name && /\.ya?ml$/.test(file)) out.push(doc.problem(['name'], `name ${excerpt(b.name, 40)} differs from the file name ${excerpt(stem, 40)}`));
   return out;

@@ -135,13 +135,16 @@ export function readEstimate(board: Board, bytes: number): Estimate | null {
 export function compareBoot(a: BootTerms, b: BootTerms): -1 | 0 | 1 {
   const reads = a.read ?? [1, 1];
   const sameAlg = a.algorithm === b.algorithm;
+  // the board's calibration scale: whichever candidate has one (a board figure's and no decompression's are exact)
+  const fixed = (x: BootTerms) => x.scale[0] === 1 && x.scale[1] === 1;
+  const scale = fixed(a) ? b.scale : a.scale;
   let neg = false;
   let pos = false;
   for (const r of new Set(reads))
-    for (const s of new Set([a.scale[0], a.scale[1]]))
+    for (const s of new Set(scale))
       for (const fa of new Set(a.factor))
         for (const fb of sameAlg ? [null] : new Set(b.factor)) {
-          const t = (x: BootTerms, f: number) => (x.read ? x.readBytes / (r * 1e6) : 0) * 1000 + x.nominal * (x.scale[0] === 1 && x.scale[1] === 1 ? 1 : s) * f;
+          const t = (x: BootTerms, f: number) => (x.read ? x.readBytes / (r * 1e6) : 0) * 1000 + x.nominal * (fixed(x) ? 1 : s) * f;
           const d = t(a, fa) - t(b, fb ?? fa);
           if (d < 0) neg = true;
           if (d > 0) pos = true;
