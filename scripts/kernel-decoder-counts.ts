@@ -36,6 +36,8 @@ const TARGETS: Record<string, { kernel: string; flags?: string; config?: (c: str
   // published 2010-2013 ARM figures; data/kernel-decoder.csv).
   'arm-aligned': { kernel: 'debian12-armmp', config: (c) => c.replace(/^CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS=y$/m, '') },
   'arm-thumb2': { kernel: 'debian12-armmp', config: (c) => c + 'CONFIG_THUMB2_KERNEL=y\n' },
+  // a Cortex-M (no MMU) kernel: Thumb-2, no HAVE_EFFICIENT_UNALIGNED_ACCESS (arch/arm/Kconfig selects it only with an MMU)
+  armv7m: { kernel: 'debian12-armmp', config: (c) => c.replace(/^CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS=y$/m, '') + 'CONFIG_THUMB2_KERNEL=y\n' },
   armv5te: { kernel: 'debian12-marvell' },
   arm64: { kernel: 'debian12-arm64' },
   riscv64: { kernel: 'debian13-riscv64' },

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
   branchMissCost,
+  fitMissCost,
   compareBoot,
   decoderCost,
   familyMissCost,
@@ -34,6 +35,18 @@ const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) 
 test('a published figure carries the rounding of its last printed digit', () => {
   assert.deepEqual(figure('6.7'), { lo: 6.65, mid: 6.7, hi: 6.75 });
   assert.deepEqual(figure('301'), { lo: 300.5, mid: 301, hi: 301.5 });
+  // a source's own qualifier: ">7" is a lower bound, "~1.25" approximate (kept at its printed precision, and marked)
+  assert.deepEqual(figure('>7'), { lo: 7, mid: 7, hi: Infinity });
+  assert.deepEqual(figure('~1.25'), { lo: 1.245, mid: 1.25, hi: 1.255 });
+  const king = validation().filter((v) => v.source_id === 'king-2019');
+  assert.deepEqual(
+    king.map((v) => [v.algorithm, v.qualifier]),
+    [
+      ['lz4', '>'],
+      ['lzo', '~'],
+    ],
+  );
+  assert.equal(king[0]!.published.lo, 0, 'over 7x faster: the time ratio is at most 1/7');
   const lee = publishedMeasurements().find((r) => r.source_id === 'lee-2013-1.5ghz-ua' && r.algorithm === 'lz4')!;
   const ratio = publishedTimeRatio(lee)!;
   // (7.3 / 45.6) / (6.7 / 25.2), with each figure's rounding
@@ -164,6 +177,18 @@ test("the x86 branch-miss cost is fitted on this machine's kernel-decoder times 
   assert.equal(familyMissCost('x86-64'), miss.k);
   assert.equal(familyMissCost('armv7-a'), 0, 'not measured on any ARM core');
   assert.equal(decoderCost('arm', 'lzo', 0), decoderCount('arm', 'lzo').instructions_per_output_byte);
+});
+
+test('an algorithm without a count leaves its boot time unknown; a fit that is no cost is refused', () => {
+  const d = decompressEstimate(armBoard(1.5), 'brotli', { payloadBytes: 1, outputBytes: 2 }, []);
+  assert.equal(d.estimate, null);
+  assert.match((d as { source: string }).source, /no instruction count for brotli on arm/);
+  // faster with more branch misses: the fit's miss cost would be negative
+  const bad = [
+    { algorithm: 'gzip', arch: 'x86_64', msPerByte: decoderCount('x86_64', 'gzip').instructions_per_output_byte },
+    { algorithm: 'xz', arch: 'x86_64', msPerByte: decoderCount('x86_64', 'xz').instructions_per_output_byte * 0.2 },
+  ];
+  assert.throws(() => fitMissCost(bad, 'times.csv'), /times\.csv: the fit gives .* not a cost/);
 });
 
 test('a board naming a core family the model does not know is refused at its line', () => {

@@ -39,10 +39,13 @@ test('one slot: cells never overlap, and a worker that dies holding the slot giv
     ]);
     const spans = results.map((m) => [Date.parse(m.startedAt), Date.parse(m.finishedAt)] as const).sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < spans.length; i++) assert.ok(spans[i]![0] >= spans[i - 1]![1], `cells overlap: ${JSON.stringify(spans)}`);
-    assert.ok(
-      results.some((m) => m.timing!.gateWaitMs > 30),
-      'some cell waited for the slot',
-    );
+    // When both workers ran cells, one of them waited for the slot. (On a loaded machine the dead
+    // worker's replacement may start after all three cells ran on the other: then nobody had to wait.)
+    if (new Set(results.map((m) => m.worker)).size > 1)
+      assert.ok(
+        results.some((m) => m.timing!.gateWaitMs > 30),
+        'some cell waited for the slot',
+      );
     assert.ok(results.every((m) => m.timing!.samples >= 5));
   } finally {
     await pool.destroy();

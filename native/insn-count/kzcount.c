@@ -56,40 +56,65 @@ static void on_end(unsigned int vcpu, void *udata)
 	qemu_plugin_outs(line);
 }
 
-/* Is the instruction a conditional branch? Its mnemonic, per target. */
-static int conditional(const char *disas)
+/* Does ARM mnemonic M end in a condition code (bne, popne, ldmne, bxls ...)? */
+static int arm_conditional_suffix(const char *m)
 {
 	static const char *cc[] = { "eq", "ne", "cs", "hs", "cc", "lo", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le", NULL };
+	size_t n = strlen(m);
+	if (n < 3)
+		return 0;
+	for (int k = 0; cc[k]; k++)
+		if (!strcmp(m + n - 2, cc[k]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Is the last instruction of a block a conditional branch? x86, arm and
+ * aarch64 by the disassembly's mnemonic; riscv by its encoding (QEMU's
+ * riscv disassembler prints the encoding before the mnemonic).
+ */
+static int conditional(struct qemu_plugin_insn *insn)
+{
 	char m[32];
 	int i = 0;
-	while (*disas == ' ')
-		disas++;
-	while (disas[i] && disas[i] != ' ' && disas[i] != '\t' && i < 31) {
-		m[i] = disas[i];
+	int result = 0;
+	if (!strncmp(target, "riscv", 5)) {
+		const uint8_t *bytes = qemu_plugin_insn_data(insn);
+		size_t size = qemu_plugin_insn_size(insn);
+		if (size == 4)
+			return (bytes[0] & 0x7f) == 0x63; /* BRANCH: beq bne blt bge bltu bgeu */
+		if (size == 2) {
+			unsigned h = bytes[0] | (unsigned)bytes[1] << 8;
+			return (h & 3) == 1 && ((h >> 13) == 6 || (h >> 13) == 7); /* c.beqz, c.bnez */
+		}
+		return 0;
+	}
+	char *disas = qemu_plugin_insn_disas(insn);
+	const char *d = disas;
+	while (*d == ' ')
+		d++;
+	while (d[i] && d[i] != ' ' && d[i] != '\t' && i < 31) {
+		m[i] = d[i];
 		i++;
 	}
 	m[i] = 0;
 	if (!strcmp(target, "x86_64") || !strcmp(target, "i386"))
-		return m[0] == 'j' && strncmp(m, "jmp", 3) != 0;
-	if (!strcmp(target, "aarch64"))
-		return !strncmp(m, "b.", 2) || !strcmp(m, "cbz") || !strcmp(m, "cbnz") || !strcmp(m, "tbz") || !strcmp(m, "tbnz");
-	if (!strcmp(target, "arm")) {
+		result = m[0] == 'j' && strncmp(m, "jmp", 3) != 0;
+	else if (!strcmp(target, "aarch64"))
+		result = !strncmp(m, "b.", 2) || !strcmp(m, "cbz") || !strcmp(m, "cbnz") || !strcmp(m, "tbz") || !strcmp(m, "tbnz");
+	else if (!strcmp(target, "arm")) {
 		char *dot = strchr(m, '.');
 		if (dot)
 			*dot = 0;
+		/* b<cc>, bl<cc>, bx<cc>, blx<cc>, cbz, cbnz; or a conditional write of pc (popne {.., pc}, ldmne, movne pc) */
 		if (!strcmp(m, "cbz") || !strcmp(m, "cbnz"))
-			return 1;
-		if (m[0] == 'b' && strlen(m) == 3)
-			for (int k = 0; cc[k]; k++)
-				if (!strcmp(m + 1, cc[k]))
-					return 1;
-		return 0;
+			result = 1;
+		else if (arm_conditional_suffix(m) && (m[0] == 'b' || strstr(d + i, "pc")))
+			result = strcmp(m, "bics") != 0 && strcmp(m, "bfcs") != 0;
 	}
-	if (!strncmp(target, "riscv", 5)) {
-		const char *b = strncmp(m, "c.", 2) ? m : m + 2;
-		return b[0] == 'b' && strcmp(b, "break") != 0;
-	}
-	return 0;
+	free(disas); /* QEMU's g_strdup: glib allocates with malloc */
+	return result;
 }
 
 static void on_block(unsigned int vcpu, void *udata)
@@ -120,12 +145,12 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	size_t n = qemu_plugin_tb_n_insns(tb);
 	struct qemu_plugin_insn *last = qemu_plugin_tb_get_insn(tb, n - 1);
 	struct block *b = calloc(1, sizeof *b);
-	char *disas = qemu_plugin_insn_disas(last);
+	if (!b)
+		abort();
 	b->pc = pc;
 	b->branch_pc = qemu_plugin_insn_vaddr(last);
 	b->fallthrough = b->branch_pc + qemu_plugin_insn_size(last);
-	b->cond = conditional(disas);
-	free(disas); /* QEMU's g_strdup: glib allocates with malloc */
+	b->cond = conditional(last);
 	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &executed, n);
 	if (pc == begin_addr)
 		qemu_plugin_register_vcpu_tb_exec_cb(tb, on_begin, QEMU_PLUGIN_CB_NO_REGS, NULL);
@@ -145,6 +170,10 @@ static void at_exit(qemu_plugin_id_t id, void *p)
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char **argv)
 {
 	target = info->target_name;
+	if (info->system_emulation && info->system.max_vcpus > 1) {
+		fprintf(stderr, "kzcount: one vCPU only (-smp 1): the counters are not per vCPU\n");
+		return -1;
+	}
 	for (int i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "begin=", 6) == 0)
 			begin_addr = strtoull(argv[i] + 6, NULL, 0);

@@ -42,6 +42,8 @@ const flagsRow = z.object({
   cc: cells.text,
   qemu: cells.text,
   cflags: cells.text,
+  /** Extra link flags (armv7m: its objects are M profile, the C library A profile). */
+  ldflags: z.string(),
   memory: cells.text,
   /** profile: the payload is as the kernel profile makes it; always: the boot code appends the size whatever the profile (EFI zboot). */
   size_append: z.enum(['profile', 'always']),
@@ -107,7 +109,7 @@ export function kernelDecoders(source: KernelSource, arch: string, config: strin
   const key = createHash('sha256');
   const native = arch === hostArch();
   const compiler = native ? (process.env.CC ?? flags.cc) : flags.cc;
-  key.update(`${RECIPE}\0${source.origin}\0${arch}\0${compiler}\0${flags.cflags}\0${flags.memory}\0${config}\0`);
+  key.update(`${RECIPE}\0${source.origin}\0${arch}\0${compiler}\0${flags.cflags}\0${flags.ldflags}\0${flags.memory}\0${config}\0`);
   for (const f of harnessFiles()) key.update(`${f}\0`).update(readFileSync(join(harness, f)));
   const id = key.digest('hex').slice(0, 16);
   const root = join(cacheDir(), 'kernel-decoder');
@@ -185,7 +187,7 @@ export function kernelDecoders(source: KernelSource, arch: string, config: strin
         // Fixed addresses (the counter finds the markers by nm); another arch's programs are static, so qemu-user runs them without that arch's libraries.
         const err =
           cc([...cflags, ...includes, `-DKZ_SOURCE="${file}"`, '-c', join('harness', 'decoder.c'), '-o', `${alg}.o`]) ??
-          cc([native ? '-no-pie' : '-static', '-o', `kd-${alg}`, 'main.o', `${alg}.o`, 'memory.o']);
+          cc([native ? '-no-pie' : '-static', ...flags.ldflags.split(/\s+/).filter(Boolean), '-o', `kd-${alg}`, 'main.o', `${alg}.o`, 'memory.o']);
         if (err) failed[alg] = err;
         else programs[alg] = `kd-${alg}`;
       }

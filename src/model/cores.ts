@@ -23,7 +23,7 @@ import { KzError } from '../errors.js';
 import { projectPath } from '../project.js';
 import { median } from '../measure/stats.js';
 import { cells, parseCsvTable } from '../results/table.js';
-import { div, exact, figure, mul, publishedMeasurements, publishedSeconds, publishedTimeRatio, type PublishedRow, type Range } from './published.js';
+import { div, exact, figure, mul, publishedMeasurements, publishedSeconds, publishedTimeRatio, qualified, type PublishedRow, type Range } from './published.js';
 
 export class CoreModelError extends KzError {
   override name = 'CoreModelError';
@@ -66,7 +66,7 @@ const familyRow = z.object({
 export type CoreFamily = z.infer<typeof familyRow>;
 
 let counts: DecoderCount[] | undefined;
-let families: CoreFamily[] | undefined;
+let families: (CoreFamily & { line: number })[] | undefined;
 
 /** The measured instruction counts, rows without an error. */
 export function decoderCounts(): DecoderCount[] {
@@ -94,8 +94,19 @@ export function decoderCount(countsArch: string, algorithm: string): DecoderCoun
 export function coreFamilies(): CoreFamily[] {
   if (families) return families;
   const file = projectPath('data', 'core-families.csv');
-  families = parseCsvTable(readFileSync(file, 'utf8'), file, familyRow);
-  return families;
+  const rows = parseCsvTable(readFileSync(file, 'utf8'), file, familyRow);
+  families = rows;
+  // a family's cost per byte must be in the units its IPC was calibrated in
+  for (const f of rows) {
+    const c = calibrated(f);
+    if (c.branch_misses !== f.branch_misses) {
+      families = undefined;
+      throw new CoreModelError(
+        `${file}:${f.line}: ${f.family} stands in on ${c.family}'s IPC, so it needs ${c.family}'s branch_misses (${c.branch_misses || 'empty'}), not ${f.branch_misses || 'empty'}`,
+      );
+    }
+  }
+  return rows;
 }
 
 export function coreFamily(name: string): CoreFamily {
@@ -114,8 +125,9 @@ const hostRow = z.object({
   arch: cells.text,
   algorithm: cells.text,
   setting: cells.text,
-  output_bytes: cells.count,
-  kernel_decoder_ms: cells.number,
+  output_bytes: cells.count.refine((n) => n > 0, 'must be more than 0'),
+  compressed_bytes: cells.count,
+  kernel_decoder_ms: cells.number.refine((n) => n > 0, 'must be more than 0'),
   cpu: z.string(),
   cpu_mhz: z.string(),
   method: cells.text,
@@ -144,14 +156,31 @@ export function branchMissCost(): BranchMissCost {
   if (missCost) return missCost;
   const file = projectPath('data', 'host-kernel-decoder-times.csv');
   const rows = parseCsvTable(readFileSync(file, 'utf8'), file, hostRow);
+  for (const r of rows) {
+    const c = decoderCount(r.arch, r.algorithm);
+    if (c.setting !== r.setting || c.compressed_bytes !== r.compressed_bytes || c.output_bytes !== r.output_bytes)
+      throw new CoreModelError(
+        `${file}:${r.line}: ${r.algorithm} was timed on ${r.compressed_bytes} bytes of ${r.setting}, but counted on ${c.compressed_bytes} bytes of ${c.setting} (data/kernel-decoder-instructions.csv): time and count the same payloads`,
+      );
+  }
   const algorithms = [...new Set(rows.map((r) => r.algorithm))];
-  const times = (of: typeof rows) =>
+  const times = (of: typeof rows, round?: number) =>
     algorithms.map((algorithm) => {
       const mine = of.filter((r) => r.algorithm === algorithm);
+      if (!mine.length) throw new CoreModelError(`${file}: round ${round} has no ${algorithm} row`);
       return { algorithm, arch: mine[0]!.arch, msPerByte: median(mine.map((r) => r.kernel_decoder_ms / r.output_bytes)) };
     });
   const all = fitMissCost(times(rows), file);
-  const rounds = [...new Set(rows.map((r) => r.run))].map((run) => fitMissCost(times(rows.filter((r) => r.run === run)), file).k);
+  const rounds = [...new Set(rows.map((r) => r.run))].map(
+    (run) =>
+      fitMissCost(
+        times(
+          rows.filter((r) => r.run === run),
+          run,
+        ),
+        file,
+      ).k,
+  );
   const first = rows[0]!;
   missCost = {
     k: all.k,
@@ -163,7 +192,7 @@ export function branchMissCost(): BranchMissCost {
 }
 
 /** time per byte = a x instructions + b x mispredicted, least squares on the relative error; k = b / a. */
-function fitMissCost(
+export function fitMissCost(
   times: { algorithm: string; arch: string; msPerByte: number }[],
   file: string,
 ): { k: number; residuals: { algorithm: string; error: number }[] } {
@@ -190,6 +219,10 @@ function fitMissCost(
   if (pts.length < 2 || det <= 0) throw new CoreModelError(`${file}: the branch-miss cost needs two algorithms or more with different branch behaviour`);
   const a = (sx * yy - xy * sy) / det;
   const b = (xx * sy - xy * sx) / det;
+  if (!(a > 0) || !(b >= 0))
+    throw new CoreModelError(
+      `${file}: the fit gives ${a.toPrecision(3)} ms per instruction and ${b.toPrecision(3)} per mispredicted branch: not a cost (time the decoders again on a quiet machine)`,
+    );
   return { k: b / a, residuals: pts.map((p) => ({ algorithm: p.algorithm, error: a * p.x + b * p.y - 1 })) };
 }
 
@@ -239,6 +272,10 @@ export function familyIpc(name: string): FamilyIpc {
   const [sourceId, algorithm] = c.calibration.split(':') as [string, string];
   const r = publishedMeasurements().find((p) => p.source_id === sourceId && p.algorithm === algorithm);
   if (!r) throw new CoreModelError(`core family ${c.family}: calibration ${c.calibration} is not in data/published-decompression.csv`);
+  if (r.calibrates !== 'yes')
+    throw new CoreModelError(
+      `data/published-decompression.csv:${r.line}: ${c.calibration} calibrates core family ${c.family} (data/core-families.csv): mark it calibrates=yes`,
+    );
   const seconds = publishedSeconds(r);
   if (!seconds || !r.clock_ghz || !r.output_mb)
     throw new CoreModelError(`core family ${c.family}: ${c.calibration} needs a time, a clock and the output size in data/published-decompression.csv`);
@@ -274,18 +311,25 @@ export interface ValidationRow {
   error: number;
   /** Does the model order the two the same way (which decompresses faster)? */
   same_order: boolean;
+  /** The source's qualifier on its figures: "~" approximate, ">"/"<" a bound, "" as printed. */
+  qualifier: string;
   source: string;
 }
 
 /** Every published pair on one machine against the model's ratio. */
-export function validation(all: readonly PublishedRow[] = publishedMeasurements()): ValidationRow[] {
+export function validation(all: readonly PublishedRow[] = publishedMeasurements(), missCostOf: (family: string) => number = familyMissCost): ValidationRow[] {
   const out: ValidationRow[] = [];
   for (const r of all) {
     if (r.algorithm === r.reference) continue;
     const published = publishedTimeRatio(r, all);
     if (!published) continue;
-    const k = familyMissCost(r.family);
-    const model = decoderCost(r.counts, r.algorithm, k) / decoderCost(r.counts, r.reference, k);
+    const k = missCostOf(r.family);
+    let model: number;
+    try {
+      model = decoderCost(r.counts, r.algorithm, k) / decoderCost(r.counts, r.reference, k);
+    } catch (e) {
+      throw new CoreModelError(`data/published-decompression.csv:${r.line}: ${(e as Error).message}`);
+    }
     out.push({
       source_id: r.source_id,
       machine: r.machine,
@@ -299,6 +343,7 @@ export function validation(all: readonly PublishedRow[] = publishedMeasurements(
       k,
       error: model / published.mid - 1,
       same_order: model < 1 === published.mid < 1,
+      qualifier: qualified(r),
       source: r.source,
     });
   }

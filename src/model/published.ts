@@ -18,19 +18,33 @@ export interface Range {
 
 export const exact = (v: number): Range => ({ lo: v, mid: v, hi: v });
 
-/** A published figure: "6.7" -> 6.65..6.75, "301" -> 300.5..301.5. */
+/**
+ * A published figure: "6.7" -> 6.65..6.75, "301" -> 300.5..301.5. A source's
+ * own qualifier is kept: ">7" (a lower bound) -> 7..infinity, "<7" ->
+ * 0..7, "~1.25" (approximate) keeps its printed precision and is marked by
+ * qualified().
+ */
 export function figure(text: string): Range {
-  const v = Number(text);
-  const decimals = /\.(\d+)$/.exec(text)?.[1]?.length ?? 0;
+  const q = /^[<>~]/.test(text) ? text[0] : '';
+  const digits = q ? text.slice(1) : text;
+  const v = Number(digits);
+  const decimals = /\.(\d+)$/.exec(digits)?.[1]?.length ?? 0;
   const half = 0.5 * 10 ** -decimals;
+  if (q === '>') return { lo: v, mid: v, hi: Infinity };
+  if (q === '<') return { lo: 0, mid: v, hi: v };
   return { lo: v - half, mid: v, hi: v + half };
+}
+
+/** The qualifier a row's figures carry ("~", ">", "<"), or "". */
+export function qualified(r: PublishedRow): string {
+  return [r.clock_ghz, r.output_mb, r.compressed_mb, r.mb_s, r.seconds, r.time_vs_reference, r.speedup_vs_reference].find((f) => /^[<>~]/.test(f))?.[0] ?? '';
 }
 
 export const mul = (a: Range, b: Range): Range => ({ lo: a.lo * b.lo, mid: a.mid * b.mid, hi: a.hi * b.hi });
 export const div = (a: Range, b: Range): Range => ({ lo: a.lo / b.hi, mid: a.mid / b.mid, hi: a.hi / b.lo });
 export const scale = (a: Range, k: number): Range => ({ lo: a.lo * k, mid: a.mid * k, hi: a.hi * k });
 
-const published = z.string().regex(/^(\d+(\.\d+)?)?$/, 'expected a number as published, or nothing');
+const published = z.string().regex(/^([<>~]?\d+(\.\d+)?)?$/, "expected a number as published (with its source's <, > or ~), or nothing");
 
 const row = z.object({
   source_id: cells.text,
@@ -57,7 +71,7 @@ const row = z.object({
   source: cells.text,
   note: z.string(),
 });
-export type PublishedRow = z.infer<typeof row>;
+export type PublishedRow = z.infer<typeof row> & { line: number };
 
 let cache: PublishedRow[] | undefined;
 

@@ -18,7 +18,7 @@
 
 import type { Board } from './boards.js';
 import { flashReadRange } from './boards.js';
-import { algorithmSpread, coreFamily, decoderCost, decoderCount, familyIpc, familyMissCost } from './cores.js';
+import { algorithmSpread, coreFamily, CoreModelError, decoderCost, decoderCount, familyIpc, familyMissCost } from './cores.js';
 
 /** The family a board without a `core` is modelled as (counts of its arch, spread of this family). */
 const ARCH_FAMILY: Record<Board['arch'], string> = { arm: 'armv7-a', arm64: 'cortex-a53', x86_64: 'x86-64', riscv64: 'rv64' };
@@ -71,7 +71,14 @@ export function decompressEstimate(
       factor: [1, 1],
     };
   }
-  const ipb = cost(algorithm);
+  let ipb: number;
+  try {
+    ipb = cost(algorithm);
+  } catch (e) {
+    // one algorithm without a count: its candidates' boot time is unknown, the others are still ranked
+    if (e instanceof CoreModelError) return { estimate: null, source: e.message };
+    throw e;
+  }
   const instructions = ipb * payload.outputBytes;
   const per = `${ipb.toFixed(2)} instructions per byte${k ? ` (branch misses at ${k.toFixed(1)} each)` : ''} (${algorithm} on ${countsArch})`;
   const spread = algorithmSpread(familyName);
@@ -133,7 +140,7 @@ export function readEstimate(board: Board, bytes: number): Estimate | null {
 
 /** boot(A) - boot(B) at every corner of the shared box: is A surely faster (-1), surely slower (1), or is the order uncertain (0)? */
 export function compareBoot(a: BootTerms, b: BootTerms): -1 | 0 | 1 {
-  const reads = a.read ?? [1, 1];
+  const reads = a.read ?? b.read ?? [1, 1];
   const sameAlg = a.algorithm === b.algorithm;
   // the board's calibration scale: whichever candidate has one (a board figure's and no decompression's are exact)
   const fixed = (x: BootTerms) => x.scale[0] === 1 && x.scale[1] === 1;

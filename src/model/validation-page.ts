@@ -2,7 +2,7 @@
 // model against every published pair of decompression times on one machine,
 // a function of data/published-decompression.csv, data/core-families.csv and
 // data/kernel-decoder-instructions.csv (scripts/boot-model-validation.ts writes it).
-import { algorithmSpread, branchMissCost, coreFamilies, decoderCount, familyIpc, validation } from './cores.js';
+import { algorithmSpread, branchMissCost, coreFamilies, decoderCount, decoderCounts, familyIpc, validation } from './cores.js';
 
 const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`;
 const r3 = (x: number): string => (x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
@@ -27,25 +27,37 @@ export function validationMarkdown(): string {
     '|---|---|---|---|---:|---|---:|---:|---:|---|---|',
   ];
   for (const v of rows) {
-    const pub =
-      v.published.hi - v.published.lo > 0.0005 * v.published.mid ? `${r3(v.published.mid)} (${r3(v.published.lo)}-${r3(v.published.hi)})` : r3(v.published.mid);
+    const range =
+      v.published.hi - v.published.lo > 0.0005 * v.published.mid
+        ? ` (${r3(v.published.lo)}-${Number.isFinite(v.published.hi) ? r3(v.published.hi) : '∞'})`
+        : '';
+    const mark = v.qualifier === '~' ? ' approx.' : v.qualifier ? ' bound' : '';
+    const pub = `${r3(v.published.mid)}${range}${mark}`;
     lines.push(
       `| ${v.source_id} | ${v.machine} | ${v.kernel} | ${v.counts} | ${v.k ? v.k.toFixed(1) : 0} | ${v.algorithm} / ${v.reference} | ${pub} | ${r3(v.model)} | ${pct(v.error)} | ${Math.abs(v.error) <= 0.25 ? 'yes' : '**no**'} | ${v.same_order ? 'yes' : '**no**'} |`,
     );
   }
-  const within = rows.filter((v) => Math.abs(v.error) <= 0.25).length;
-  const order = rows.filter((v) => v.same_order).length;
-  lines.push('', `${within} of ${rows.length} pairs within 25%; ${order} of ${rows.length} in the same order.`, '');
+  const summary = (of: typeof rows) =>
+    `${of.filter((v) => Math.abs(v.error) <= 0.25).length} of ${of.length} pairs within 25%, ${of.filter((v) => v.same_order).length} of ${of.length} in the same order`;
+  const plain = validation(undefined, () => 0);
+  lines.push(
+    '',
+    `**${summary(rows)}.** With instructions alone (k = 0 everywhere): ${summary(plain)}; Terrell's pairs then: ${plain
+      .filter((v) => v.source_id === 'terrell-2017')
+      .map((v) => `${v.algorithm} ${pct(v.error)}`)
+      .join(', ')}.`,
+    '',
+  );
   const miss = branchMissCost();
   lines.push(
     '## The branch-miss cost (x86)',
     '',
-    `${miss.basis} (data/host-kernel-decoder-times.csv, \`node dist/bench/kernel-decoder.js --csv\`). How well`,
-    'instructions + k x mispredicted branches predicts those times, per algorithm (fitted / measured - 1):',
+    `${miss.basis} (data/host-kernel-decoder-times.csv, \`node dist/bench/kernel-decoder.js --csv FILE --repeat 5\`). How well`,
+    'instructions + k x mispredicted branches predicts those times, per algorithm (measured / fitted):',
     '',
     `| ${miss.residuals.map((r) => r.algorithm).join(' | ')} |`,
     `|${miss.residuals.map(() => '---:').join('|')}|`,
-    `| ${miss.residuals.map((r) => pct(r.error)).join(' | ')} |`,
+    `| ${miss.residuals.map((r) => `x${(1 / (1 + r.error)).toFixed(2)}`).join(' | ')} |`,
     '',
   );
   lines.push('## Core families', '', '| family | counts | instructions per cycle | from | range of the one-IPC assumption |', '|---|---|---|---|---|');
@@ -63,7 +75,8 @@ export function validationMarkdown(): string {
     'With mispredicted branches per output byte (gshare predictor, native/insn-count/kzcount.c) in brackets.',
     '',
   );
-  const arches = [...new Set(coreFamilies().map((f) => f.counts)), ...new Set(rows.map((v) => v.counts))].filter((a, i, all) => all.indexOf(a) === i);
+  const arches = [...new Set(decoderCounts().map((c) => c.arch))];
+
   const algs = ['gzip', 'bzip2', 'lzma', 'xz', 'lzo', 'lz4', 'zstd'];
   lines.push(`| counts | ${algs.join(' | ')} |`, `|---|${algs.map(() => '---:').join('|')}|`);
   for (const a of arches) {
