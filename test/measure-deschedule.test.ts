@@ -92,7 +92,7 @@ test(
       `import { runCells } from ${dist('run/index.js')};
      ${DATA}
      const unit = { name: 'whole', kind: 'whole', offset: 0, bytes: data };
-     const r = await runCells([{ unit, setting: 'xz:1' }, { unit, setting: 'gzip:level=6,backend=zlib' }],
+     const r = await runCells([{ unit, setting: 'xz:1' }],
        { workers: 1, timing: { minRuns: 5, minTimeMs: 300 }, outDir: ${JSON.stringify(out)}, image: { path: 'synthetic', sha256: 'ab'.repeat(32) } });
      process.stdout.write(JSON.stringify({ failed: r.failed, machine: r.machine }) + '\\n');`,
     );
@@ -106,7 +106,9 @@ test(
       assert.equal(code, 0);
       assert.equal(summary!.failed, 0);
       const rows = readResults(join(out, 'results.csv')).rows;
-      assert.equal(rows.length, 2);
+      // One cell only: a second, fast cell (a 1 ms gzip decode fits in its time slices) adds hundreds of clean
+      // samples, and with the run pinned to one core the burner's half core sits exactly on the busy threshold.
+      assert.equal(rows.length, 1);
       const xz = rows.find((r) => r.algorithm === 'xz')!;
       assert.equal(xz.timing_quality, 'disturbed', 'a 30 ms decode sharing its core is preempted in every sample');
       assert.ok(xz.decompress_disturbed! >= 5);
