@@ -3,7 +3,8 @@
 // kind allows, checked by stat before a byte is read. Failures are KzErrors
 // naming the file.
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync, constants, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, constants, type Stats } from 'node:fs';
+import { join } from 'node:path';
 import { KzError } from './errors.js';
 
 export const KiB = 1024;
@@ -108,4 +109,17 @@ export function sha256File(path: string): string {
     closeSync(fd);
   }
   return hash.digest('hex');
+}
+
+/** Every entry under ROOT that is not a directory (files and symlinks, `file` says which), depth first. */
+export function* filesUnder(root: string): Generator<{ path: string; name: string; dir: string; file: boolean }> {
+  const stack = [root];
+  while (stack.length) {
+    const dir = stack.pop()!;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) stack.push(path);
+      else yield { path, name: e.name, dir, file: e.isFile() };
+    }
+  }
 }

@@ -3,9 +3,10 @@
 // scripts, a .deb built with the real dpkg-deb), its downloads counted.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { APT_OPTIONS, fakeCommand } from './corpus.js';
 import { before, describe, it } from 'node:test';
 import { CacheLockError, withLock } from '../src/corpus/lock.js';
 import { bin, fixtureDir } from './suite-fixture.js';
@@ -58,21 +59,10 @@ describe('corpus fetch, concurrently (apt faked)', { skip: !haveDpkgDeb && 'dpkg
       join(tree, 'DEBIAN', 'control'),
       'Package: linux-image-6.1.0-99-amd64\nVersion: 6.1.999-1\nArchitecture: amd64\nMaintainer: test <t@example.org>\nDescription: test kernel\n',
     );
-    const script = (name: string, body: string) => {
-      writeFileSync(join(fakeBin, name), `#!/bin/sh\n${body}\n`);
-      chmodSync(join(fakeBin, name), 0o755);
-    };
+    const script = (name: string, body: string) => fakeCommand(fakeBin, name, body);
     script('dpkg', 'if [ "$1" = --print-architecture ]; then echo amd64; exit 0; fi; exit 1');
     // The fakes take the private state's -o options; apt-get update leaves an index so the lists count as fetched.
-    const strip = `SRC=; ARGS=
-while [ $# -gt 0 ]; do
-  case "$1" in
-    -o) case "$2" in Dir::Etc::SourceList=*) SRC="\${2#*=}";; esac; shift 2;;
-    -q) shift;;
-    *) ARGS="$ARGS $1"; shift;;
-  esac
-done
-set -- $ARGS`;
+    const strip = APT_OPTIONS;
     script(
       'apt-cache',
       `${strip}

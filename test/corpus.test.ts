@@ -3,9 +3,10 @@
 // dpkg, and a .deb built with the real dpkg-deb), offline fallback to the cache.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { APT_OPTIONS, fakeCommand } from './corpus.js';
 import { after, before, describe, it } from 'node:test';
 import { cachedKernel, cachedKernels, fetchDebianKernel, metapackageOf, resolvePackage } from '../src/corpus/debian.js';
 import { AptState, findRelease } from '../src/corpus/apt.js';
@@ -122,22 +123,11 @@ describe('corpus cache and fetch (apt faked)', () => {
     };
     debTree(tree, 'linux-image-6.1.0-99-amd64', '6.1.999-1', '6.1.0-99-amd64');
     debTree(`${tree}13`, 'linux-image-6.12.999+deb13-amd64', '6.12.999-1', '6.12.999+deb13-amd64');
-    const script = (name: string, body: string) => {
-      writeFileSync(join(fakeBin, name), `#!/bin/sh\n${body}\n`);
-      chmodSync(join(fakeBin, name), 0o755);
-    };
+    const script = (name: string, body: string) => fakeCommand(fakeBin, name, body);
     // Each fake logs its arguments (FAKE_LOG), strips apt's -o options and
     // serves the release its private sources.list names (Dir::Etc::SourceList).
     const prelude = `echo "$(basename "$0") $*" >> "${aptLog}"
-SRC=; ARGS=
-while [ $# -gt 0 ]; do
-  case "$1" in
-    -o) case "$2" in Dir::Etc::SourceList=*) SRC="\${2#*=}";; esac; shift 2;;
-    -q) shift;;
-    *) ARGS="$ARGS $1"; shift;;
-  esac
-done
-set -- $ARGS
+${APT_OPTIONS}
 REL=none; [ -n "$SRC" ] && grep -q ' trixie ' "$SRC" && REL=trixie; [ -n "$SRC" ] && grep -q ' bookworm ' "$SRC" && REL=bookworm`;
     // FAKE_APT=online: apt resolves and downloads; resolve-only: resolves, download fails; offline: nothing resolves.
     script('dpkg', `echo "dpkg $*" >> "${aptLog}"; if [ "$1" = --print-architecture ]; then echo amd64; exit 0; fi; echo "fake dpkg: $*" >&2; exit 1`);

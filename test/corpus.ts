@@ -1,9 +1,10 @@
 // Where the real Debian kernels are when a session or CI fetched them
 // (apt-get download + dpkg-deb -x into the cache, never into the repo).
 // Tests that use them skip with a reason when they are absent.
-import { existsSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from '../src/corpus/debian.js';
+import { filesUnder } from '../src/files.js';
 
 export { cacheDir };
 
@@ -11,15 +12,7 @@ export { cacheDir };
 export function corpusFile(pattern: RegExp): string | undefined {
   const root = join(cacheDir(), 'kernels');
   if (!existsSync(root)) return undefined;
-  const stack = [root];
-  while (stack.length) {
-    const dir = stack.pop()!;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) stack.push(p);
-      else if (pattern.test(p)) return p;
-    }
-  }
+  for (const e of filesUnder(root)) if (pattern.test(e.path)) return e.path;
   return undefined;
 }
 
@@ -71,3 +64,24 @@ export function realSystemMap(name: RealKernelName): string | undefined {
   const release = { amd64: '-amd64', 'cloud-amd64': '-cloud-amd64', armhf: '-armmp', arm64: '-arm64', marvell: '-marvell' }[name as 'amd64'];
   return corpusFile(new RegExp(`/usr/lib/debug/boot/System\\.map-[\\d.]+-\\d+${release}$`));
 }
+
+/** A fake command: an executable shell script NAME in BIN running BODY. */
+export function fakeCommand(bin: string, name: string, body: string): void {
+  writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
+  chmodSync(join(bin, name), 0o755);
+}
+
+/**
+ * Shell for a fake apt-get/apt-cache: drops apt's -o and -q options, keeps
+ * the private state's sources.list in SRC (Dir::Etc::SourceList) and the
+ * other arguments as $@.
+ */
+export const APT_OPTIONS = `SRC=; ARGS=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -o) case "$2" in Dir::Etc::SourceList=*) SRC="\${2#*=}";; esac; shift 2;;
+    -q) shift;;
+    *) ARGS="$ARGS $1"; shift;;
+  esac
+done
+set -- $ARGS`;

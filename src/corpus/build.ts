@@ -24,6 +24,7 @@ import { join, relative } from 'node:path';
 import { aptState, type DebianRelease } from './apt.js';
 import { cacheDir, CorpusError, run } from './common.js';
 import { withLock } from './lock.js';
+import { filesUnder } from '../files.js';
 
 export interface BuiltTool {
   source: string;
@@ -47,17 +48,7 @@ function isElf(path: string): boolean {
 }
 
 function walk(root: string, keep: (path: string, name: string) => boolean): string[] {
-  const out: string[] = [];
-  const stack = [root];
-  while (stack.length) {
-    const d = stack.pop()!;
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) stack.push(p);
-      else if (e.isFile() && keep(p, e.name)) out.push(p);
-    }
-  }
-  return out;
+  return [...filesUnder(root)].filter((e) => e.file && keep(e.path, e.name)).map((e) => e.path);
 }
 
 /** The source package and version of a binary package version (its Source: field, else its own name and version). */

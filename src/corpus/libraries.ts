@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256File } from '../files.js';
+import { filesUnder, sha256File } from '../files.js';
 import { projectPath } from '../project.js';
 import { codecRow, codecRows, type CodecSetting } from '../codecs/index.js';
 import { aptState, findRelease, hostRelease, type DebianRelease } from './apt.js';
@@ -64,15 +64,7 @@ export interface ReleaseTool {
 }
 
 function findFile(root: string, test: (name: string, dir: string) => boolean): string | undefined {
-  const stack = [root];
-  while (stack.length) {
-    const d = stack.pop()!;
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) stack.push(p);
-      else if (test(e.name, d)) return p;
-    }
-  }
+  for (const e of filesUnder(root)) if (test(e.name, e.dir)) return e.path;
   return undefined;
 }
 

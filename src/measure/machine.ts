@@ -203,9 +203,13 @@ export function loadReading(root = '/'): { ticks: CpuTicks; ownUs: number; wallN
 
 /** What the timing gate's monitor saw over a run (src/pool/timing-gate.ts GateLoad). */
 export interface ObservedLoad {
+  /** Others' mean CPU use over the whole run, in cores; null when /proc/stat is unreadable. */
   others_cores_mean: number | null;
+  /** Highest over one monitor interval. */
   others_cores_max: number | null;
+  /** Hypervisor steal over the run, in cores; null when the kernel does not report it. */
   steal_cores_mean: number | null;
+  /** Fewest timing slots the gate had during the run. */
   timing_slots_min: number;
   timing_slots_start: number;
   seconds: number;

@@ -19,7 +19,7 @@
 // load every interval and resizes the gate.
 
 import { availableParallelism, cpus } from 'node:os';
-import { BUSY_CORES, loadReading, loadShare, readLoadAverage, type LoadShare } from '../measure/machine.js';
+import { BUSY_CORES, loadReading, loadShare, readLoadAverage, type LoadShare, type ObservedLoad } from '../measure/machine.js';
 
 const SLOTS = 0;
 const IN_USE = 1;
@@ -113,21 +113,8 @@ export function timingSlots(workers: number, cores: number, othersCores: number)
   return Math.max(1, Math.min(workers, free));
 }
 
-/** What the monitor saw over the run, for run.json's machine.load. */
-export interface GateLoad {
-  /** Others' mean CPU use over the whole run, in cores; null when /proc/stat is unreadable. */
-  others_cores_mean: number | null;
-  /** Highest over one monitor interval. */
-  others_cores_max: number | null;
-  /** Hypervisor steal over the run, in cores; null when the kernel does not report it. */
-  steal_cores_mean: number | null;
-  /** Fewest timing slots the gate had during the run. */
-  timing_slots_min: number;
-  timing_slots_start: number;
-  seconds: number;
-  cores: number;
-  workers: number;
-}
+/** What the monitor saw over the run, for run.json's machine.load (measure/machine.ts ObservedLoad, with cores and workers always known). */
+export type GateLoad = ObservedLoad & { cores: number; workers: number };
 
 /** Re-reads the machine's load every `intervalMs` and resizes the gate. */
 export class GateMonitor {
