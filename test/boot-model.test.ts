@@ -21,6 +21,7 @@ import {
   pick,
   publishedMeasurements,
   publishedTimeRatio,
+  rangeError,
   validation,
   type BootTerms,
   type KernelFacts,
@@ -202,6 +203,42 @@ test('a board naming a core family the model does not know is refused at its lin
   );
 });
 
+test("a model's error is its distance from the published range: 0 inside it, as for a bound it meets", () => {
+  const r = { lo: 0.592, mid: 0.602, hi: 0.613 };
+  assert.equal(rangeError(0.6, r), 0);
+  close(rangeError(0.514, r), 0.514 / 0.592 - 1, 'below: from the low end');
+  close(rangeError(0.7, r), 0.7 / 0.613 - 1, 'above: from the high end');
+  const over7 = validation().find((v) => v.source_id === 'king-2019' && v.algorithm === 'lz4')!;
+  assert.equal(over7.published.hi, 1 / 7);
+  assert.ok(over7.model < 1 / 7 && over7.error === 0, `"over 7 times faster" is met by ${over7.model}`);
+  close(rangeError(0.2, over7.published), 0.2 * 7 - 1, 'a ratio that misses the bound is off by its distance from it');
+});
+
+test('the x86 pairs carry the ratio measured on this machine with the same decoders; others have none', () => {
+  // medians per output byte straight from the CSV, independently of cores.ts
+  const lines = readFileSync(projectPath('data', 'host-kernel-decoder-times.csv'), 'utf8').trim().split('\n');
+  const head = lines[0]!.split(',');
+  const col = (name: string) => head.indexOf(name);
+  const per = new Map<string, number[]>();
+  for (const l of lines.slice(1)) {
+    const f = l.match(/("[^"]*"|[^,]*)(,|$)/g)!.map((x) => x.replace(/,$/, ''));
+    const k = f[col('algorithm')]!;
+    per.set(k, [...(per.get(k) ?? []), Number(f[col('kernel_decoder_ms')]) / Number(f[col('output_bytes')])]);
+  }
+  const med = (a: number[]) => {
+    const s = [...a].sort((x, y) => x - y);
+    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
+  const rows = validation();
+  const x86 = rows.filter((v) => v.counts === 'x86_64');
+  assert.ok(x86.length >= 8);
+  for (const v of x86) {
+    close(v.host_measured!, med(per.get(v.algorithm)!) / med(per.get(v.reference)!), `${v.source_id} ${v.algorithm}`);
+    close(v.host_error!, rangeError(v.host_measured!, v.published), `${v.source_id} ${v.algorithm} error`);
+  }
+  for (const v of rows.filter((v) => v.counts !== 'x86_64')) assert.equal(v.host_measured, null, `${v.source_id}: not timed here`);
+});
+
 test('validation: every published pair is compared, and docs/boot-model-validation.md is what the tables give', () => {
   const rows = validation();
   const pairs = publishedMeasurements().filter((r) => r.algorithm !== r.reference);
@@ -209,7 +246,7 @@ test('validation: every published pair is compared, and docs/boot-model-validati
   for (const v of rows) {
     close(v.model, decoderCost(v.counts, v.algorithm, v.k) / decoderCost(v.counts, v.reference, v.k), v.source_id);
     assert.equal(v.k, familyMissCost(v.family));
-    close(v.error, v.model / v.published.mid - 1, 'error');
+    close(v.error, rangeError(v.model, v.published), 'error');
   }
   assert.equal(readFileSync(projectPath('docs', 'boot-model-validation.md'), 'utf8'), validationMarkdown(), 'run node dist/scripts/boot-model-validation.js');
 });

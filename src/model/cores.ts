@@ -146,14 +146,22 @@ export interface BranchMissCost {
 
 let missCost: BranchMissCost | undefined;
 
+type HostRow = z.infer<typeof hostRow> & { line: number };
+export interface HostTime {
+  algorithm: string;
+  arch: string;
+  /** Median over the rounds of the kernel decoder's thread CPU ms per output byte. */
+  msPerByte: number;
+}
+let hostTimes: { file: string; rows: HostRow[]; medians: HostTime[] } | undefined;
+
 /**
- * The cost of a mispredicted branch in instructions, fitted on this
- * machine's kernel-decoder times (data/host-kernel-decoder-times.csv) and
- * counts: time per byte = a x instructions + b x mispredicted, least squares
- * on the relative error over the algorithms; k = b / a.
+ * This machine's kernel-decoder times (data/host-kernel-decoder-times.csv),
+ * each checked against the payload its count was made on, with each
+ * algorithm's median ms per output byte over the rounds.
  */
-export function branchMissCost(): BranchMissCost {
-  if (missCost) return missCost;
+export function hostDecoderTimes(): { file: string; rows: HostRow[]; medians: HostTime[] } {
+  if (hostTimes) return hostTimes;
   const file = projectPath('data', 'host-kernel-decoder-times.csv');
   const rows = parseCsvTable(readFileSync(file, 'utf8'), file, hostRow);
   for (const r of rows) {
@@ -163,19 +171,44 @@ export function branchMissCost(): BranchMissCost {
         `${file}:${r.line}: ${r.algorithm} was timed on ${r.compressed_bytes} bytes of ${r.setting}, but counted on ${c.compressed_bytes} bytes of ${c.setting} (data/kernel-decoder-instructions.csv): time and count the same payloads`,
       );
   }
-  const algorithms = [...new Set(rows.map((r) => r.algorithm))];
-  const times = (of: typeof rows, round?: number) =>
-    algorithms.map((algorithm) => {
-      const mine = of.filter((r) => r.algorithm === algorithm);
-      if (!mine.length) throw new CoreModelError(`${file}: round ${round} has no ${algorithm} row`);
-      return { algorithm, arch: mine[0]!.arch, msPerByte: median(mine.map((r) => r.kernel_decoder_ms / r.output_bytes)) };
-    });
-  const all = fitMissCost(times(rows), file);
+  hostTimes = { file, rows, medians: medianTimes(rows, [...new Set(rows.map((r) => r.algorithm))], file) };
+  return hostTimes;
+}
+
+/** Each of ALGORITHMS' median ms per output byte over the rows OF (one round, or all). */
+function medianTimes(of: readonly HostRow[], algorithms: readonly string[], file: string, round?: number): HostTime[] {
+  return algorithms.map((algorithm) => {
+    const mine = of.filter((r) => r.algorithm === algorithm);
+    if (!mine.length) throw new CoreModelError(`${file}: round ${round} has no ${algorithm} row`);
+    return { algorithm, arch: mine[0]!.arch, msPerByte: median(mine.map((r) => r.kernel_decoder_ms / r.output_bytes)) };
+  });
+}
+
+/** ALGORITHM's time over REFERENCE's on this machine, measured with the kernel's decoders built for ARCH (null: not timed here). */
+export function hostMeasuredRatio(arch: string, algorithm: string, reference: string): number | null {
+  const t = (alg: string) => hostDecoderTimes().medians.find((m) => m.arch === arch && m.algorithm === alg)?.msPerByte;
+  const a = t(algorithm);
+  const b = t(reference);
+  return a && b ? a / b : null;
+}
+
+/**
+ * The cost of a mispredicted branch in instructions, fitted on this
+ * machine's kernel-decoder times (data/host-kernel-decoder-times.csv) and
+ * counts: time per byte = a x instructions + b x mispredicted, least squares
+ * on the relative error over the algorithms; k = b / a.
+ */
+export function branchMissCost(): BranchMissCost {
+  if (missCost) return missCost;
+  const { file, rows, medians } = hostDecoderTimes();
+  const all = fitMissCost(medians, file);
   const rounds = [...new Set(rows.map((r) => r.run))].map(
     (run) =>
       fitMissCost(
-        times(
+        medianTimes(
           rows.filter((r) => r.run === run),
+          medians.map((m) => m.algorithm),
+          file,
           run,
         ),
         file,
@@ -186,7 +219,7 @@ export function branchMissCost(): BranchMissCost {
     k: all.k,
     kRounds: [Math.min(...rounds), Math.max(...rounds)],
     residuals: all.residuals,
-    basis: `${all.k.toFixed(1)} instructions per mispredicted branch (${rounds.length} rounds alone: ${Math.min(...rounds).toFixed(0)}-${Math.max(...rounds).toFixed(0)}), fitted on ${algorithms.length} kernel decoders' median times on ${first.cpu || 'this machine'} (${first.date})`,
+    basis: `${all.k.toFixed(1)} instructions per mispredicted branch (${rounds.length} rounds alone: ${Math.min(...rounds).toFixed(0)}-${Math.max(...rounds).toFixed(0)}), fitted on ${medians.length} kernel decoders' median times on ${first.cpu || 'this machine'} (${first.date})`,
   };
   return missCost;
 }
@@ -307,13 +340,29 @@ export interface ValidationRow {
   model: number;
   /** The branch-miss cost used (0: instructions only). */
   k: number;
-  /** model / published.mid - 1. */
+  /** How far the model lies outside the published range (rangeError): 0 inside it, as with a bound the model meets. */
   error: number;
+  /** The same ratio timed on this machine with the same kernel decoders (data/host-kernel-decoder-times.csv), when the counts row was timed here: a control for what any model of the decoders alone can reach. */
+  host_measured: number | null;
+  /** host_measured's rangeError. */
+  host_error: number | null;
   /** Does the model order the two the same way (which decompresses faster)? */
   same_order: boolean;
   /** The source's qualifier on its figures: "~" approximate, ">"/"<" a bound, "" as printed. */
   qualifier: string;
   source: string;
+}
+
+/**
+ * How far X lies outside the published range R, relative to the range's
+ * nearest end: 0 inside it. A figure's range is its printed precision, so
+ * this is the error no reading of the figure can make smaller; for a bound
+ * ("over 7 times faster") it is 0 when the bound is met.
+ */
+export function rangeError(x: number, r: Range): number {
+  if (x < r.lo) return x / r.lo - 1;
+  if (x > r.hi) return x / r.hi - 1;
+  return 0;
 }
 
 /** Every published pair on one machine against the model's ratio. */
@@ -330,6 +379,7 @@ export function validation(all: readonly PublishedRow[] = publishedMeasurements(
     } catch (e) {
       throw new CoreModelError(`data/published-decompression.csv:${r.line}: ${(e as Error).message}`);
     }
+    const hostRatio = hostMeasuredRatio(r.counts, r.algorithm, r.reference);
     out.push({
       source_id: r.source_id,
       machine: r.machine,
@@ -341,7 +391,9 @@ export function validation(all: readonly PublishedRow[] = publishedMeasurements(
       published,
       model,
       k,
-      error: model / published.mid - 1,
+      error: rangeError(model, published),
+      host_measured: hostRatio,
+      host_error: hostRatio === null ? null : rangeError(hostRatio, published),
       same_order: model < 1 === published.mid < 1,
       qualifier: qualified(r),
       source: r.source,
@@ -353,13 +405,13 @@ export function validation(all: readonly PublishedRow[] = publishedMeasurements(
 /**
  * How far the one-IPC assumption moved a decoder's time on the family's
  * machines (and those of the family it stands in for): the range of
- * published / modelled time ratios, always including 1.
+ * (nearest published value / modelled) time ratios, always including 1.
  */
 export function algorithmSpread(name: string): { lo: number; hi: number; pairs: number } {
   const names = new Set<string>();
   for (let f: CoreFamily | undefined = coreFamily(name); f && !names.has(f.family); f = f.proxy_of ? coreFamily(f.proxy_of) : undefined) names.add(f.family);
   const factors = validation()
     .filter((v) => names.has(v.family))
-    .map((v) => v.published.mid / v.model);
+    .map((v) => 1 / (1 + v.error)); // the nearest published value / the model
   return { lo: Math.min(1, ...factors), hi: Math.max(1, ...factors), pairs: factors.length };
 }
