@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
   branchMissCost,
+  coreFamilies,
+  coreFamily,
   fitMissCost,
   compareBoot,
   decoderCost,
@@ -165,6 +167,34 @@ test('pick names candidates within range of each other, both ways, and ranks eve
   // bzip2 and lzma (over 100 instructions per byte) are surely slower than lzo
   const lzo = ranked.find((c) => c.algorithm === 'lzo')!;
   assert.ok(!lzo.boot_within_range_of.some((l) => /bzip2|lzma/.test(l)));
+});
+
+test("pick's ranking on each published machine: certain where the ranges allow it, never against the published order", () => {
+  // A board with the published machine's core family; pick's order of each pair is compareBoot of their decompression terms.
+  // Never against the published order holds by construction (each pair's published/model factor is inside its family's
+  // spread); being certain of the published order is what the counts earn.
+  const certain: string[] = [];
+  for (const v of validation()) {
+    if (!coreFamilies().some((f) => f.family === v.family)) continue; // an unnamed core (Tonnerre's board)
+    const arch = ['x86_64', 'i386'].includes(coreFamily(v.family).counts) ? 'x86_64' : 'arm';
+    const board = parseBoard(
+      `name: b\ndescription: x\narch: ${arch}\nxip: false\ncore: {family: ${v.family}, clock_ghz: 1}\nsources: {core: t}\nunknown: {storage: t, ram_bytes: t, boot_budget_ms: t, flash_read_mb_s: t}\n`,
+      'b.yaml',
+    );
+    const terms = (alg: string): BootTerms => {
+      const d = decompressEstimate(board, alg, { payloadBytes: 1e6, outputBytes: 1e7 }, []);
+      assert.ok(d.estimate, alg);
+      const { nominal, scale, factor } = d as Extract<typeof d, { nominal: number }>;
+      return { readBytes: 1e6, nominal, scale, factor, algorithm: alg, read: null };
+    };
+    const order = compareBoot(terms(v.algorithm), terms(v.reference));
+    const published = v.published.hi < 1 ? -1 : v.published.lo > 1 ? 1 : 0;
+    assert.notEqual(order, -published, `${v.source_id} ${v.algorithm}/${v.reference}: pick says ${order}, published ${published}`);
+    if (order !== 0) certain.push(`${v.source_id} ${v.algorithm}`);
+  }
+  // the issue's pairs whose gap is wide enough: Lee's LZ4 vs LZO, Terrell's lzo and lz4 vs gzip, Colin King's lz4 bound
+  for (const p of ['lee-2013-1.5ghz-ua lz4', 'terrell-2017 lzo', 'terrell-2017 lz4', 'king-2019 lz4', 'terrell-2017 xz'])
+    assert.ok(certain.includes(p), `${p} ranked with certainty (${certain.join(', ')})`);
 });
 
 test("the x86 branch-miss cost is fitted on this machine's kernel-decoder times and enters every x86 cost", () => {
