@@ -10,16 +10,19 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { validationMarkdown } from '../src/model/validation-page.js';
 import { projectPath } from '../src/project.js';
+import { guarded } from '../src/cli/guarded.js';
 
-const file = projectPath('docs', 'boot-model-validation.md');
-const text = validationMarkdown();
-if (process.argv.includes('--check')) {
-  const have = readFileSync(file, 'utf8');
-  if (have !== text) {
-    process.stderr.write(`${file} is out of date: run node dist/scripts/boot-model-validation.js\n`);
-    process.exit(1);
+await guarded(undefined, () => {
+  const file = projectPath('docs', 'boot-model-validation.md');
+  const text = validationMarkdown();
+  if (process.argv.includes('--check')) {
+    const have = readFileSync(file, 'utf8');
+    if (have !== text) {
+      process.stderr.write(`${file} is out of date: run node dist/scripts/boot-model-validation.js\n`);
+      process.exit(1);
+    }
+  } else {
+    writeFileSync(file, text);
+    process.stdout.write(text);
   }
-} else {
-  writeFileSync(file, text);
-  process.stdout.write(text);
-}
+});

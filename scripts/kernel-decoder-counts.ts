@@ -20,6 +20,7 @@ import { bootFlags, kernelDecoders } from '../src/kdecoder/build.js';
 import { countDecode, insnCounter } from '../src/kdecoder/count.js';
 import { debianKernelSource, kernelSeries } from '../src/kdecoder/source.js';
 import { projectPath } from '../src/project.js';
+import { guarded } from '../src/cli/guarded.js';
 
 /**
  * What each row of data/kernel-decoder-instructions.csv measures: the corpus
@@ -150,4 +151,4 @@ async function main(): Promise<void> {
   log(`wrote ${out}`);
 }
 
-await main();
+await guarded(undefined, main);

@@ -24,6 +24,7 @@ import {
   publishedMeasurements,
   publishedTimeRatio,
   rangeError,
+  timeValidation,
   validation,
   type BootTerms,
   type KernelFacts,
@@ -72,18 +73,31 @@ unknown: {storage: test, ram_bytes: test, boot_budget_ms: test${extra.includes('
     'test-board.yaml',
   );
 
-test("the calibration reproduces its own measurement: Lee's 1.5 GHz LZO, 14 MB in 6.7 MB / 25.2 MB/s", () => {
-  const board = armBoard(1.5);
-  const d = decompressEstimate(board, 'lzo', { payloadBytes: 6_700_000, outputBytes: 14_000_000 }, []);
+test("the calibration reproduces its own measurement: Lee's 1.7 GHz LZO, 14 MB in 6.0 MB / 52.2 MB/s; the range spans the family's other machines", () => {
+  const board = armBoard(1.7);
+  const d = decompressEstimate(board, 'lzo', { payloadBytes: 6_000_000, outputBytes: 14_000_000 }, []);
   assert.ok(d.estimate);
-  close(d.estimate.ms, (6.7 / 25.2) * 1000, 'lzo ms');
+  close(d.estimate.ms, (6.0 / 52.2) * 1000, 'lzo ms');
   assert.deepEqual(d.factor, [1, 1], 'the calibration algorithm carries no one-IPC spread');
-  // the range is the figures' rounding: 14 (13.5-14.5), 1.5 GHz (1.45-1.55), 6.7, 25.2
-  assert.ok(d.estimate.lo < d.estimate.ms && d.estimate.hi > d.estimate.ms);
   const ipc = familyIpc('armv7-a');
-  close(ipc.ipc.mid, (decoderCount('arm', 'lzo').instructions_per_output_byte * 14e6) / ((6.7 / 25.2) * 1.5e9), 'IPC');
+  const lzo = decoderCount('arm', 'lzo').instructions_per_output_byte;
+  close(ipc.ipc.mid, (lzo * 14e6) / ((6.0 / 52.2) * 1.7e9), 'IPC');
+  // the range: down to Lee's 1.5 GHz board (6.7 MB at 25.2 MB/s, each figure at the low end of its rounding), up to
+  // the 1.7 GHz figures' own rounding (14.5 MB in 5.95 MB / 52.25 MB/s at 1.65 GHz)
+  close(ipc.ipc.lo, (lzo * 13.5e6) / ((6.75 / 25.15) * 1.55e9), 'IPC low: the 1.5 GHz board');
+  close(ipc.ipc.hi, (lzo * 14.5e6) / ((5.95 / 52.25) * 1.65e9), 'IPC high: the calibration rounding');
+  assert.deepEqual(
+    ipc.machines.map((m) => m.source_id),
+    ['lee-2013-1.5ghz-ua', 'lee-2013-1.5ghz', 'lee-2013-1.7ghz-ua'],
+  );
+  close(d.estimate.hi / d.estimate.ms, ipc.ipc.mid / ipc.ipc.lo, 'the time range is the IPC range');
+  // one machine only (armv5te) or x86-64: as wide as the widest measured family
+  const v5 = familyIpc('armv5te');
+  assert.equal(v5.machines.length, 1);
+  close(v5.ipc.lo / v5.ipc.mid, ipc.ipc.lo / ipc.ipc.mid, "armv5te borrows armv7-a's width");
+  assert.match(v5.basis, /as wide as armv7-a's machines disagree/);
   // another algorithm: its own count at the same IPC, widened by the measured spread
-  const lz4 = decompressEstimate(board, 'lz4', { payloadBytes: 7_300_000, outputBytes: 14_000_000 }, []);
+  const lz4 = decompressEstimate(board, 'lz4', { payloadBytes: 6_500_000, outputBytes: 14_000_000 }, []);
   assert.ok(lz4.estimate);
   close(
     lz4.estimate.ms / d.estimate.ms,
@@ -92,7 +106,7 @@ test("the calibration reproduces its own measurement: Lee's 1.5 GHz LZO, 14 MB i
   );
   assert.ok(lz4.factor[0] <= 1 && lz4.factor[1] >= 1 && lz4.factor[1] > lz4.factor[0]);
   // twice the clock, half the time
-  const fast = decompressEstimate(armBoard(3), 'lzo', { payloadBytes: 6_700_000, outputBytes: 14_000_000 }, []);
+  const fast = decompressEstimate(armBoard(3.4), 'lzo', { payloadBytes: 6_000_000, outputBytes: 14_000_000 }, []);
   close(fast.estimate!.ms * 2, d.estimate.ms, 'clock');
 });
 
@@ -164,6 +178,9 @@ test('pick names candidates within range of each other, both ways, and ranks eve
   const label = (c: (typeof ranked)[number]) => `${c.strategy}:${c.setting || c.algorithm}`;
   for (const c of ranked)
     for (const o of c.boot_within_range_of) assert.ok(ranked.find((x) => label(x) === o)!.boot_within_range_of.includes(label(c)), `${label(c)} <-> ${o}`);
+  // a boot loader's own decoders are not counted: the kernel's stand in, and the basis says so
+  assert.ok(ranked.some((x) => x.strategy === 'bootloader'));
+  for (const c of ranked.filter((x) => x.strategy === 'bootloader')) assert.match(c.boot_basis, /the kernel's \w+ decoder stands in for the boot loader's own/);
   // bzip2 and lzma (over 100 instructions per byte) are surely slower than lzo
   const lzo = ranked.find((c) => c.algorithm === 'lzo')!;
   assert.ok(!lzo.boot_within_range_of.some((l) => /bzip2|lzma/.test(l)));
@@ -267,6 +284,28 @@ test('the x86 pairs carry the ratio measured on this machine with the same decod
     close(v.host_error!, rangeError(v.host_measured!, v.published), `${v.source_id} ${v.algorithm} error`);
   }
   for (const v of rows.filter((v) => v.counts !== 'x86_64')) assert.equal(v.host_measured, null, `${v.source_id}: not timed here`);
+});
+
+test('published times at a known clock: the calibrations reproduce themselves, the rest are counted cost over the family IPC', () => {
+  const rows = timeValidation();
+  const cal = rows.filter((t) => t.calibrates);
+  assert.deepEqual(
+    cal.map((t) => `${t.source_id}:${t.algorithm}`).sort(),
+    coreFamilies()
+      .filter((f) => f.calibration)
+      .map((f) => f.calibration)
+      .sort(),
+  );
+  for (const t of cal) {
+    close(t.model.mid, t.published.mid, t.source_id);
+    assert.equal(t.error, 0);
+  }
+  const lee = rows.find((t) => t.source_id === 'lee-2013-1.5ghz-ua' && t.algorithm === 'lzo')!;
+  close(lee.model.mid, (decoderCount('arm', 'lzo').instructions_per_output_byte * 14e6) / (familyIpc('armv7-a').ipc.mid * 1.5e9), 'Lee 1.5 GHz lzo');
+  close(lee.published.mid, 6.7 / 25.2, 'its published time');
+  assert.ok(lee.error < -0.25, 'the slower board: half the calibration IPC');
+  assert.ok(lee.covered, 'inside the range its own figure widened');
+  assert.ok(!rows.some((t) => t.source_id.startsWith('opdenacker-2012-panda')), 'no clock, no absolute time');
 });
 
 test('validation: every published pair is compared, and docs/boot-model-validation.md is what the tables give', () => {

@@ -96,15 +96,18 @@ export function coreFamilies(): CoreFamily[] {
   const file = projectPath('data', 'core-families.csv');
   const rows = parseCsvTable(readFileSync(file, 'utf8'), file, familyRow);
   families = rows;
-  // a family's cost per byte must be in the units its IPC was calibrated in
-  for (const f of rows) {
-    const c = calibrated(f);
-    if (c.branch_misses !== f.branch_misses) {
-      families = undefined;
-      throw new CoreModelError(
-        `${file}:${f.line}: ${f.family} stands in on ${c.family}'s IPC, so it needs ${c.family}'s branch_misses (${c.branch_misses || 'empty'}), not ${f.branch_misses || 'empty'}`,
-      );
+  try {
+    // a family's cost per byte must be in the units its IPC was calibrated in
+    for (const f of rows) {
+      const c = calibrated(f);
+      if (c.branch_misses !== f.branch_misses)
+        throw new CoreModelError(
+          `${file}:${f.line}: ${f.family} stands in on ${c.family}'s IPC, so it needs ${c.family}'s branch_misses (${c.branch_misses || 'empty'}), not ${f.branch_misses || 'empty'}`,
+        );
     }
+  } catch (e) {
+    families = undefined;
+    throw e;
   }
   return rows;
 }
@@ -275,20 +278,33 @@ export function decoderCost(countsArch: string, algorithm: string, k: number): n
 }
 
 /** The family whose calibration a family uses: itself, or the one it stands in for. */
-function calibrated(f: CoreFamily): CoreFamily {
+function calibrated(f: CoreFamily & { line?: number }): CoreFamily {
   const seen = new Set<string>();
-  let cur = f;
+  let cur: CoreFamily & { line?: number } = f;
+  const at = (x: { line?: number }) => `data/core-families.csv${x.line ? `:${x.line}` : ''}`;
   while (!cur.calibration) {
-    if (!cur.proxy_of || seen.has(cur.family)) throw new CoreModelError(`core family ${f.family} has no calibration and no proxy_of (data/core-families.csv)`);
+    if (!cur.proxy_of) throw new CoreModelError(`${at(cur)}: core family ${cur.family} has no calibration and no proxy_of`);
+    if (seen.has(cur.family))
+      throw new CoreModelError(`${at(f)}: core family ${f.family} stands in on itself through proxy_of (${[...seen].join(' -> ')} -> ${cur.family})`);
     seen.add(cur.family);
-    cur = coreFamily(cur.proxy_of);
+    const next = (families ?? []).find((r) => r.family === cur.proxy_of);
+    if (!next) throw new CoreModelError(`${at(cur)}: core family ${cur.family} stands in on ${cur.proxy_of}, which is not in the table`);
+    cur = next;
   }
   return cur;
 }
 
 export interface FamilyIpc {
-  /** Instructions per cycle, with the range of the calibration's published figures. */
+  /**
+   * Instructions per cycle. mid: the calibration's; lo-hi: the calibration's
+   * printed precision, widened to the IPC the same algorithm gives on the
+   * family's other published machines at a known clock (machines).
+   */
   ipc: Range;
+  /** The calibration's own IPC range (its printed precision only). */
+  calibration: Range;
+  /** IPC implied by each published time of the calibration's algorithm on the family's machines at a known clock (the calibration's included). */
+  machines: { source_id: string; ipc: Range }[];
   /** The algorithm it was calibrated on: its own time carries no algorithm spread. */
   algorithm: string;
   /** The family whose measurement it is (differs from the asked family for a proxy). */
@@ -298,10 +314,16 @@ export interface FamilyIpc {
   basis: string;
 }
 
-/** A family's instructions per cycle: its (or its proxy's) one published measurement over the counted instructions. */
-export function familyIpc(name: string): FamilyIpc {
-  const f = coreFamily(name);
-  const c = calibrated(f);
+/** Instructions per cycle a published row implies: its decoder's counted cost x output bytes / (time x clock); null without a time, a clock or the output size. */
+export function impliedIpc(r: PublishedRow, k: number): Range | null {
+  const seconds = publishedSeconds(r);
+  if (!seconds || !r.clock_ghz || !r.output_mb) return null;
+  const instructions = mul(exact(decoderCost(r.counts, r.algorithm, k)), mul(figure(r.output_mb), exact(1e6)));
+  return div(instructions, mul(seconds, mul(figure(r.clock_ghz), exact(1e9))));
+}
+
+/** A calibrated family's own measurement and the IPC its algorithm gives on each of the family's machines at a known clock. */
+function measuredIpc(c: CoreFamily): { r: PublishedRow; algorithm: string; k: number; calibration: Range; machines: FamilyIpc['machines'] } {
   const [sourceId, algorithm] = c.calibration.split(':') as [string, string];
   const r = publishedMeasurements().find((p) => p.source_id === sourceId && p.algorithm === algorithm);
   if (!r) throw new CoreModelError(`core family ${c.family}: calibration ${c.calibration} is not in data/published-decompression.csv`);
@@ -309,20 +331,72 @@ export function familyIpc(name: string): FamilyIpc {
     throw new CoreModelError(
       `data/published-decompression.csv:${r.line}: ${c.calibration} calibrates core family ${c.family} (data/core-families.csv): mark it calibrates=yes`,
     );
-  const seconds = publishedSeconds(r);
-  if (!seconds || !r.clock_ghz || !r.output_mb)
-    throw new CoreModelError(`core family ${c.family}: ${c.calibration} needs a time, a clock and the output size in data/published-decompression.csv`);
   const k = familyMissCost(c.family);
+  const calibration = impliedIpc(r, k);
+  if (!calibration)
+    throw new CoreModelError(`core family ${c.family}: ${c.calibration} needs a time, a clock and the output size in data/published-decompression.csv`);
+  const machines: FamilyIpc['machines'] = [];
+  for (const p of publishedMeasurements()) {
+    if (p.family !== c.family || p.algorithm !== algorithm) continue;
+    const ipc = p === r ? calibration : impliedIpc(p, k);
+    if (ipc) machines.push({ source_id: p.source_id, ipc });
+  }
+  return { r, algorithm, k, calibration, machines };
+}
+
+/** A measured family's IPC range relative to its calibration: [lowest / mid, highest / mid] over its machines. */
+const relativeSpread = (m: ReturnType<typeof measuredIpc>): [number, number] => [
+  Math.min(...m.machines.map((x) => x.ipc.lo)) / m.calibration.mid,
+  Math.max(...m.machines.map((x) => x.ipc.hi)) / m.calibration.mid,
+];
+
+/**
+ * A family's instructions per cycle: its (or its proxy's) one published
+ * measurement over the counted instructions. The range spans the IPC the
+ * same algorithm gives on the family's other published machines at a known
+ * clock: one IPC per family is an assumption, and how far its machines
+ * disagree is its honest width. A family measured on one machine, or one
+ * standing in on another family's figure, cannot show that width itself;
+ * it takes the widest measured on any family.
+ */
+export function familyIpc(name: string): FamilyIpc {
+  const f = coreFamily(name);
+  const c = calibrated(f);
+  const m = measuredIpc(c);
+  const { r, algorithm, k, calibration, machines } = m;
+  let [lo, hi] = relativeSpread(m);
+  const borrowed = machines.length < 2 || c !== f;
+  let widest = '';
+  if (borrowed) {
+    for (const o of coreFamilies().filter((x) => x.calibration && x !== c)) {
+      let om: ReturnType<typeof measuredIpc>;
+      try {
+        om = measuredIpc(o);
+      } catch (e) {
+        if (e instanceof CoreModelError) continue; // that family's own boards report it; this one's width cannot use it
+        throw e;
+      }
+      if (om.machines.length < 2) continue;
+      const [olo, ohi] = relativeSpread(om);
+      if (olo < lo || ohi > hi) widest = o.family;
+      lo = Math.min(lo, olo);
+      hi = Math.max(hi, ohi);
+    }
+  }
+  const ipc = { lo: calibration.mid * lo, mid: calibration.mid, hi: calibration.mid * hi };
   const cost = decoderCost(r.counts, algorithm, k);
-  const instructions = mul(exact(cost), mul(figure(r.output_mb), exact(1e6)));
-  const ipc = div(instructions, mul(seconds, mul(figure(r.clock_ghz), exact(1e9))));
+  const seconds = publishedSeconds(r)!;
   const per = k ? `${cost.toFixed(2)} instructions per byte with branch misses at ${k.toFixed(1)} each` : `${cost} instructions per byte`;
+  const spreadNote = machines.length > 1 ? `; ${ipc.lo.toFixed(3)}-${ipc.hi.toFixed(3)} over ${machines.length} machines' ${algorithm} times` : '';
+  const widestNote = widest ? `; range x${lo.toFixed(2)}-${hi.toFixed(2)} as wide as ${widest}'s machines disagree` : '';
   return {
     ipc,
+    calibration,
+    machines,
     algorithm,
     from: c.family,
     proxy: c !== f,
-    basis: `${c.family} IPC ${ipc.mid.toFixed(3)} (${r.source_id}: ${algorithm} ${r.output_mb} MB in ${(seconds.mid * 1000).toFixed(0)} ms at ${r.clock_ghz} GHz over ${per} on ${r.counts})${c !== f ? `, standing in for ${f.family}` : ''}`,
+    basis: `${c.family} IPC ${ipc.mid.toFixed(3)} (${r.source_id}: ${algorithm} ${r.output_mb} MB in ${(seconds.mid * 1000).toFixed(0)} ms at ${r.clock_ghz} GHz over ${per} on ${r.counts}${c === f ? spreadNote : ''}${widestNote})${c !== f ? `, standing in for ${f.family}` : ''}`,
   };
 }
 
@@ -366,7 +440,12 @@ export function rangeError(x: number, r: Range): number {
 }
 
 /** Every published pair on one machine against the model's ratio. */
-export function validation(all: readonly PublishedRow[] = publishedMeasurements(), missCostOf: (family: string) => number = familyMissCost): ValidationRow[] {
+export function validation(
+  all: readonly PublishedRow[] = publishedMeasurements(),
+  missCostOf: (family: string) => number = familyMissCost,
+  /** Leave out pairs with a missing count instead of failing (the spread a board's range uses: one missing count must not stop every pick). */
+  skipUncounted = false,
+): ValidationRow[] {
   const out: ValidationRow[] = [];
   for (const r of all) {
     if (r.algorithm === r.reference) continue;
@@ -377,6 +456,7 @@ export function validation(all: readonly PublishedRow[] = publishedMeasurements(
     try {
       model = decoderCost(r.counts, r.algorithm, k) / decoderCost(r.counts, r.reference, k);
     } catch (e) {
+      if (skipUncounted && e instanceof CoreModelError) continue;
       throw new CoreModelError(`data/published-decompression.csv:${r.line}: ${(e as Error).message}`);
     }
     const hostRatio = hostMeasuredRatio(r.counts, r.algorithm, r.reference);
@@ -402,6 +482,54 @@ export function validation(all: readonly PublishedRow[] = publishedMeasurements(
   return out;
 }
 
+export interface TimeValidationRow {
+  source_id: string;
+  machine: string;
+  family: string;
+  counts: string;
+  algorithm: string;
+  clock_ghz: string;
+  /** Published decompression time, seconds, with its printed precision. */
+  published: Range;
+  /** The model's time: counted cost x output / (family IPC x clock), with the range pick would show (IPC range x one-IPC spread). */
+  model: Range;
+  /** rangeError(model.mid, published). */
+  error: number;
+  /** Does the published time fall inside the model's range? */
+  covered: boolean;
+  /** This row is its family's calibration (its error is 0 by construction). */
+  calibrates: boolean;
+}
+
+/** Every published time at a known clock against the model's absolute prediction, as pick would make it for a board with that core and clock. */
+export function timeValidation(all: readonly PublishedRow[] = publishedMeasurements()): TimeValidationRow[] {
+  const out: TimeValidationRow[] = [];
+  for (const r of all) {
+    const family = coreFamilies().find((f) => f.family === r.family);
+    const published = publishedSeconds(r);
+    if (!family || !published || !r.clock_ghz || !r.output_mb) continue;
+    const ipc = familyIpc(r.family);
+    const k = familyMissCost(r.family);
+    const mid = (decoderCost(r.counts, r.algorithm, k) * figure(r.output_mb).mid * 1e6) / (ipc.ipc.mid * figure(r.clock_ghz).mid * 1e9);
+    const spread = !ipc.proxy && ipc.algorithm === r.algorithm ? { lo: 1, hi: 1 } : algorithmSpread(r.family);
+    const model = { lo: ((mid * ipc.ipc.mid) / ipc.ipc.hi) * spread.lo, mid, hi: ((mid * ipc.ipc.mid) / ipc.ipc.lo) * spread.hi };
+    out.push({
+      source_id: r.source_id,
+      machine: r.machine,
+      family: r.family,
+      counts: r.counts,
+      algorithm: r.algorithm,
+      clock_ghz: r.clock_ghz,
+      published,
+      model,
+      error: rangeError(mid, published),
+      covered: published.hi >= model.lo && published.lo <= model.hi,
+      calibrates: r.calibrates === 'yes',
+    });
+  }
+  return out;
+}
+
 /**
  * How far the one-IPC assumption moved a decoder's time on the family's
  * machines (and those of the family it stands in for): the range of
@@ -410,7 +538,7 @@ export function validation(all: readonly PublishedRow[] = publishedMeasurements(
 export function algorithmSpread(name: string): { lo: number; hi: number; pairs: number } {
   const names = new Set<string>();
   for (let f: CoreFamily | undefined = coreFamily(name); f && !names.has(f.family); f = f.proxy_of ? coreFamily(f.proxy_of) : undefined) names.add(f.family);
-  const factors = validation()
+  const factors = validation(undefined, undefined, true)
     .filter((v) => names.has(v.family))
     .map((v) => 1 / (1 + v.error)); // the nearest published value / the model
   return { lo: Math.min(1, ...factors), hi: Math.max(1, ...factors), pairs: factors.length };

@@ -17,7 +17,8 @@
 // candidates' order is certain only when it holds at every corner of that box.
 
 import type { Board } from './boards.js';
-import { flashReadRange } from './boards.js';
+import { decompressionMs, flashReadRange } from './boards.js';
+import type { StubAlgorithm } from './stubs.js';
 import { algorithmSpread, coreFamily, CoreModelError, decoderCost, decoderCount, familyIpc, familyMissCost } from './cores.js';
 
 /** The family a board without a `core` is modelled as (counts of its arch, spread of this family). */
@@ -60,10 +61,9 @@ export function decompressEstimate(
   const k = familyMissCost(familyName);
   const cost = (alg: string) => decoderCost(countsArch, alg, k);
   const own = board.decompression?.[algorithm as keyof NonNullable<Board['decompression']>];
-  const direct = (fig: NonNullable<typeof own>, p: { payloadBytes: number; outputBytes: number }): number =>
-    ((fig.rate_of === 'output' ? p.outputBytes : p.payloadBytes) / (fig.mb_s * 1e6)) * 1000;
-  if (own && own.rate_of !== 'unstated') {
-    const ms = direct(own, payload);
+  const ms0 = decompressionMs(board, algorithm as StubAlgorithm, payload.payloadBytes, payload.outputBytes);
+  if (own && ms0 !== null) {
+    const ms = ms0;
     return {
       estimate: { ms, lo: ms, hi: ms, source: `board figure (${own.mb_s} MB/s of ${own.rate_of}${own.proxy ? `, proxy: ${own.measured_on}` : ''})` },
       nominal: ms,
@@ -116,7 +116,7 @@ export function decompressEstimate(
       ms,
       lo: ms * scale[0] * factor[0],
       hi: ms * scale[1] * factor[1],
-      source: `counted: ${per} x ${fmtN(payload.outputBytes)} bytes / (${ipc.basis}) x ${board.core.clock_ghz} GHz); calibration range ${rel(scale[0], scale[1])}, one-IPC spread ${rel(factor[0], factor[1])} (${spread.pairs} published pairs)`,
+      source: `counted: ${per} x ${fmtN(payload.outputBytes)} bytes / (${ipc.basis} x ${board.core.clock_ghz} GHz); calibration range ${rel(scale[0], scale[1])}, one-IPC spread ${rel(factor[0], factor[1])} (${spread.pairs} published pairs)`,
     },
     nominal: ms,
     scale,

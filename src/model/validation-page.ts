@@ -2,7 +2,7 @@
 // model against every published pair of decompression times on one machine,
 // a function of data/published-decompression.csv, data/core-families.csv and
 // data/kernel-decoder-instructions.csv (scripts/boot-model-validation.ts writes it).
-import { algorithmSpread, branchMissCost, coreFamilies, decoderCount, decoderCounts, familyIpc, validation } from './cores.js';
+import { algorithmSpread, branchMissCost, coreFamilies, decoderCount, decoderCounts, familyIpc, timeValidation, validation } from './cores.js';
 
 const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`;
 const r3 = (x: number): string => (x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
@@ -54,6 +54,29 @@ export function validationMarkdown(): string {
       .filter((v) => v.source_id === 'terrell-2017')
       .map((v) => `${v.algorithm} ${pct(v.error)}`)
       .join(', ')}. ${timed.length ? control : ''}`,
+    '',
+  );
+  const times = timeValidation();
+  const ms = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toPrecision(2));
+  lines.push(
+    '## Published times at a known clock',
+    '',
+    "The model's absolute time for each published time whose clock and output size are given: counted cost x output bytes /",
+    "(the family's IPC x the clock), with the range pick shows for a board with that core and clock (the family's IPC range,",
+    "times the one-IPC spread for every algorithm but the calibration's). The ranges are drawn from these same figures, so",
+    '"covered" is a consistency check, not a prediction.',
+    '',
+    '| source | machine | family | clock GHz | algorithm | published ms | model ms (range) | error | covered |',
+    '|---|---|---|---:|---|---:|---:|---:|---|',
+  );
+  for (const t of times)
+    lines.push(
+      `| ${t.source_id} | ${t.machine} | ${t.family} | ${t.clock_ghz} | ${t.algorithm}${t.calibrates ? ' (calibrates)' : ''} | ${ms(t.published.mid * 1000)} | ${ms(t.model.mid * 1000)} (${ms(t.model.lo * 1000)}-${ms(t.model.hi * 1000)}) | ${pct(t.error)} | ${t.covered ? 'yes' : '**no**'} |`,
+    );
+  const others = times.filter((t) => !t.calibrates);
+  lines.push(
+    '',
+    `**${others.filter((t) => Math.abs(t.error) <= 0.25).length} of ${others.length} published times (calibrations left out) within 25%, ${others.filter((t) => t.covered).length} of ${others.length} inside the model's range.**`,
     '',
   );
   const miss = branchMissCost();
