@@ -396,7 +396,7 @@ export function familyIpc(name: string): FamilyIpc {
     algorithm,
     from: c.family,
     proxy: c !== f,
-    basis: `${c.family} IPC ${ipc.mid.toFixed(3)} (${r.source_id}: ${algorithm} ${r.output_mb} MB in ${(seconds.mid * 1000).toFixed(0)} ms at ${r.clock_ghz} GHz over ${per} on ${r.counts}${c === f ? spreadNote : ''}${widestNote})${c !== f ? `, standing in for ${f.family}` : ''}`,
+    basis: `${c.family} IPC ${ipc.mid.toFixed(3)} (${r.source_id}: ${algorithm} ${r.output_mb} MB in ${(seconds.mid * 1000).toFixed(0)} ms at ${r.clock_ghz} GHz over ${per} on ${r.counts}${spreadNote}${widestNote})${c !== f ? `, standing in for ${f.family}` : ''}`,
   };
 }
 
