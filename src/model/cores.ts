@@ -317,7 +317,8 @@ export interface FamilyIpc {
 /** Instructions per cycle a published row implies: its decoder's counted cost x output bytes / (time x clock); null without a time, a clock or the output size. */
 export function impliedIpc(r: PublishedRow, k: number): Range | null {
   const seconds = publishedSeconds(r);
-  if (!seconds || !r.clock_ghz || !r.output_mb) return null;
+  // a bound (">20 MB/s") gives no IPC to calibrate on or to span
+  if (!seconds || !r.clock_ghz || !r.output_mb || qualified(r) === '<' || qualified(r) === '>') return null;
   const instructions = mul(exact(decoderCost(r.counts, r.algorithm, k)), mul(figure(r.output_mb), exact(1e6)));
   return div(instructions, mul(seconds, mul(figure(r.clock_ghz), exact(1e9))));
 }
@@ -331,14 +332,24 @@ function measuredIpc(c: CoreFamily): { r: PublishedRow; algorithm: string; k: nu
     throw new CoreModelError(
       `data/published-decompression.csv:${r.line}: ${c.calibration} calibrates core family ${c.family} (data/core-families.csv): mark it calibrates=yes`,
     );
+  if (r.family !== c.family)
+    throw new CoreModelError(`data/published-decompression.csv:${r.line}: ${c.calibration} calibrates core family ${c.family} but its family is ${r.family}`);
   const k = familyMissCost(c.family);
   const calibration = impliedIpc(r, k);
   if (!calibration)
-    throw new CoreModelError(`core family ${c.family}: ${c.calibration} needs a time, a clock and the output size in data/published-decompression.csv`);
-  const machines: FamilyIpc['machines'] = [];
+    throw new CoreModelError(
+      `data/published-decompression.csv:${r.line}: ${c.calibration} calibrates core family ${c.family}, so it needs a time, a clock and the output size, none of them a bound`,
+    );
+  const machines: FamilyIpc['machines'] = [{ source_id: r.source_id, ipc: calibration }];
   for (const p of publishedMeasurements()) {
-    if (p.family !== c.family || p.algorithm !== algorithm) continue;
-    const ipc = p === r ? calibration : impliedIpc(p, k);
+    if (p === r || p.family !== c.family || p.algorithm !== algorithm) continue;
+    let ipc: Range | null;
+    try {
+      ipc = impliedIpc(p, k);
+    } catch (e) {
+      if (e instanceof CoreModelError) continue; // no count for that machine's decoder: it cannot widen the range, and its own pair reports it
+      throw e;
+    }
     if (ipc) machines.push({ source_id: p.source_id, ipc });
   }
   return { r, algorithm, k, calibration, machines };
@@ -351,44 +362,53 @@ const relativeSpread = (m: ReturnType<typeof measuredIpc>): [number, number] => 
 ];
 
 /**
+ * The widest any family's machines disagree about its IPC, as a factor w
+ * either way (x1/w-w), and the family it was measured on. Symmetric: a
+ * calibration at one end of its own family's machines says nothing about
+ * where another family's calibration sits among its machines.
+ */
+function widestDisagreement(): { w: number; family: string } {
+  let best = { w: 1, family: '' };
+  for (const o of coreFamilies().filter((x) => x.calibration)) {
+    let m: ReturnType<typeof measuredIpc>;
+    try {
+      m = measuredIpc(o);
+    } catch (e) {
+      if (e instanceof CoreModelError) continue; // that family's own boards report it
+      throw e;
+    }
+    if (m.machines.length < 2) continue;
+    const [lo, hi] = relativeSpread(m);
+    const w = Math.max(1 / lo, hi);
+    if (w > best.w) best = { w, family: o.family };
+  }
+  return best;
+}
+
+/**
  * A family's instructions per cycle: its (or its proxy's) one published
- * measurement over the counted instructions. The range spans the IPC the
- * same algorithm gives on the family's other published machines at a known
- * clock: one IPC per family is an assumption, and how far its machines
- * disagree is its honest width. A family measured on one machine, or one
- * standing in on another family's figure, cannot show that width itself;
- * it takes the widest measured on any family.
+ * measurement over the counted instructions. One IPC per family is an
+ * assumption, and how far a family's machines disagree is its honest width:
+ * the range spans the IPC the same algorithm gives on the family's other
+ * published machines at a known clock, and is never narrower than the
+ * widest disagreement measured on any family (x1/w-w), since two machines
+ * that agree say little about a third core of the same family.
  */
 export function familyIpc(name: string): FamilyIpc {
   const f = coreFamily(name);
   const c = calibrated(f);
   const m = measuredIpc(c);
   const { r, algorithm, k, calibration, machines } = m;
-  let [lo, hi] = relativeSpread(m);
-  const borrowed = machines.length < 2 || c !== f;
-  let widest = '';
-  if (borrowed) {
-    for (const o of coreFamilies().filter((x) => x.calibration && x !== c)) {
-      let om: ReturnType<typeof measuredIpc>;
-      try {
-        om = measuredIpc(o);
-      } catch (e) {
-        if (e instanceof CoreModelError) continue; // that family's own boards report it; this one's width cannot use it
-        throw e;
-      }
-      if (om.machines.length < 2) continue;
-      const [olo, ohi] = relativeSpread(om);
-      if (olo < lo || ohi > hi) widest = o.family;
-      lo = Math.min(lo, olo);
-      hi = Math.max(hi, ohi);
-    }
-  }
+  const [ownLo, ownHi] = relativeSpread(m);
+  const widest = widestDisagreement();
+  const lo = Math.min(ownLo, 1 / widest.w);
+  const hi = Math.max(ownHi, widest.w);
   const ipc = { lo: calibration.mid * lo, mid: calibration.mid, hi: calibration.mid * hi };
   const cost = decoderCost(r.counts, algorithm, k);
   const seconds = publishedSeconds(r)!;
   const per = k ? `${cost.toFixed(2)} instructions per byte with branch misses at ${k.toFixed(1)} each` : `${cost} instructions per byte`;
-  const spreadNote = machines.length > 1 ? `; ${ipc.lo.toFixed(3)}-${ipc.hi.toFixed(3)} over ${machines.length} machines' ${algorithm} times` : '';
-  const widestNote = widest ? `; range x${lo.toFixed(2)}-${hi.toFixed(2)} as wide as ${widest}'s machines disagree` : '';
+  const own = machines.length > 1 ? `; ${machines.length} machines' ${algorithm} times span x${ownLo.toFixed(2)}-${ownHi.toFixed(2)}` : '';
+  const wide = lo < ownLo || hi > ownHi ? `; range x${lo.toFixed(2)}-${hi.toFixed(2)}, as wide as ${widest.family}'s machines disagree` : '';
   return {
     ipc,
     calibration,
@@ -396,7 +416,7 @@ export function familyIpc(name: string): FamilyIpc {
     algorithm,
     from: c.family,
     proxy: c !== f,
-    basis: `${c.family} IPC ${ipc.mid.toFixed(3)} (${r.source_id}: ${algorithm} ${r.output_mb} MB in ${(seconds.mid * 1000).toFixed(0)} ms at ${r.clock_ghz} GHz over ${per} on ${r.counts}${spreadNote}${widestNote})${c !== f ? `, standing in for ${f.family}` : ''}`,
+    basis: `${c.family} IPC ${ipc.mid.toFixed(3)} (${r.source_id}: ${algorithm} ${r.output_mb} MB in ${(seconds.mid * 1000).toFixed(0)} ms at ${r.clock_ghz} GHz over ${per} on ${r.counts}${own}${wide})${c !== f ? `, standing in for ${f.family}` : ''}`,
   };
 }
 
