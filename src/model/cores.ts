@@ -298,7 +298,8 @@ export interface FamilyIpc {
   /**
    * Instructions per cycle. mid: the calibration's; lo-hi: the calibration's
    * printed precision, widened to the IPC the same algorithm gives on the
-   * family's other published machines at a known clock (machines).
+   * family's other published machines at a known clock (machines), and to at
+   * least mid/w-mid x w, w the widest any family's machines disagree.
    */
   ipc: Range;
   /** The calibration's own IPC range (its printed precision only). */
@@ -314,11 +315,16 @@ export interface FamilyIpc {
   basis: string;
 }
 
+/** Can the row give an IPC: a time, a clock and the output size, none of the figures it uses a bound (">20 MB/s")? */
+function givesIpc(r: PublishedRow): boolean {
+  const used = [r.clock_ghz, r.output_mb, r.seconds, r.mb_s, r.compressed_mb];
+  return Boolean(publishedSeconds(r) && r.clock_ghz && r.output_mb) && !used.some((f) => /^[<>]/.test(f));
+}
+
 /** Instructions per cycle a published row implies: its decoder's counted cost x output bytes / (time x clock); null without a time, a clock or the output size. */
 export function impliedIpc(r: PublishedRow, k: number): Range | null {
-  const seconds = publishedSeconds(r);
-  // a bound (">20 MB/s") gives no IPC to calibrate on or to span
-  if (!seconds || !r.clock_ghz || !r.output_mb || qualified(r) === '<' || qualified(r) === '>') return null;
+  if (!givesIpc(r)) return null;
+  const seconds = publishedSeconds(r)!;
   const instructions = mul(exact(decoderCost(r.counts, r.algorithm, k)), mul(figure(r.output_mb), exact(1e6)));
   return div(instructions, mul(seconds, mul(figure(r.clock_ghz), exact(1e9))));
 }
@@ -362,14 +368,18 @@ const relativeSpread = (m: ReturnType<typeof measuredIpc>): [number, number] => 
 ];
 
 /**
- * The widest any family's machines disagree about its IPC, as a factor w
- * either way (x1/w-w), and the family it was measured on. Symmetric: a
- * calibration at one end of its own family's machines says nothing about
- * where another family's calibration sits among its machines.
+ * The widest any family's machines disagree about its IPC: w = the highest
+ * machine's IPC over the lowest's (each at its figures' rounding), whichever
+ * row calibrates, and the family it was measured on. Applied either way
+ * (x1/w-w): a calibration at one end of its own family's machines says
+ * nothing about where another family's calibration sits among its machines.
  */
 function widestDisagreement(): { w: number; family: string } {
   let best = { w: 1, family: '' };
   for (const o of coreFamilies().filter((x) => x.calibration)) {
+    const algorithm = o.calibration.split(':')[1];
+    // a family with one machine cannot disagree with itself: not costed (x86-64's cost reads this machine's timings)
+    if (publishedMeasurements().filter((p) => p.family === o.family && p.algorithm === algorithm && givesIpc(p)).length < 2) continue;
     let m: ReturnType<typeof measuredIpc>;
     try {
       m = measuredIpc(o);
@@ -378,8 +388,7 @@ function widestDisagreement(): { w: number; family: string } {
       throw e;
     }
     if (m.machines.length < 2) continue;
-    const [lo, hi] = relativeSpread(m);
-    const w = Math.max(1 / lo, hi);
+    const w = Math.max(...m.machines.map((x) => x.ipc.hi)) / Math.min(...m.machines.map((x) => x.ipc.lo));
     if (w > best.w) best = { w, family: o.family };
   }
   return best;
@@ -407,7 +416,7 @@ export function familyIpc(name: string): FamilyIpc {
   const cost = decoderCost(r.counts, algorithm, k);
   const seconds = publishedSeconds(r)!;
   const per = k ? `${cost.toFixed(2)} instructions per byte with branch misses at ${k.toFixed(1)} each` : `${cost} instructions per byte`;
-  const own = machines.length > 1 ? `; ${machines.length} machines' ${algorithm} times span x${ownLo.toFixed(2)}-${ownHi.toFixed(2)}` : '';
+  const own = machines.length > 1 ? `; ${machines.length} published ${algorithm} times span x${ownLo.toFixed(2)}-${ownHi.toFixed(2)}` : '';
   const wide = lo < ownLo || hi > ownHi ? `; range x${lo.toFixed(2)}-${hi.toFixed(2)}, as wide as ${widest.family}'s machines disagree` : '';
   return {
     ipc,
@@ -467,7 +476,16 @@ export function validation(
   skipUncounted = false,
 ): ValidationRow[] {
   const out: ValidationRow[] = [];
+  const calibrations = new Set(coreFamilies().map((f) => f.calibration));
   for (const r of all) {
+    if (!skipUncounted) {
+      if (!coreFamilies().some((f) => f.family === r.family))
+        throw new CoreModelError(`data/published-decompression.csv:${r.line}: family ${r.family} is not in data/core-families.csv`);
+      if (r.calibrates === 'yes' && !calibrations.has(`${r.source_id}:${r.algorithm}`))
+        throw new CoreModelError(
+          `data/published-decompression.csv:${r.line}: calibrates=yes, but no core family is calibrated on ${r.source_id}:${r.algorithm}`,
+        );
+    }
     if (r.algorithm === r.reference) continue;
     const published = publishedTimeRatio(r, all);
     if (!published) continue;
@@ -566,8 +584,11 @@ export function timeValidation(all: readonly PublishedRow[] = publishedMeasureme
 export function algorithmSpread(name: string): { lo: number; hi: number; pairs: number } {
   const names = new Set<string>();
   for (let f: CoreFamily | undefined = coreFamily(name); f && !names.has(f.family); f = f.proxy_of ? coreFamily(f.proxy_of) : undefined) names.add(f.family);
-  const factors = validation(undefined, undefined, true)
-    .filter((v) => names.has(v.family))
-    .map((v) => 1 / (1 + v.error)); // the nearest published value / the model
+  // only the family's own rows are costed: another family's broken table (x86's timings) must not stop this one
+  const factors = validation(
+    publishedMeasurements().filter((r) => names.has(r.family)),
+    undefined,
+    true,
+  ).map((v) => 1 / (1 + v.error)); // the nearest published value / the model
   return { lo: Math.min(1, ...factors), hi: Math.max(1, ...factors), pairs: factors.length };
 }

@@ -44,7 +44,10 @@ export const mul = (a: Range, b: Range): Range => ({ lo: a.lo * b.lo, mid: a.mid
 export const div = (a: Range, b: Range): Range => ({ lo: a.lo / b.hi, mid: a.mid / b.mid, hi: a.hi / b.lo });
 export const scale = (a: Range, k: number): Range => ({ lo: a.lo * k, mid: a.mid * k, hi: a.hi * k });
 
-const published = z.string().regex(/^([<>~]?\d+(\.\d+)?)?$/, "expected a number as published (with its source's <, > or ~), or nothing");
+const published = z
+  .string()
+  .regex(/^([<>~]?\d+(\.\d+)?)?$/, "expected a number as published (with its source's <, > or ~), or nothing")
+  .refine((t) => !t || Number(t.replace(/^[<>~]/, '')) > 0, 'must be more than 0');
 
 const row = z.object({
   source_id: cells.text,
@@ -79,8 +82,13 @@ let cache: PublishedRow[] | undefined;
 export function publishedMeasurements(): PublishedRow[] {
   if (cache) return cache;
   const file = projectPath('data', 'published-decompression.csv');
-  cache = parseCsvTable(readFileSync(file, 'utf8'), file, row);
+  cache = parsePublishedTable(readFileSync(file, 'utf8'), file);
   return cache;
+}
+
+/** Parse a published-decompression table; a bad cell is refused at its line. */
+export function parsePublishedTable(text: string, file: string): PublishedRow[] {
+  return parseCsvTable(text, file, row);
 }
 
 /** The row's decompression time in seconds, when the source gives one (directly or as size / rate). */
