@@ -354,6 +354,25 @@ test('a bound gives no IPC; a pair without a count is skipped for the ranges and
   assert.ok(kept.length > 0 && kept.every((v) => !v.family.startsWith('x86')) && kept.every((v) => v.host_measured === null));
 });
 
+test('a machine row that cannot be costed is left out of the width, and every basis names it', () => {
+  const row = publishedMeasurements().find((r) => r.source_id === 'lee-2013-1.7ghz-ua' && r.algorithm === 'lzo')!;
+  const counts = row.counts;
+  const before = familyIpc('armv5te').ipc;
+  try {
+    row.counts = 'no-such-row';
+    const v5 = familyIpc('armv5te');
+    assert.ok(v5.ipc.hi / v5.ipc.mid < before.hi / before.mid, 'the width narrows without the 1.7 GHz board');
+    assert.match(
+      v5.basis,
+      /left out of the width, unreadable: lee-2013-1\.7ghz-ua \(data\/published-decompression\.csv:\d+: no instruction count for lzo on no-such-row/,
+    );
+    assert.throws(() => timeValidation(), /published-decompression\.csv:\d+: no instruction count for lzo on no-such-row/);
+  } finally {
+    row.counts = counts;
+  }
+  assert.deepEqual(familyIpc('armv5te').ipc, before);
+});
+
 test('validation: every published pair is compared, and docs/boot-model-validation.md is what the tables give', () => {
   const rows = validation();
   const pairs = publishedMeasurements().filter((r) => r.algorithm !== r.reference);

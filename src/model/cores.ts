@@ -330,10 +330,13 @@ export function impliedIpc(r: PublishedRow, k: number): Range | null {
 }
 
 /** A calibrated family's own measurement and the IPC its algorithm gives on each of the family's machines at a known clock. */
-function measuredIpc(c: CoreFamily): { r: PublishedRow; algorithm: string; k: number; calibration: Range; machines: FamilyIpc['machines'] } {
+function measuredIpc(c: CoreFamily): { r: PublishedRow; algorithm: string; k: number; calibration: Range; machines: FamilyIpc['machines']; skipped: string[] } {
   const [sourceId, algorithm] = c.calibration.split(':') as [string, string];
   const r = publishedMeasurements().find((p) => p.source_id === sourceId && p.algorithm === algorithm);
-  if (!r) throw new CoreModelError(`core family ${c.family}: calibration ${c.calibration} is not in data/published-decompression.csv`);
+  if (!r)
+    throw new CoreModelError(
+      `data/core-families.csv${(c as { line?: number }).line ? `:${(c as { line?: number }).line}` : ''}: core family ${c.family}: calibration ${c.calibration} is not in data/published-decompression.csv`,
+    );
   if (r.calibrates !== 'yes')
     throw new CoreModelError(
       `data/published-decompression.csv:${r.line}: ${c.calibration} calibrates core family ${c.family} (data/core-families.csv): mark it calibrates=yes`,
@@ -347,18 +350,23 @@ function measuredIpc(c: CoreFamily): { r: PublishedRow; algorithm: string; k: nu
       `data/published-decompression.csv:${r.line}: ${c.calibration} calibrates core family ${c.family}, so it needs a time, a clock and the output size, none of them a bound`,
     );
   const machines: FamilyIpc['machines'] = [{ source_id: r.source_id, ipc: calibration }];
+  const skipped: string[] = [];
   for (const p of publishedMeasurements()) {
     if (p === r || p.family !== c.family || p.algorithm !== algorithm) continue;
     let ipc: Range | null;
     try {
       ipc = impliedIpc(p, k);
     } catch (e) {
-      if (e instanceof CoreModelError) continue; // no count for that machine's decoder: it cannot widen the range, and its own pair reports it
+      // no count for that machine's decoder: it cannot widen the range; its own pair reports it, the basis names it
+      if (e instanceof CoreModelError) {
+        skipped.push(`${p.source_id} (data/published-decompression.csv:${p.line}: ${e.message})`);
+        continue;
+      }
       throw e;
     }
     if (ipc) machines.push({ source_id: p.source_id, ipc });
   }
-  return { r, algorithm, k, calibration, machines };
+  return { r, algorithm, k, calibration, machines, skipped };
 }
 
 /** A measured family's IPC range relative to its calibration: [lowest / mid, highest / mid] over its machines. */
@@ -374,8 +382,9 @@ const relativeSpread = (m: ReturnType<typeof measuredIpc>): [number, number] => 
  * (x1/w-w): a calibration at one end of its own family's machines says
  * nothing about where another family's calibration sits among its machines.
  */
-function widestDisagreement(): { w: number; family: string } {
+function widestDisagreement(): { w: number; family: string; unavailable: string[] } {
   let best = { w: 1, family: '' };
+  const unavailable: string[] = [];
   for (const o of coreFamilies().filter((x) => x.calibration)) {
     const algorithm = o.calibration.split(':')[1];
     // a family with one machine cannot disagree with itself: not costed (x86-64's cost reads this machine's timings)
@@ -384,14 +393,19 @@ function widestDisagreement(): { w: number; family: string } {
     try {
       m = measuredIpc(o);
     } catch (e) {
-      if (e instanceof CoreModelError) continue; // that family's own boards report it
+      // that family's own boards report it; this one's range says it was left out
+      if (e instanceof CoreModelError) {
+        unavailable.push(`${o.family} (${e.message})`);
+        continue;
+      }
       throw e;
     }
+    unavailable.push(...m.skipped);
     if (m.machines.length < 2) continue;
     const w = Math.max(...m.machines.map((x) => x.ipc.hi)) / Math.min(...m.machines.map((x) => x.ipc.lo));
     if (w > best.w) best = { w, family: o.family };
   }
-  return best;
+  return { ...best, unavailable };
 }
 
 /**
@@ -417,7 +431,9 @@ export function familyIpc(name: string): FamilyIpc {
   const seconds = publishedSeconds(r)!;
   const per = k ? `${cost.toFixed(2)} instructions per byte with branch misses at ${k.toFixed(1)} each` : `${cost} instructions per byte`;
   const own = machines.length > 1 ? `; ${machines.length} published ${algorithm} times span x${ownLo.toFixed(2)}-${ownHi.toFixed(2)}` : '';
-  const wide = lo < ownLo || hi > ownHi ? `; range x${lo.toFixed(2)}-${hi.toFixed(2)}, as wide as ${widest.family}'s machines disagree` : '';
+  const wide =
+    (lo < ownLo || hi > ownHi ? `; range x${lo.toFixed(2)}-${hi.toFixed(2)}, as wide as ${widest.family}'s machines disagree` : '') +
+    (widest.unavailable.length ? `; left out of the width, unreadable: ${widest.unavailable.join('; ')}` : '');
   return {
     ipc,
     calibration,
@@ -556,7 +572,13 @@ export function timeValidation(all: readonly PublishedRow[] = publishedMeasureme
     if (!family || !published || !r.clock_ghz || !r.output_mb) continue;
     const ipc = familyIpc(r.family);
     const k = familyMissCost(r.family);
-    const mid = (decoderCost(r.counts, r.algorithm, k) * figure(r.output_mb).mid * 1e6) / (ipc.ipc.mid * figure(r.clock_ghz).mid * 1e9);
+    let cost: number;
+    try {
+      cost = decoderCost(r.counts, r.algorithm, k);
+    } catch (e) {
+      throw e instanceof CoreModelError ? new CoreModelError(`data/published-decompression.csv:${r.line}: ${e.message}`) : e;
+    }
+    const mid = (cost * figure(r.output_mb).mid * 1e6) / (ipc.ipc.mid * figure(r.clock_ghz).mid * 1e9);
     const spread = !ipc.proxy && ipc.algorithm === r.algorithm ? { lo: 1, hi: 1 } : algorithmSpread(r.family);
     const model = { lo: ((mid * ipc.ipc.mid) / ipc.ipc.hi) * spread.lo, mid, hi: ((mid * ipc.ipc.mid) / ipc.ipc.lo) * spread.hi };
     out.push({
