@@ -1,4 +1,4 @@
-// Writes docs/boot-model-validation.md: the board model (src/model/cores.ts)
+// Writes docs/boot-model-validation.md: the board model (src/model/cores.ts, validation.ts)
 // against every published pair of decompression times on one machine
 // (data/published-decompression.csv), with the counted instructions
 // (data/kernel-decoder-instructions.csv). Nothing here is measured anew; it

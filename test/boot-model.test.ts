@@ -1,4 +1,4 @@
-// The board model (src/model/cores.ts, target-time.ts): published figures
+// The board model (src/model/cores.ts, validation.ts, target-time.ts): published figures
 // with their rounding, the calibration reproducing its own measurement,
 // read + decompress with ranges, the ranking that says when two candidates'
 // order is not certain, and the generated validation page kept in step.
@@ -278,7 +278,7 @@ test("a model's error is its distance from the published range: 0 inside it, as 
 });
 
 test('the x86 pairs carry the ratio measured on this machine with the same decoders; others have none', () => {
-  // medians per output byte straight from the CSV, independently of cores.ts
+  // medians per output byte straight from the CSV, independently of branch-miss.ts
   const lines = readFileSync(projectPath('data', 'host-kernel-decoder-times.csv'), 'utf8').trim().split('\n');
   const head = lines[0]!.split(',');
   const col = (name: string) => head.indexOf(name);

@@ -242,12 +242,6 @@ describe('findImageBase on fixtures', () => {
 // ---------------------------------------------------------------------------
 // Real kernels
 
-function timed<T>(f: () => T): [T, number] {
-  const t0 = performance.now();
-  const r = f();
-  return [r, performance.now() - t0];
-}
-
 function realCheck(
   t: { diagnostic(m: string): void },
   image: Uint8Array,
@@ -261,10 +255,9 @@ function realCheck(
   // In a raw Image, a _text in kallsyms would make the test moot (and must be the base).
   const text = k.symbols.find((s) => s.name === '_text');
   if (rawImage) assert.equal(text, undefined, '_text is in kallsyms');
-  findImageBase(image, k.symbols, hints); // warm up the JIT
-  const [r, ms] = timed(() => findImageBase(image, k.symbols, hints));
+  const r = findImageBase(image, k.symbols, hints);
   assert.ok(r, 'no base found');
-  t.diagnostic(`${what}: base 0x${r.base.toString(16)} by ${r.method}, ${r.votes}/${r.candidates} votes, ${ms.toFixed(0)} ms`);
+  t.diagnostic(`${what}: base 0x${r.base.toString(16)} by ${r.method}, ${r.votes}/${r.candidates} votes`);
   assert.equal(r.base, expected, `base 0x${r.base.toString(16)}, want 0x${expected.toString(16)}`);
   assert.ok(r.votes > 5000);
   const stext = k.symbols.find((s) => s.name === '_stext');

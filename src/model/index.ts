@@ -11,3 +11,6 @@ export * from './formats.js';
 export * from './published.js';
 export * from './cores.js';
 export * from './target-time.js';
+export * from './decoder-counts.js';
+export * from './branch-miss.js';
+export * from './validation.js';

@@ -3,7 +3,7 @@
 // range and the figures it rests on.
 //
 //   decompress = (instructions + k x mispredicted branches) per output byte
-//                (counted, cores.ts) x output bytes / (IPC x clock)
+//                (counted, decoder-counts.ts) x output bytes / (IPC x clock)
 //   read       = bytes / storage read speed (the board's, cited)
 //
 // The board's own measured figure for an algorithm overrides the model for
@@ -19,7 +19,9 @@
 import type { Board } from './boards.js';
 import { decompressionMs, flashReadRange } from './boards.js';
 import type { StubAlgorithm } from './stubs.js';
-import { algorithmSpread, coreFamily, CoreModelError, decoderCost, decoderCount, familyIpc, familyMissCost } from './cores.js';
+import { coreFamily, decoderCost, familyIpc, familyMissCost } from './cores.js';
+import { CoreModelError, decoderCount } from './decoder-counts.js';
+import { algorithmSpread } from './validation.js';
 
 /** The family a board without a `core` is modelled as (counts of its arch, spread of this family). */
 const ARCH_FAMILY: Record<Board['arch'], string> = { arm: 'armv7-a', arm64: 'cortex-a53', x86_64: 'x86-64', riscv64: 'rv64' };

@@ -2,7 +2,10 @@
 // model against every published pair of decompression times on one machine,
 // a function of data/published-decompression.csv, data/core-families.csv and
 // data/kernel-decoder-instructions.csv (scripts/boot-model-validation.ts writes it).
-import { algorithmSpread, branchMissCost, coreFamilies, decoderCount, decoderCounts, familyIpc, timeValidation, validation } from './cores.js';
+import { branchMissCost } from './branch-miss.js';
+import { coreFamilies, familyIpc } from './cores.js';
+import { decoderCount, decoderCounts } from './decoder-counts.js';
+import { algorithmSpread, timeValidation, validation } from './validation.js';
 
 const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`;
 const r3 = (x: number): string => (x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
